@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "harvest",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "harvest", targets: ["harvest"]),
+        .executable(name: "harvest-bench", targets: ["harvest-bench"]),
+        .library(name: "HarvestKit", targets: ["HarvestKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C seams: libcurl (with fixed-signature wrappers for its variadic calls) and SQLite.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Domain: values, policies, errors. No I/O.
+        .target(name: "HarvestCore", swiftSettings: strict),
+        // A fast byte-level JSON reader and writer.
+        .target(name: "HarvestJSON", swiftSettings: strict),
+        // OpenAI-compatible wire format: request bodies and lenient response decoding.
+        .target(name: "OpenAIWire", dependencies: ["HarvestCore", "HarvestJSON"], swiftSettings: strict),
+        // HTTP over the libcurl multi interface.
+        .target(name: "CurlTransport", dependencies: ["HarvestCore", "CCurl"], swiftSettings: strict),
+        // SQLite store: migrations, prompts, jobs, attempts, responses.
+        .target(name: "SQLiteStore", dependencies: ["HarvestCore", "HarvestJSON", "CSQLite"], swiftSettings: strict),
+        // Corpus export writers.
+        .target(name: "HarvestExport", dependencies: ["HarvestCore", "HarvestJSON"], swiftSettings: strict),
+        // Built-in OpenAI-compatible mock teacher (HTTP/1.1 on Glibc sockets).
+        .target(name: "MockTeacher", dependencies: ["HarvestCore", "HarvestJSON"], swiftSettings: strict),
+        // Engine: import, teacher client, sweep runner, export driver. The composition helpers live here.
+        .target(
+            name: "HarvestKit",
+            dependencies: [
+                "HarvestCore", "HarvestJSON", "OpenAIWire", "CurlTransport", "SQLiteStore", "HarvestExport", "MockTeacher",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "harvest",
+            dependencies: ["HarvestKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "harvest-bench", dependencies: ["HarvestKit"], swiftSettings: strict),
+
+        .testTarget(name: "HarvestCoreTests", dependencies: ["HarvestCore"]),
+        .testTarget(name: "HarvestJSONTests", dependencies: ["HarvestJSON"]),
+        .testTarget(name: "OpenAIWireTests", dependencies: ["OpenAIWire"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport"]),
+        .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
+        .testTarget(name: "MockTeacherTests", dependencies: ["MockTeacher", "HarvestJSON"]),
+        .testTarget(name: "HarvestKitTests", dependencies: ["HarvestKit"]),
+        .testTarget(name: "HarvestCLITests", dependencies: ["harvest"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

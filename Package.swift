@@ -21,7 +21,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Domain: values, policies, errors. No I/O.
-        .target(name: "HarvestCore", swiftSettings: strict),
+        .target(name: "HarvestCore", dependencies: ["HarvestJSON"], swiftSettings: strict),
         // A fast byte-level JSON reader and writer.
         .target(name: "HarvestJSON", swiftSettings: strict),
         // OpenAI-compatible wire format: request bodies and lenient response decoding.
@@ -50,7 +50,7 @@ let package = Package(
         ),
         .executableTarget(name: "harvest-bench", dependencies: ["HarvestKit"], swiftSettings: strict),
 
-        .testTarget(name: "HarvestCoreTests", dependencies: ["HarvestCore"]),
+        .testTarget(name: "HarvestCoreTests", dependencies: ["HarvestCore", "HarvestJSON"]),
         .testTarget(name: "HarvestJSONTests", dependencies: ["HarvestJSON"]),
         .testTarget(name: "OpenAIWireTests", dependencies: ["OpenAIWire"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport"]),

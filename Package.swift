@@ -5,7 +5,7 @@ let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
 let package = Package(
     name: "harvest",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "harvest", targets: ["harvest"]),
         .executable(name: "harvest-bench", targets: ["harvest-bench"]),
@@ -45,10 +45,17 @@ let package = Package(
         ),
         .executableTarget(
             name: "harvest",
-            dependencies: ["HarvestKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "HarvestKit", "HarvestCore", "HarvestJSON", "CurlTransport", "SQLiteStore", "HarvestExport", "MockTeacher",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
-        .executableTarget(name: "harvest-bench", dependencies: ["HarvestKit"], swiftSettings: strict),
+        .executableTarget(
+            name: "harvest-bench",
+            dependencies: ["HarvestKit", "HarvestCore", "CurlTransport", "SQLiteStore", "MockTeacher"],
+            swiftSettings: strict
+        ),
 
         .testTarget(name: "HarvestCoreTests", dependencies: ["HarvestCore", "HarvestJSON"]),
         .testTarget(name: "HarvestJSONTests", dependencies: ["HarvestJSON"]),

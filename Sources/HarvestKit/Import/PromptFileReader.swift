@@ -1,0 +1,81 @@
+import Foundation
+import HarvestCore
+import HarvestJSON
+
+/// Reads a prompt file (JSONL, CSV or text) into ``PromptInput`` values, validating every line first.
+/// Nothing is written anywhere: the caller imports the result in one transaction.
+public struct PromptFileReader: Sendable {
+    /// CSV column holding the prompt text.
+    public var promptColumn: String
+    /// CSV column holding the id (used when present).
+    public var idColumn: String
+    /// CSV column holding a system message (used when present).
+    public var systemColumn: String
+    /// A system message added to every prompt that has none.
+    public var defaultSystem: String?
+
+    /// Creates a reader.
+    public init(promptColumn: String = "prompt", idColumn: String = "id", systemColumn: String = "system", defaultSystem: String? = nil) {
+        self.promptColumn = promptColumn
+        self.idColumn = idColumn
+        self.systemColumn = systemColumn
+        self.defaultSystem = defaultSystem
+    }
+
+    /// Reads and validates `path`.
+    public func read(path: String, format: PromptFileFormat? = nil) throws(ImportError) -> [PromptInput] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ImportError(SourceLocation(file: path, line: 0), "cannot read the file (does it exist and is it readable?)")
+        }
+        return try parse(Array(data), name: path, format: format ?? .guess(path: path))
+    }
+
+    /// Parses file contents already in memory; `name` is used in errors.
+    public func parse(_ bytes: [UInt8], name: String, format: PromptFileFormat) throws(ImportError) -> [PromptInput] {
+        var prompts: [PromptInput]
+        switch format {
+        case .jsonl: prompts = try JSONLPromptParser(defaultSystem: defaultSystem).parse(bytes, name: name)
+        case .csv: prompts = try CSVPromptParser(reader: self).parse(bytes, name: name)
+        case .text: prompts = try parseText(bytes, name: name)
+        }
+        var seen: [String: Int] = [:]
+        for (i, p) in prompts.enumerated() {
+            if let first = seen[p.externalId] {
+                if prompts[first].messages == p.messages { continue }
+                throw ImportError(p.source, field: "id",
+                                  "id \"\(p.externalId)\" is used again with a different prompt (first at line \(prompts[first].source.line))")
+            }
+            seen[p.externalId] = i
+        }
+        if prompts.isEmpty { throw ImportError(SourceLocation(file: name, line: 0), "the file holds no prompts") }
+        // A repeated id with an identical prompt is the same prompt: keep the first.
+        var kept = Set<String>()
+        prompts.removeAll { !kept.insert($0.externalId).inserted }
+        return prompts
+    }
+
+    private func parseText(_ bytes: [UInt8], name: String) throws(ImportError) -> [PromptInput] {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ImportError(SourceLocation(file: name, line: 0), "the file is not valid UTF-8")
+        }
+        var out: [PromptInput] = []
+        var lineNo = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNo += 1
+            var s = Substring(line)
+            if s.hasSuffix("\r") { s.removeLast() }
+            if s.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
+            var messages: [ChatMessage] = []
+            if let defaultSystem { messages.append(ChatMessage(role: "system", content: defaultSystem)) }
+            messages.append(ChatMessage(role: "user", content: String(s)))
+            out.append(PromptInput(externalId: Self.defaultId(messages), messages: messages, source: SourceLocation(file: name, line: lineNo)))
+        }
+        return out
+    }
+
+    /// The id given to a prompt whose file has none: the first 16 hex digits of its content hash,
+    /// so re-importing a reordered file is still a no-op.
+    public static func defaultId(_ messages: [ChatMessage]) -> String {
+        String(PromptHash.hex(PromptHash.hash(messages)).prefix(16))
+    }
+}

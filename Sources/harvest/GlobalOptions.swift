@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import HarvestKit
+import Logging
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("SQLite database file.", discussion: "Default: $HARVEST_DB, else ./harvest.sqlite.", valueName: "path"))
+    var db: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "notice"
+
+    var databasePath: String {
+        db ?? ProcessInfo.processInfo.environment["HARVEST_DB"] ?? "harvest.sqlite"
+    }
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error")
+        }
+    }
+
+    func bootstrapLogging() {
+        let level = Logger.Level(rawValue: logLevel) ?? .notice
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}

@@ -86,29 +86,24 @@ struct CurlTransportTests {
         defer { transport.shutdown() }
         let total = 1000
         let width = 64
-        let succeeded = try await withThrowingTaskGroup(of: Bool.self) { group in
-            var next = 0
-            var good = 0
-            func add() {
-                let index = next
-                next += 1
-                group.addTask {
-                    let body = Array("request-\(index)".utf8)
-                    let response = try await transport.send(HTTPRequest(url: server.url("/echo"), body: body))
-                    return response.status == 200 && response.body == body
-                }
-            }
-            while next < width { add() }
-            while let ok = try await group.next() {
-                if ok { good += 1 }
-                if next < total { add() }
-            }
-            return good
-        }
+        let succeeded = try await sendEchoes(total: total, width: width, through: transport, to: server.url("/echo"))
         #expect(succeeded == total)
         #expect(server.requestCount == total)
         #expect(server.acceptedConnections <= width)
         #expect(server.acceptedConnections >= 1)
+    }
+
+    @Test func hostConnectionLimitAndOptionalSettingsAreHonoured() async throws {
+        let server = try LoopbackServer()
+        let configuration = CurlTransport.Configuration(
+            maxConnections: 16, maxHostConnections: 4, userAgent: "harvest-test",
+            verifyTLS: false, proxyFromEnvironment: false, http2: true, acceptCompressedResponses: true)
+        let transport = try CurlTransport(configuration: configuration)
+        defer { transport.shutdown() }
+        // http2 negotiates only over TLS, so plain http stays on HTTP/1.1 keep-alive.
+        let succeeded = try await sendEchoes(total: 200, width: 32, through: transport, to: server.url("/echo"))
+        #expect(succeeded == 200)
+        #expect(server.acceptedConnections <= 4)
     }
 
     @Test func closedPortFailsWithConnectAndHidesCredentials() async throws {

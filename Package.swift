@@ -19,6 +19,7 @@ let package = Package(
         // C seams: libcurl (with fixed-signature wrappers for its variadic calls) and SQLite.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Domain: values, policies, errors. No I/O.
         .target(name: "HarvestCore", dependencies: ["HarvestJSON"], swiftSettings: strict),
@@ -31,7 +32,9 @@ let package = Package(
         // SQLite store: migrations, prompts, jobs, attempts, responses.
         .target(name: "SQLiteStore", dependencies: ["HarvestCore", "HarvestJSON", "CSQLite"], swiftSettings: strict),
         // Corpus export writers.
-        .target(name: "HarvestExport", dependencies: ["HarvestCore", "HarvestJSON"], swiftSettings: strict),
+        .target(name: "HarvestExport", dependencies: ["HarvestCore", "HarvestJSON", "CZlib"], swiftSettings: strict),
+        // Curation: normalization, exact and near-duplicate detection (MinHash-LSH), decontamination, filters.
+        .target(name: "HarvestCurate", dependencies: ["HarvestCore", "HarvestJSON"], swiftSettings: strict),
         // Built-in OpenAI-compatible mock teacher (HTTP/1.1 on Glibc sockets).
         .target(name: "MockTeacher", dependencies: ["HarvestCore", "HarvestJSON"], swiftSettings: strict),
         // Engine: import, teacher client, sweep runner, export driver. The composition helpers live here.
@@ -39,7 +42,7 @@ let package = Package(
             name: "HarvestKit",
             dependencies: [
                 "HarvestCore", "HarvestJSON", "OpenAIWire", "CurlTransport", "SQLiteStore", "HarvestExport", "MockTeacher",
-                .product(name: "Logging", package: "swift-log"),
+                "HarvestCurate", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -62,6 +65,8 @@ let package = Package(
         .testTarget(name: "OpenAIWireTests", dependencies: ["OpenAIWire"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
+        .testTarget(name: "HarvestExportTests", dependencies: ["HarvestExport", "HarvestCore", "HarvestJSON"]),
+        .testTarget(name: "HarvestCurateTests", dependencies: ["HarvestCurate", "HarvestCore"]),
         .testTarget(name: "MockTeacherTests", dependencies: ["MockTeacher", "HarvestJSON"]),
         .testTarget(name: "HarvestKitTests", dependencies: ["HarvestKit"]),
         .testTarget(name: "HarvestCLITests", dependencies: ["harvest"]),

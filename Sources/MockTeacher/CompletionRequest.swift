@@ -1,0 +1,147 @@
+import HarvestJSON
+
+/// The fields of a `/v1/chat/completions` or `/v1/completions` body that the mock honours.
+struct CompletionRequest {
+    /// Which endpoint the body was sent to.
+    enum Endpoint { case chat, legacy }
+
+    /// An invalid request: answered 400 with an OpenAI `invalid_request_error`.
+    struct Invalid: Error {
+        var message: String
+        var param: String?
+    }
+
+    var endpoint: Endpoint
+    /// The request's `model`, if given.
+    var model: String?
+    /// `max_tokens` (or `max_completion_tokens`), default 16.
+    var maxTokens = 16
+    /// `temperature`, default 1.
+    var temperature = 1.0
+    /// `n`, default 1.
+    var choices = 1
+    /// `stop` strings as UTF-8.
+    var stops: [[UInt8]] = []
+    /// Whether logprobs were requested.
+    var logprobs = false
+    /// Alternatives per position (`top_logprobs` for chat, `logprobs: k` for legacy).
+    var topLogprobs = 0
+    /// The `mock_reasoning` extension: add `reasoning_content` to chat messages.
+    var mockReasoning = false
+    /// Whitespace-separated words in the prompt or the messages' text.
+    var promptWords = 0
+
+    static let maxTopLogprobs = 20
+    static let maxChoices = 128
+    static let maxTokensLimit = 1 << 20
+
+    /// Validates `json` as a body for `endpoint`.
+    init(_ json: JSONValue, endpoint: Endpoint) throws(Invalid) {
+        self.endpoint = endpoint
+        guard case .object = json else { throw Invalid(message: "The request body must be a JSON object.") }
+        if let value = json["model"], !value.isNull {
+            guard let model = value.stringValue else { throw Invalid(message: "'model' must be a string.", param: "model") }
+            self.model = model
+        }
+        if json["stream"]?.boolValue == true {
+            throw Invalid(message: "The mock teacher does not support streaming.", param: "stream")
+        }
+        if let value = Self.present(json, "max_tokens") ?? Self.present(json, "max_completion_tokens") {
+            guard let n = value.intValue, n >= 1, n <= Self.maxTokensLimit else {
+                throw Invalid(message: "'max_tokens' must be an integer in 1...\(Self.maxTokensLimit).", param: "max_tokens")
+            }
+            maxTokens = n
+        }
+        if let value = Self.present(json, "temperature") {
+            guard let t = value.doubleValue, t >= 0, t <= 2 else {
+                throw Invalid(message: "'temperature' must be a number in 0...2.", param: "temperature")
+            }
+            temperature = t
+        }
+        if let value = Self.present(json, "n") {
+            guard let n = value.intValue, n >= 1, n <= Self.maxChoices else {
+                throw Invalid(message: "'n' must be an integer in 1...\(Self.maxChoices).", param: "n")
+            }
+            choices = n
+        }
+        if let value = Self.present(json, "stop") {
+            if let s = value.stringValue {
+                stops = [Array(s.utf8)]
+            } else if let items = value.arrayValue, items.allSatisfy({ $0.stringValue != nil }) {
+                stops = items.map { Array($0.stringValue!.utf8) }
+            } else {
+                throw Invalid(message: "'stop' must be a string or an array of strings.", param: "stop")
+            }
+        }
+        mockReasoning = json["mock_reasoning"]?.boolValue == true
+        switch endpoint {
+        case .chat: try parseChat(json)
+        case .legacy: try parseLegacy(json)
+        }
+    }
+
+    private mutating func parseChat(_ json: JSONValue) throws(Invalid) {
+        guard let messages = json["messages"]?.arrayValue, !messages.isEmpty else {
+            throw Invalid(message: "'messages' must be a non-empty array.", param: "messages")
+        }
+        for message in messages {
+            guard case .object = message, message["role"]?.stringValue != nil else {
+                throw Invalid(message: "Each message needs a string 'role'.", param: "messages")
+            }
+            switch message["content"] {
+            case .string(let text): promptWords += Self.wordCount(text)
+            case .array(let parts):
+                for part in parts { if let text = part["text"]?.stringValue { promptWords += Self.wordCount(text) } }
+            default: break
+            }
+        }
+        if let value = Self.present(json, "logprobs") {
+            guard let flag = value.boolValue else { throw Invalid(message: "'logprobs' must be a boolean.", param: "logprobs") }
+            logprobs = flag
+        }
+        if let value = Self.present(json, "top_logprobs") {
+            guard let k = value.intValue, k >= 0, k <= Self.maxTopLogprobs else {
+                throw Invalid(message: "'top_logprobs' must be an integer in 0...\(Self.maxTopLogprobs).", param: "top_logprobs")
+            }
+            guard logprobs || k == 0 else {
+                throw Invalid(message: "'top_logprobs' requires 'logprobs' to be true.", param: "top_logprobs")
+            }
+            topLogprobs = k
+        }
+    }
+
+    private mutating func parseLegacy(_ json: JSONValue) throws(Invalid) {
+        switch json["prompt"] {
+        case .string(let text): promptWords = Self.wordCount(text)
+        case .array(let items) where items.count == 1 && items[0].stringValue != nil:
+            promptWords = Self.wordCount(items[0].stringValue!)
+        default:
+            throw Invalid(message: "'prompt' must be a string (or an array of one string).", param: "prompt")
+        }
+        if let value = Self.present(json, "logprobs") {
+            guard let k = value.intValue, k >= 0, k <= Self.maxTopLogprobs else {
+                throw Invalid(message: "'logprobs' must be an integer in 0...\(Self.maxTopLogprobs).", param: "logprobs")
+            }
+            logprobs = true
+            topLogprobs = k
+        }
+    }
+
+    /// The member `key`, unless absent or null.
+    private static func present(_ json: JSONValue, _ key: String) -> JSONValue? {
+        guard let value = json[key], !value.isNull else { return nil }
+        return value
+    }
+
+    /// Counts runs of non-whitespace characters.
+    static func wordCount(_ text: String) -> Int {
+        var words = 0
+        var inWord = false
+        for byte in text.utf8 {
+            let space = byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
+            if !space && !inWord { words += 1 }
+            inWord = !space
+        }
+        return words
+    }
+}

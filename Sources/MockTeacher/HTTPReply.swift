@@ -1,0 +1,61 @@
+/// What a connection sends back for one request; the body itself lives in the
+/// ``RequestHandler``'s writer.
+struct HTTPReply {
+    /// How the body is delivered.
+    enum Delivery {
+        /// All of it.
+        case complete
+        /// Half of it (the header still announces the full length), then the connection closes.
+        case truncated
+    }
+
+    /// Status code.
+    var status: Int
+    /// `Content-Type` value.
+    var contentType: StaticString = "application/json"
+    /// `Retry-After` value, if any.
+    var retryAfter: String? = nil
+    /// Delivery mode.
+    var delivery = Delivery.complete
+    /// Close the connection after this reply even if the client wants keep-alive.
+    var closeConnection = false
+    /// The fingerprint of a valid completion in the body; it was counted as served before
+    /// sending and is retracted if the send fails.
+    var servedFingerprint: String? = nil
+
+    /// Writes the status line and headers (ending with the blank line) into `out`.
+    func writeHead(contentLength: Int, keepAlive: Bool, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Type: ".utf8)
+        contentType.withUTF8Buffer { out.append(contentsOf: $0) }
+        out.append(contentsOf: "\r\nContent-Length: \(contentLength)\r\n".utf8)
+        if let retryAfter { out.append(contentsOf: "Retry-After: \(retryAfter)\r\n".utf8) }
+        out.append(contentsOf: (keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n").utf8)
+    }
+
+    /// The reason phrase for `status`.
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 400: "Bad Request"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 411: "Length Required"
+        case 413: "Payload Too Large"
+        case 429: "Too Many Requests"
+        case 431: "Request Header Fields Too Large"
+        case 500: "Internal Server Error"
+        default: "Status"
+        }
+    }
+}
+
+/// What a connection does after reading a request.
+enum ConnectionAction {
+    /// Send a reply.
+    case reply(HTTPReply)
+    /// Close at once with RST, sending nothing.
+    case reset
+    /// Send nothing for this many seconds, then close.
+    case stall(seconds: Double)
+}

@@ -1,0 +1,200 @@
+/// The store's schema as an append-only list of migrations.
+///
+/// Migration `i` (0-based) takes a database from `PRAGMA user_version = i` to `i + 1`. Migrations are
+/// applied in order inside one `BEGIN IMMEDIATE` transaction; `user_version` and the `meta` row
+/// `schema_version` are set in the same transaction, so a crash leaves either the old or the new
+/// schema. Never edit a released migration: append a new one.
+///
+/// # Schema version 1
+///
+/// All times are Unix seconds (`REAL`, fractional). Rows are never deleted.
+///
+/// - `meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)` — facts about the file: `schema_version`
+///   (same as `PRAGMA user_version`), `created_by` (program that created it), `created_at`.
+/// - `prompt_sets(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, created_at REAL NOT NULL)` —
+///   named collections of prompts, one per import target.
+/// - `prompts(id INTEGER PRIMARY KEY, hash BLOB UNIQUE NOT NULL, messages TEXT NOT NULL, created_at REAL NOT NULL)`
+///   — content-addressed conversations. `hash` is the 32-byte `PromptHash` (SHA-256 over
+///   `role NUL content NUL` per message); `messages` is the JSON array `[{"role","content"},...]`.
+///   The same conversation is stored once however many sets or ids refer to it.
+/// - `set_members(set_id → prompt_sets, external_id TEXT NOT NULL, prompt_id → prompts, metadata TEXT,
+///   source TEXT, line INTEGER, PRIMARY KEY(set_id, external_id))` — the user's id for a prompt within a
+///   set, its `metadata` JSON object text, and the file and line it was imported from. An id maps to
+///   exactly one prompt per set; importing the same id with other messages is a conflict.
+///   Index `(set_id, prompt_id, external_id)`.
+/// - `teachers(id INTEGER PRIMARY KEY, base_url TEXT NOT NULL, model TEXT NOT NULL, kind TEXT NOT NULL
+///   ('chat'|'completions'), api_key_env TEXT, UNIQUE(base_url, model, kind))` — endpoints. Only the
+///   NAME of the environment variable holding the API key is stored, never the key; the latest sweep
+///   created for a teacher sets it.
+/// - `param_sets(id INTEGER PRIMARY KEY, canonical TEXT UNIQUE NOT NULL)` — sampling parameters as
+///   `SamplingParams.canonicalJSON`.
+/// - `sweeps(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, set_id → prompt_sets, teacher_id → teachers,
+///   param_set_id → param_sets, samples INTEGER NOT NULL, created_at REAL NOT NULL, status TEXT NOT NULL
+///   DEFAULT 'active')` — a request to answer every prompt of a set `samples` times with one teacher and
+///   one parameter set. Creating a sweep again with the same name and definition reuses the row.
+/// - `jobs(id INTEGER PRIMARY KEY, key BLOB UNIQUE NOT NULL, prompt_id → prompts, teacher_id → teachers,
+///   param_set_id → param_sets, sample_index INTEGER NOT NULL, state TEXT NOT NULL
+///   ('pending'|'leased'|'done'|'failed'), attempts INTEGER NOT NULL DEFAULT 0, lease_owner TEXT,
+///   lease_expires REAL, last_error TEXT, created_at REAL NOT NULL, updated_at REAL NOT NULL)` — one paid
+///   request each. `key` is the 32-byte `JobKey` (prompt hash × model × base URL × endpoint kind ×
+///   canonical params × sample index): a key is answered at most once, whichever sweeps share it.
+///   `lease_owner`/`lease_expires` are set exactly when `state = 'leased'` (enforced by a CHECK).
+///   Index `(state, lease_expires)` serves claiming (pending in id order; expired leases).
+/// - `sweep_jobs(sweep_id → sweeps, job_id → jobs, PRIMARY KEY(sweep_id, job_id))` — which jobs a sweep
+///   needs (a job may belong to several sweeps). Index `(job_id)`.
+/// - `attempts(id INTEGER PRIMARY KEY, job_id → jobs, started_at REAL NOT NULL, latency_ms REAL NOT NULL,
+///   http_status INTEGER, outcome TEXT NOT NULL ('success'|'retry'|'fatal'|'cancelled'), error TEXT)` —
+///   every request sent to a teacher, kept for accounting. Index `(job_id)`.
+/// - `responses(id INTEGER PRIMARY KEY, job_id → jobs UNIQUE, attempt_id → attempts, choice_index INTEGER
+///   NOT NULL, content TEXT NOT NULL, reasoning TEXT, finish_reason TEXT, prompt_tokens INTEGER,
+///   completion_tokens INTEGER, total_tokens INTEGER, reasoning_tokens INTEGER, model TEXT,
+///   response_id TEXT, system_fingerprint TEXT, received_at REAL NOT NULL, logprobs BLOB, raw BLOB)` — at
+///   most one answer per job. `logprobs` is the `LogprobCodec` `HLP1` blob, NULL when logprobs were not
+///   requested or not sent; `raw` is the response body, kept only with `--keep-raw`.
+public enum Migrations {
+    /// The migrations, oldest first. Append only.
+    public static let all: [String] = [v1]
+
+    /// The schema version this code writes: `all.count`.
+    public static var latestVersion: Int { all.count }
+
+    static let v1 = """
+        CREATE TABLE meta(
+          key TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        );
+        CREATE TABLE prompt_sets(
+          id INTEGER PRIMARY KEY,
+          name TEXT UNIQUE NOT NULL,
+          created_at REAL NOT NULL
+        );
+        CREATE TABLE prompts(
+          id INTEGER PRIMARY KEY,
+          hash BLOB UNIQUE NOT NULL CHECK(length(hash) = 32),
+          messages TEXT NOT NULL,
+          created_at REAL NOT NULL
+        );
+        CREATE TABLE set_members(
+          set_id INTEGER NOT NULL REFERENCES prompt_sets(id),
+          external_id TEXT NOT NULL,
+          prompt_id INTEGER NOT NULL REFERENCES prompts(id),
+          metadata TEXT,
+          source TEXT,
+          line INTEGER,
+          PRIMARY KEY(set_id, external_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX set_members_prompt ON set_members(set_id, prompt_id, external_id);
+        CREATE TABLE teachers(
+          id INTEGER PRIMARY KEY,
+          base_url TEXT NOT NULL,
+          model TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK(kind IN ('chat', 'completions')),
+          api_key_env TEXT,
+          UNIQUE(base_url, model, kind)
+        );
+        CREATE TABLE param_sets(
+          id INTEGER PRIMARY KEY,
+          canonical TEXT UNIQUE NOT NULL
+        );
+        CREATE TABLE sweeps(
+          id INTEGER PRIMARY KEY,
+          name TEXT UNIQUE NOT NULL,
+          set_id INTEGER NOT NULL REFERENCES prompt_sets(id),
+          teacher_id INTEGER NOT NULL REFERENCES teachers(id),
+          param_set_id INTEGER NOT NULL REFERENCES param_sets(id),
+          samples INTEGER NOT NULL CHECK(samples >= 1),
+          created_at REAL NOT NULL,
+          status TEXT NOT NULL DEFAULT 'active'
+        );
+        CREATE TABLE jobs(
+          id INTEGER PRIMARY KEY,
+          key BLOB UNIQUE NOT NULL CHECK(length(key) = 32),
+          prompt_id INTEGER NOT NULL REFERENCES prompts(id),
+          teacher_id INTEGER NOT NULL REFERENCES teachers(id),
+          param_set_id INTEGER NOT NULL REFERENCES param_sets(id),
+          sample_index INTEGER NOT NULL CHECK(sample_index >= 0),
+          state TEXT NOT NULL DEFAULT 'pending' CHECK(state IN ('pending', 'leased', 'done', 'failed')),
+          attempts INTEGER NOT NULL DEFAULT 0,
+          lease_owner TEXT,
+          lease_expires REAL,
+          last_error TEXT,
+          created_at REAL NOT NULL,
+          updated_at REAL NOT NULL,
+          CHECK((state = 'leased') = (lease_expires IS NOT NULL AND lease_owner IS NOT NULL)),
+          CHECK(state = 'leased' OR (lease_expires IS NULL AND lease_owner IS NULL))
+        );
+        CREATE INDEX jobs_state_lease ON jobs(state, lease_expires);
+        CREATE TABLE sweep_jobs(
+          sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+          job_id INTEGER NOT NULL REFERENCES jobs(id),
+          PRIMARY KEY(sweep_id, job_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX sweep_jobs_job ON sweep_jobs(job_id);
+        CREATE TABLE attempts(
+          id INTEGER PRIMARY KEY,
+          job_id INTEGER NOT NULL REFERENCES jobs(id),
+          started_at REAL NOT NULL,
+          latency_ms REAL NOT NULL,
+          http_status INTEGER,
+          outcome TEXT NOT NULL CHECK(outcome IN ('success', 'retry', 'fatal', 'cancelled')),
+          error TEXT
+        );
+        CREATE INDEX attempts_job ON attempts(job_id);
+        CREATE TABLE responses(
+          id INTEGER PRIMARY KEY,
+          job_id INTEGER NOT NULL UNIQUE REFERENCES jobs(id),
+          attempt_id INTEGER NOT NULL REFERENCES attempts(id),
+          choice_index INTEGER NOT NULL,
+          content TEXT NOT NULL,
+          reasoning TEXT,
+          finish_reason TEXT,
+          prompt_tokens INTEGER,
+          completion_tokens INTEGER,
+          total_tokens INTEGER,
+          reasoning_tokens INTEGER,
+          model TEXT,
+          response_id TEXT,
+          system_fingerprint TEXT,
+          received_at REAL NOT NULL,
+          logprobs BLOB,
+          raw BLOB
+        );
+        """
+
+    /// The schema version of `db` (`PRAGMA user_version`).
+    static func version(of db: SQLiteDatabase) throws -> Int {
+        try db.queryOne("PRAGMA user_version") { $0.int(0) } ?? 0
+    }
+
+    /// Brings `db` to ``latestVersion``. Throws ``StoreError/schemaTooNew(path:found:supported:)`` for a newer
+    /// file and ``StoreError/corrupt(path:detail:)`` for a non-empty file that is not a harvest database.
+    static func migrate(_ db: SQLiteDatabase, createdBy: String, now: Double) throws {
+        let found = try version(of: db)
+        if found > latestVersion {
+            throw StoreError.schemaTooNew(path: db.path, found: found, supported: latestVersion)
+        }
+        if found == latestVersion { return }
+        try db.transaction(.immediate) {
+            // Re-read under the write lock: another process may have migrated meanwhile.
+            let current = try version(of: db)
+            if current > latestVersion {
+                throw StoreError.schemaTooNew(path: db.path, found: current, supported: latestVersion)
+            }
+            if current == latestVersion { return }
+            if current == 0 {
+                let tables = try db.queryOne("SELECT count(*) FROM sqlite_schema") { $0.int(0) } ?? 0
+                if tables > 0 {
+                    throw StoreError.corrupt(path: db.path, detail: "the file holds \(tables) schema objects but no harvest schema version")
+                }
+            }
+            for migration in all[current...] { try db.execute(migration) }
+            let setMeta = "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+            if current == 0 {
+                try db.with(setMeta) { s in try s.bind("created_by", at: 1); try s.bind(createdBy, at: 2); try s.run() }
+                try db.with(setMeta) { s in try s.bind("created_at", at: 1); try s.bind(String(now), at: 2); try s.run() }
+            }
+            try db.with(setMeta) { s in try s.bind("schema_version", at: 1); try s.bind(String(latestVersion), at: 2); try s.run() }
+            try db.execute("PRAGMA user_version = \(latestVersion)")
+        }
+    }
+}

@@ -1,0 +1,25 @@
+/// A page request for ``SQLiteStore/responses(query:)``: keyset pagination by response id.
+///
+/// Read a whole selection with bounded memory by repeating the query with `afterId` set to the last
+/// id of the previous page until a page comes back empty.
+public struct ResponseQuery: Sendable, Equatable {
+    /// Only responses to prompts of this set; `externalId` and `metadataJSON` come from its membership.
+    public var setName: String?
+    /// Only responses to jobs of this sweep. Without `setName`, ids and metadata come from the sweep's set.
+    public var sweepId: Int64?
+    /// Return responses with `id > afterId`.
+    public var afterId: Int64
+    /// Most rows per page.
+    public var limit: Int
+    /// Decode the stored logprobs (otherwise `choice.logprobs` is nil, which is much cheaper).
+    public var includeLogprobs: Bool
+
+    /// Creates a query.
+    public init(setName: String? = nil, sweepId: Int64? = nil, afterId: Int64 = 0, limit: Int = 1000, includeLogprobs: Bool) {
+        self.setName = setName
+        self.sweepId = sweepId
+        self.afterId = afterId
+        self.limit = limit
+        self.includeLogprobs = includeLogprobs
+    }
+}

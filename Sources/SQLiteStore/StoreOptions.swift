@@ -1,0 +1,31 @@
+/// How ``SQLiteStore`` opens and writes its database.
+public struct StoreOptions: Sendable, Hashable {
+    /// SQLite `synchronous` level of the writer connection.
+    public enum Synchronous: String, Sendable, Hashable {
+        /// fsync the WAL at every commit: a committed response survives power loss (the default).
+        case full = "FULL"
+        /// fsync only at checkpoints: survives a crash of harvest, but the last commits can be lost on power loss.
+        case normal = "NORMAL"
+    }
+
+    /// Durability of commits. Default ``Synchronous/full``.
+    public var synchronous: Synchronous
+    /// How long a connection waits for another process's lock before failing with `SQLITE_BUSY`. Default 5000 ms.
+    public var busyTimeoutMs: Int
+    /// Most write operations committed in one transaction by the writer. Default 256.
+    public var groupCommitMaxBatch: Int
+    /// How long the writer waits for more operations to join a batch when writers are concurrent. Default 2 ms.
+    public var groupCommitMaxDelayMs: Double
+    /// Recorded in `meta.created_by` when the file is created.
+    public var createdBy: String
+
+    /// Creates options; the defaults favour durability.
+    public init(synchronous: Synchronous = .full, busyTimeoutMs: Int = 5000, groupCommitMaxBatch: Int = 256,
+                groupCommitMaxDelayMs: Double = 2, createdBy: String = "harvest") {
+        self.synchronous = synchronous
+        self.busyTimeoutMs = busyTimeoutMs
+        self.groupCommitMaxBatch = groupCommitMaxBatch
+        self.groupCommitMaxDelayMs = groupCommitMaxDelayMs
+        self.createdBy = createdBy
+    }
+}

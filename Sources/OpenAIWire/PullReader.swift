@@ -269,11 +269,53 @@ struct PullReader {
         return nil
     }
 
-    /// A `bytes` array of integers 0...255, or nil for `null`.
-    mutating func byteArray(capacity: Int) throws(JSONError) -> [UInt8]? {
+    /// A `bytes` array of integers 0...255, or nil for `null`. The common form (`[72,105]`, at
+    /// most `expected` values, usually the token's UTF-8 length) is parsed in one pass into an
+    /// array allocated once; anything else (whitespace, more values, fractions, large values)
+    /// takes the general path.
+    mutating func byteArray(expected: Int) throws(JSONError) -> [UInt8]? {
         guard try openArray("bytes") else { return nil }
+        guard pos < buf.count else { throw error("unexpected end of input inside an array") }
+        if buf[pos] == UInt8(ascii: "]") {
+            pos += 1
+            return []
+        }
+        let capacity = max(expected, 4)
+        var end = -1
+        let start = pos
+        let out = [UInt8](unsafeUninitializedCapacity: capacity) { dst, initialized in
+            var i = start
+            var n = 0
+            defer { initialized = n }
+            while n < capacity {
+                var value = 0
+                let digits = i
+                while i < buf.count {
+                    let d = buf[i] &- 0x30
+                    if d > 9 { break }
+                    value = value &* 10 &+ Int(d)
+                    i += 1
+                }
+                guard i > digits, i - digits <= 3, value <= 255, i < buf.count else { return }
+                dst[n] = UInt8(truncatingIfNeeded: value)
+                n += 1
+                let c = buf[i]
+                i += 1
+                if c == UInt8(ascii: "]") {
+                    end = i
+                    return
+                }
+                if c != UInt8(ascii: ",") { return }
+            }
+        }
+        guard end >= 0 else { return try generalByteArray() }
+        pos = end
+        return out
+    }
+
+    /// The element-by-element path of ``byteArray(expected:)`` (cursor just after `[`).
+    private mutating func generalByteArray() throws(JSONError) -> [UInt8] {
         var out = [UInt8]()
-        out.reserveCapacity(capacity)
         var first = true
         while try nextElement(&first) {
             let start = pos

@@ -8,7 +8,9 @@ import Testing
 /// `bytes` array and a float32 logprob printed as a 17-digit double.
 func logprobHeavyBody(tokens: Int = 256, top: Int = 5, seed: UInt64 = 7) -> [UInt8] {
     var rng = SplitMix64(state: seed)
-    let words = [" the", " of", " and", "ing", " model", " token", "\n", " (", "é", " 2", " distillation", ",", ".", " is"]
+    // Average token length is chosen so that 256 tokens × top-5 give a ~140 KB body.
+    let words = [" the", " student", " and", "ing", " models", " tokens", "\n\n", " (", " café", " 2024", " distillation",
+                 " teacher", ".", " probability", " harvest", " logits", " Therefore", " answer", " is", " compute"]
     var w = JSONWriter(capacity: 160_000)
     w.beginObject()
     w.key("id"); w.string("chatcmpl-bench")
@@ -95,6 +97,7 @@ func logprobHeavyBody(tokens: Int = 256, top: Int = 5, seed: UInt64 = 7) -> [UIn
                      Double(body.count) / 1e3, bestSeconds * 1e3, mb / bestSeconds, meanSeconds * 1e3, mb / meanSeconds, sink))
 
         // Reference: the same body through Foundation's JSONSerialization (tree building only).
+        guard ProcessInfo.processInfo.environment["HARVEST_BENCH_REFERENCE"] != "0" else { return }
         let data = Data(body)
         let ref = try clock.measure { for _ in 0..<perRound { _ = try JSONSerialization.jsonObject(with: data) } }
         print(String(format: "JSONSerialization (reference): %.3f ms per body", perBody(ref, perRound) * 1e3))

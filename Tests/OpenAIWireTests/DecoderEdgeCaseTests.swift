@@ -190,3 +190,23 @@ import Testing
         #expect(WireError.unsupported(reason: "x").description == "unsupported request: x")
     }
 }
+
+@Suite struct BytesArrayFormsTests {
+    static func bytes(_ array: String, token: String = "ab") throws -> [UInt8]? {
+        try decode(#"{"choices":[{"message":{"content":""},"logprobs":{"content":[{"token":"\#(token)","logprob":-1,"bytes":\#(array)}]}}]}"#)
+            .choices[0].logprobs?[0].bytes
+    }
+
+    @Test func forms() throws {
+        #expect(try Self.bytes("[97,98]") == [97, 98])
+        #expect(try Self.bytes("[ 97 , 98 ]") == [97, 98])
+        #expect(try Self.bytes("[0,255,7,8,9,10,11]", token: "") == [0, 255, 7, 8, 9, 10, 11])  // more than expected
+        #expect(try Self.bytes("[97.0,98e0]") == [97, 98])
+        #expect(try Self.bytes("[097]") == [97])
+        #expect(try Self.bytes("[]") == [])
+        #expect(try Self.bytes("null") == nil)
+        for bad in ["[1,]", "[1", "[256]", "[-1]", "[1 2]", "[\"a\"]", "[1000]", "{}"] {
+            #expect(throws: WireError.self, "\(bad)") { try Self.bytes(bad) }
+        }
+    }
+}

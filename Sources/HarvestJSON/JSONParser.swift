@@ -225,41 +225,81 @@ public struct JSONParser {
         }
     }
 
-    /// Parses a number at the cursor, correctly rounded (strtod). Accepts `NaN`, `Infinity`
-    /// and `-Infinity` leniently, as Python's json module writes them.
+    /// Parses a number at the cursor, correctly rounded. Accepts `NaN`, `Infinity`
+    /// and `-Infinity` leniently, as Python's json module writes them; `-0` keeps its sign.
+    /// Up to 19 significant digits are converted without text (Clinger's exact fast path, then
+    /// Eisel–Lemire); anything undecided falls back to ``strtod(_:_:_:)``.
     public mutating func parseNumber() throws(JSONError) -> Double {
         skipWhitespace()
         let start = pos
-        if pos < buf.count, buf[pos] == UInt8(ascii: "-") { pos += 1 }
-        if pos < buf.count, buf[pos] == UInt8(ascii: "I") {
-            try literal("Infinity")
-            return buf[start] == UInt8(ascii: "-") ? -.infinity : .infinity
+        let n = buf.count
+        var negative = false
+        if pos < n, buf[pos] == UInt8(ascii: "-") {
+            negative = true
+            pos += 1
         }
-        if pos < buf.count, buf[pos] == UInt8(ascii: "N"), pos == start {
+        if pos < n, buf[pos] == UInt8(ascii: "I") {
+            try literal("Infinity")
+            return negative ? -.infinity : .infinity
+        }
+        if pos < n, buf[pos] == UInt8(ascii: "N"), !negative {
             try literal("NaN")
             return .nan
         }
-        var intValue: Int64 = 0
-        var digits = 0
-        var simple = true
-        while pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 {
-            if digits < 18 { intValue = intValue * 10 + Int64(buf[pos] - 0x30) } else { simple = false }
-            digits += 1
+        // Digits are accumulated with wrapping arithmetic; more than 19 significant digits
+        // (rare) are left to strtod.
+        var mantissa: UInt64 = 0
+        var exponent = 0
+        let intStart = pos
+        while pos < n, buf[pos] == UInt8(ascii: "0") { pos += 1 }
+        let sigStart = pos
+        while pos < n {
+            let d = buf[pos] &- 0x30
+            if d > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
             pos += 1
         }
-        if digits == 0 { throw JSONError("invalid number", offset: start) }
-        while pos < buf.count {
-            let c = buf[pos]
-            if (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
-                || c == UInt8(ascii: "+") || c == UInt8(ascii: "-")
-            {
-                simple = false
-                pos += 1
-            } else {
-                break
+        if pos == intStart { throw JSONError("invalid number", offset: start) }
+        var significant = pos - sigStart
+        if pos < n, buf[pos] == UInt8(ascii: ".") {
+            pos += 1
+            let fracStart = pos
+            if significant == 0 {
+                while pos < n, buf[pos] == UInt8(ascii: "0") { pos += 1 }
             }
+            let digitsStart = pos
+            while pos < n {
+                let d = buf[pos] &- 0x30
+                if d > 9 { break }
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                pos += 1
+            }
+            exponent = fracStart - pos
+            significant += pos - digitsStart
         }
-        if simple { return Double(buf[start] == UInt8(ascii: "-") ? -intValue : intValue) }
+        let inexact = significant > 19
+        if pos < n, buf[pos] | 0x20 == UInt8(ascii: "e") {
+            pos += 1
+            var expNegative = false
+            if pos < n, buf[pos] == UInt8(ascii: "-") || buf[pos] == UInt8(ascii: "+") {
+                expNegative = buf[pos] == UInt8(ascii: "-")
+                pos += 1
+            }
+            let expStart = pos
+            var e = 0
+            while pos < n {
+                let d = buf[pos] &- 0x30
+                if d > 9 { break }
+                if e < 1_000_000 { e = e * 10 + Int(d) }
+                pos += 1
+            }
+            if pos == expStart { throw JSONError("invalid number", offset: start) }
+            exponent += expNegative ? -e : e
+        }
+        if !inexact {
+            if mantissa == 0 { return negative ? -0.0 : 0.0 }
+            if let v = DecimalToDouble.convert(mantissa: mantissa, exponent: exponent) { return negative ? -v : v }
+        }
         return try Self.strtod(buf, start, pos)
     }
 
@@ -273,7 +313,7 @@ public struct JSONParser {
                 for i in 0..<len { tmp[i] = CChar(bitPattern: buf[start + i]) }
                 tmp[len] = 0
                 var endPtr: UnsafeMutablePointer<CChar>? = nil
-                result = Glibc.strtod(tmp.baseAddress!, &endPtr)
+                result = cStrtod(tmp.baseAddress!, &endPtr)
                 consumed = endPtr! - tmp.baseAddress!
             }
         } else {
@@ -281,12 +321,21 @@ public struct JSONParser {
             for i in 0..<len { tmp[i] = CChar(bitPattern: buf[start + i]) }
             tmp.withUnsafeMutableBufferPointer { p in
                 var endPtr: UnsafeMutablePointer<CChar>? = nil
-                result = Glibc.strtod(p.baseAddress!, &endPtr)
+                result = cStrtod(p.baseAddress!, &endPtr)
                 consumed = endPtr! - p.baseAddress!
             }
         }
         if consumed != len { throw JSONError("invalid number", offset: start) }
         return result
+    }
+
+    @inline(__always)
+    private static func cStrtod(_ s: UnsafePointer<CChar>, _ end: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Double {
+        #if canImport(Glibc)
+        Glibc.strtod(s, end)
+        #else
+        Darwin.strtod(s, end)
+        #endif
     }
 
     /// Skips one value of any type without building it.

@@ -136,7 +136,7 @@ public struct JSONWriter: Sendable {
         case .null: null()
         case .bool(let b): bool(b)
         case .number(let d):
-            if d == d.rounded(), abs(d) < 9.0e15 { int(Int(d)) } else { double(d) }
+            if d == d.rounded(), abs(d) < 9.0e15, !(d == 0 && d.sign == .minus) { int(Int(d)) } else { double(d) }
         case .string(let s): string(s)
         case .array(let items):
             beginArray()

@@ -1,0 +1,345 @@
+import HarvestJSON
+
+/// A forward-only cursor over a JSON body, used by ``ResponseDecoder`` to pull exactly the fields
+/// it needs. Hot paths (whitespace, keys, plain strings, small integers) are scanned here; the rare
+/// or heavy cases (escaped strings, numbers, skipping unknown values) go through ``JSONParser``.
+struct PullReader {
+    let buf: UnsafeBufferPointer<UInt8>
+    var pos = 0
+
+    /// The current member key as a byte range of `buf` (when it had no escapes).
+    private var keyStart = 0
+    private var keyCount = 0
+    /// The current member key, decoded, when it had escapes.
+    private var escapedKey: [UInt8]?
+    /// Byte range of the last string read by ``string()``; `lastCount < 0` when it had escapes.
+    private var lastStart = 0
+    private var lastCount = -1
+
+    init(_ buf: UnsafeBufferPointer<UInt8>) {
+        self.buf = buf
+    }
+
+    // MARK: Structure
+
+    func error(_ message: String) -> JSONError { JSONError(message, offset: pos) }
+
+    @inline(__always) mutating func skipWhitespace() {
+        while pos < buf.count {
+            let c = buf[pos]
+            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { pos += 1 } else { return }
+        }
+    }
+
+    /// The next byte after whitespace, or nil at the end.
+    @inline(__always) mutating func peek() -> UInt8? {
+        skipWhitespace()
+        return pos < buf.count ? buf[pos] : nil
+    }
+
+    /// Consumes a `null` literal if it is next.
+    @inline(__always) mutating func consumeNull() -> Bool {
+        skipWhitespace()
+        guard pos + 4 <= buf.count, buf[pos] == UInt8(ascii: "n"), buf[pos + 1] == UInt8(ascii: "u"),
+              buf[pos + 2] == UInt8(ascii: "l"), buf[pos + 3] == UInt8(ascii: "l") else { return false }
+        pos += 4
+        return true
+    }
+
+    /// Opens an object. Returns false (after consuming it) when the value is `null`.
+    mutating func openObject(_ what: @autoclosure () -> String) throws(JSONError) -> Bool {
+        if consumeNull() { return false }
+        guard pos < buf.count else { throw error("unexpected end of input; expected \(what()) object") }
+        guard buf[pos] == UInt8(ascii: "{") else { throw error("expected \(what()) to be an object") }
+        pos += 1
+        return true
+    }
+
+    /// Opens an array. Returns false (after consuming it) when the value is `null`.
+    mutating func openArray(_ what: @autoclosure () -> String) throws(JSONError) -> Bool {
+        if consumeNull() { return false }
+        guard pos < buf.count else { throw error("unexpected end of input; expected \(what()) array") }
+        guard buf[pos] == UInt8(ascii: "[") else { throw error("expected \(what()) to be an array") }
+        pos += 1
+        return true
+    }
+
+    /// Advances to the next member of an open object and reads its key and the `:`.
+    /// Returns false after consuming the closing `}`. `first` must start true for each object.
+    @inline(__always) mutating func nextMember(_ first: inout Bool) throws(JSONError) -> Bool {
+        skipWhitespace()
+        guard pos < buf.count else { throw error("unexpected end of input inside an object") }
+        if buf[pos] == UInt8(ascii: "}") {
+            pos += 1
+            return false
+        }
+        if first {
+            first = false
+        } else {
+            guard buf[pos] == UInt8(ascii: ",") else { throw error("expected ',' or '}'") }
+            pos += 1
+            skipWhitespace()
+        }
+        try readKey()
+        skipWhitespace()
+        guard pos < buf.count, buf[pos] == UInt8(ascii: ":") else { throw error("expected ':'") }
+        pos += 1
+        return true
+    }
+
+    /// Advances to the next element of an open array. Returns false after consuming the closing `]`.
+    @inline(__always) mutating func nextElement(_ first: inout Bool) throws(JSONError) -> Bool {
+        skipWhitespace()
+        guard pos < buf.count else { throw error("unexpected end of input inside an array") }
+        if buf[pos] == UInt8(ascii: "]") {
+            pos += 1
+            return false
+        }
+        if first {
+            first = false
+        } else {
+            guard buf[pos] == UInt8(ascii: ",") else { throw error("expected ',' or ']'") }
+            pos += 1
+        }
+        return true
+    }
+
+    @inline(__always) private mutating func readKey() throws(JSONError) {
+        guard pos < buf.count, buf[pos] == UInt8(ascii: "\"") else { throw error("expected a key") }
+        let start = pos + 1
+        var i = start
+        while i < buf.count {
+            let c = buf[i]
+            if c == UInt8(ascii: "\"") {
+                keyStart = start
+                keyCount = i - start
+                escapedKey = nil
+                pos = i + 1
+                return
+            }
+            if c == UInt8(ascii: "\\") { break }
+            i += 1
+        }
+        var p = JSONParser(buf)
+        p.pos = pos
+        let key = try p.parseString()
+        pos = p.pos
+        escapedKey = Array(key.utf8)
+    }
+
+    /// True when the current key is exactly `name` (compared as bytes, no allocation).
+    @inline(__always) func keyIs(_ name: StaticString) -> Bool {
+        let n = name.utf8CodeUnitCount
+        let p = name.utf8Start
+        if let e = escapedKey {
+            return e.count == n && e.withUnsafeBufferPointer { b in (0..<n).allSatisfy { b[$0] == p[$0] } }
+        }
+        guard keyCount == n else { return false }
+        var i = 0
+        while i < n {
+            if buf[keyStart + i] != p[i] { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// The current key as a String.
+    var key: String {
+        if let e = escapedKey { return String(decoding: e, as: UTF8.self) }
+        return String(decoding: UnsafeBufferPointer(rebasing: buf[keyStart..<(keyStart + keyCount)]), as: UTF8.self)
+    }
+
+    /// The token id of the current key when it reads `token_id:N`.
+    var keyTokenId: Int? {
+        if let e = escapedKey { return e.withUnsafeBufferPointer { Self.tokenId($0) } }
+        return Self.tokenId(UnsafeBufferPointer(rebasing: buf[keyStart..<(keyStart + keyCount)]))
+    }
+
+    // MARK: Values
+
+    /// Reads a string (escapes decoded, invalid UTF-8 replaced by U+FFFD).
+    @inline(__always) mutating func string(_ what: @autoclosure () -> String) throws(JSONError) -> String {
+        skipWhitespace()
+        guard pos < buf.count, buf[pos] == UInt8(ascii: "\"") else { throw error("expected \(what()) to be a string") }
+        let start = pos + 1
+        var i = start
+        while i < buf.count {
+            let c = buf[i]
+            if c == UInt8(ascii: "\"") {
+                lastStart = start
+                lastCount = i - start
+                pos = i + 1
+                return String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self)
+            }
+            if c == UInt8(ascii: "\\") || c < 0x20 { break }
+            i += 1
+        }
+        lastCount = -1
+        var p = JSONParser(buf)
+        p.pos = pos
+        let s = try p.parseString()
+        pos = p.pos
+        return s
+    }
+
+    /// A string, or nil for `null`; any other type is skipped and gives nil.
+    mutating func lenientString() throws(JSONError) -> String? {
+        guard let c = peek() else { throw error("unexpected end of input") }
+        if c == UInt8(ascii: "\"") { return try string("value") }
+        try skipValue()
+        return nil
+    }
+
+    /// The token id of the string last read by ``string(_:)`` (`s`) when it reads `token_id:N`.
+    func tokenIdOfLastString(_ s: String) -> Int? {
+        if lastCount >= 0 { return Self.tokenId(UnsafeBufferPointer(rebasing: buf[lastStart..<(lastStart + lastCount)])) }
+        var copy = s
+        return copy.withUTF8 { Self.tokenId($0) }
+    }
+
+    /// Parses vLLM's `token_id:N` token form (`return_tokens_as_token_ids`); nil for any other text.
+    static func tokenId(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        let prefix: StaticString = "token_id:"
+        let n = prefix.utf8CodeUnitCount
+        guard bytes.count > n, bytes.count <= n + 20 else { return nil }
+        for i in 0..<n where bytes[i] != prefix.utf8Start[i] { return nil }
+        var i = n
+        let negative = bytes[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        guard i < bytes.count else { return nil }
+        var value = 0
+        while i < bytes.count {
+            let d = bytes[i] &- 0x30
+            guard d <= 9 else { return nil }
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int(d))
+            if o1 || o2 { return nil }
+            value = a
+            i += 1
+        }
+        return negative ? -value : value
+    }
+
+    /// A number (correctly rounded); `null` gives NaN.
+    @inline(__always) mutating func double() throws(JSONError) -> Double {
+        if consumeNull() { return .nan }
+        var p = JSONParser(buf)
+        p.pos = pos
+        let v = try p.parseNumber()
+        pos = p.pos
+        return v
+    }
+
+    /// An integer. Accepts an integral number written with a fraction or exponent.
+    @inline(__always) mutating func int() throws(JSONError) -> Int {
+        skipWhitespace()
+        let start = pos
+        var negative = false
+        if pos < buf.count, buf[pos] == UInt8(ascii: "-") {
+            negative = true
+            pos += 1
+        }
+        let digits = pos
+        var value = 0
+        while pos < buf.count {
+            let d = buf[pos] &- 0x30
+            if d > 9 { break }
+            value = value &* 10 &+ Int(d)
+            pos += 1
+        }
+        let count = pos - digits
+        if count > 0, count <= 18,
+           pos >= buf.count || (buf[pos] != UInt8(ascii: ".") && buf[pos] | 0x20 != UInt8(ascii: "e")) {
+            return negative ? -value : value
+        }
+        pos = start
+        var p = JSONParser(buf)
+        p.pos = pos
+        let d = try p.parseNumber()
+        guard d == d.rounded(), abs(d) < 9.2e18 else { throw JSONError("expected an integer", offset: start) }
+        pos = p.pos
+        return Int(d)
+    }
+
+    /// An integer, or nil for `null`; any other type is skipped and gives nil.
+    mutating func lenientInt() throws(JSONError) -> Int? {
+        guard let c = peek() else { throw error("unexpected end of input") }
+        if c == UInt8(ascii: "-") || (c >= 0x30 && c <= 0x39) { return try int() }
+        try skipValue()
+        return nil
+    }
+
+    /// A `bytes` array of integers 0...255, or nil for `null`. The common form (`[72,105]`, at
+    /// most `expected` values, usually the token's UTF-8 length) is parsed in one pass into an
+    /// array allocated once; anything else (whitespace, more values, fractions, large values)
+    /// takes the general path.
+    mutating func byteArray(expected: Int) throws(JSONError) -> [UInt8]? {
+        guard try openArray("bytes") else { return nil }
+        guard pos < buf.count else { throw error("unexpected end of input inside an array") }
+        if buf[pos] == UInt8(ascii: "]") {
+            pos += 1
+            return []
+        }
+        let capacity = max(expected, 4)
+        var end = -1
+        let start = pos
+        let out = [UInt8](unsafeUninitializedCapacity: capacity) { dst, initialized in
+            var i = start
+            var n = 0
+            defer { initialized = n }
+            while n < capacity {
+                var value = 0
+                let digits = i
+                while i < buf.count {
+                    let d = buf[i] &- 0x30
+                    if d > 9 { break }
+                    value = value &* 10 &+ Int(d)
+                    i += 1
+                }
+                guard i > digits, i - digits <= 3, value <= 255, i < buf.count else { return }
+                dst[n] = UInt8(truncatingIfNeeded: value)
+                n += 1
+                let c = buf[i]
+                i += 1
+                if c == UInt8(ascii: "]") {
+                    end = i
+                    return
+                }
+                if c != UInt8(ascii: ",") { return }
+            }
+        }
+        guard end >= 0 else { return try generalByteArray() }
+        pos = end
+        return out
+    }
+
+    /// The element-by-element path of ``byteArray(expected:)`` (cursor just after `[`).
+    private mutating func generalByteArray() throws(JSONError) -> [UInt8] {
+        var out = [UInt8]()
+        var first = true
+        while try nextElement(&first) {
+            let start = pos
+            let v = try int()
+            guard v >= 0, v <= 255 else { throw JSONError("byte value out of range", offset: start) }
+            out.append(UInt8(truncatingIfNeeded: v))
+        }
+        return out
+    }
+
+    /// Skips one value of any type without building it.
+    mutating func skipValue() throws(JSONError) {
+        var p = JSONParser(buf)
+        p.pos = pos
+        try p.skipValue()
+        pos = p.pos
+    }
+
+    /// Builds one value as a ``JSONValue`` (for small, rarely present members).
+    mutating func value() throws(JSONError) -> JSONValue {
+        var p = JSONParser(buf)
+        p.pos = pos
+        let v = try p.parseValue()
+        pos = p.pos
+        return v
+    }
+}

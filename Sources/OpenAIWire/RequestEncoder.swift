@@ -1,0 +1,109 @@
+import HarvestCore
+import HarvestJSON
+
+/// Builds OpenAI-compatible request bodies and headers.
+///
+/// Chat (`/chat/completions`) body, members in this order, absent values omitted:
+/// `model, messages, max_tokens, temperature, top_p, seed, stop, n (1), logprobs (true),
+/// top_logprobs (k), stream (false)`. Legacy completions (`/completions`) send `prompt` instead of
+/// `messages` and `logprobs: k` instead of `logprobs`/`top_logprobs`. Logprob members are sent only
+/// when ``SamplingParams/topLogprobs`` is set; `seed` is ``SamplingParams/seed(forSample:)``.
+///
+/// ``SamplingParams/extraBody`` members are merged at the top level: a member named like a
+/// standard one replaces it in place, the others follow in the order given (a repeated name
+/// keeps its last value). `stream` cannot be turned on: harvest decodes whole responses.
+public enum RequestEncoder {
+    /// The request body for `job` (its messages, teacher, parameters and sample index).
+    public static func body(for job: Job) throws(WireError) -> [UInt8] {
+        try body(messages: job.messages, teacher: job.teacher, params: job.params, sampleIndex: job.sampleIndex)
+    }
+
+    /// The request body for one sample of a conversation. Throws ``WireError/unsupported(reason:)``
+    /// when the conversation cannot be sent to a completions endpoint (see ``completionsPrompt(_:)``)
+    /// or when `extraBody` asks for streaming.
+    public static func body(messages: [ChatMessage], teacher: TeacherEndpoint, params: SamplingParams,
+                            sampleIndex: Int) throws(WireError) -> [UInt8] {
+        var extras: [(String, JSONValue)] = []
+        for (name, value) in params.extraBody {
+            if let i = extras.firstIndex(where: { $0.0 == name }) { extras[i].1 = value } else { extras.append((name, value)) }
+        }
+        if let stream = extras.first(where: { $0.0 == "stream" })?.1, stream != .bool(false) {
+            throw .unsupported(reason: "extra body sets \"stream\": \(stream.jsonString); harvest needs whole (non-streamed) responses")
+        }
+        let prompt: String? = teacher.kind == .completions ? try completionsPrompt(messages) : nil
+
+        var w = JSONWriter(capacity: 512 + messages.reduce(0) { $0 + $1.content.utf8.count + 32 })
+        var used = Set<String>()
+        /// Writes a standard member unless an extra member of the same name replaces it.
+        func member(_ name: String, _ write: (inout JSONWriter) -> Void) {
+            w.key(name)
+            if let extra = extras.first(where: { $0.0 == name }) {
+                w.value(extra.1)
+                used.insert(name)
+            } else {
+                write(&w)
+            }
+        }
+
+        w.beginObject()
+        member("model") { $0.string(teacher.model) }
+        if let prompt {
+            member("prompt") { $0.string(prompt) }
+        } else {
+            member("messages") { ChatMessage.write(messages, to: &$0) }
+        }
+        if let v = params.maxTokens { member("max_tokens") { $0.int(v) } }
+        if let v = params.temperature { member("temperature") { $0.double(v) } }
+        if let v = params.topP { member("top_p") { $0.double(v) } }
+        if let v = params.seed(forSample: sampleIndex) { member("seed") { $0.int(v) } }
+        if !params.stop.isEmpty {
+            member("stop") { w in
+                w.beginArray()
+                for s in params.stop { w.string(s) }
+                w.endArray()
+            }
+        }
+        member("n") { $0.int(1) }
+        if let k = params.topLogprobs {
+            switch teacher.kind {
+            case .chat:
+                member("logprobs") { $0.bool(true) }
+                member("top_logprobs") { $0.int(k) }
+            case .completions:
+                member("logprobs") { $0.int(k) }
+            }
+        }
+        member("stream") { $0.bool(false) }
+        for (name, value) in extras where !used.contains(name) {
+            w.key(name)
+            w.value(value)
+        }
+        w.endObject()
+        return w.bytes
+    }
+
+    /// The `prompt` sent to a completions endpoint: the user message's content, preceded by the
+    /// system message's content and a blank line (`"\n\n"`) when there is one. Only a single user
+    /// message, optionally after a single system message, can be expressed this way; any other
+    /// conversation (several turns, assistant messages) throws ``WireError/unsupported(reason:)``.
+    public static func completionsPrompt(_ messages: [ChatMessage]) throws(WireError) -> String {
+        switch messages.count {
+        case 1 where messages[0].role == "user":
+            return messages[0].content
+        case 2 where messages[0].role == "system" && messages[1].role == "user":
+            return messages[0].content + "\n\n" + messages[1].content
+        default:
+            let roles = messages.map(\.role).joined(separator: ", ")
+            throw .unsupported(reason: "a completions endpoint takes one user message, optionally after one system message; "
+                + "this conversation has \(messages.count) message(s) (\(roles.isEmpty ? "none" : roles)); use a chat endpoint")
+        }
+    }
+
+    /// Request headers: `Content-Type` and `Accept` JSON, and `Authorization: Bearer <key>` when
+    /// `apiKey` is given and not empty.
+    public static func headers(apiKey: String?) -> [HTTPHeader] {
+        var h = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json")]
+        if let apiKey, !apiKey.isEmpty { h.append(HTTPHeader("Authorization", "Bearer \(apiKey)")) }
+        return h
+    }
+}

@@ -191,8 +191,12 @@ struct PullReader {
     }
 
     /// The token id of the string last read by ``string(_:)`` (`s`) when it reads `token_id:N`.
-    func tokenIdOfLastString(_ s: String) -> Int? {
-        if lastCount >= 0 { return Self.tokenId(UnsafeBufferPointer(rebasing: buf[lastStart..<(lastStart + lastCount)])) }
+    @inline(__always) func tokenIdOfLastString(_ s: String) -> Int? {
+        if lastCount >= 0 {
+            // Quick reject: the form is "token_id:" plus at least one digit.
+            guard lastCount > 9, buf[lastStart] == UInt8(ascii: "t") else { return nil }
+            return Self.tokenId(UnsafeBufferPointer(rebasing: buf[lastStart..<(lastStart + lastCount)]))
+        }
         var copy = s
         return copy.withUTF8 { Self.tokenId($0) }
     }
@@ -269,25 +273,24 @@ struct PullReader {
         return nil
     }
 
-    /// A `bytes` array of integers 0...255, or nil for `null`. The common form (`[72,105]`, at
-    /// most `expected` values, usually the token's UTF-8 length) is parsed in one pass into an
-    /// array allocated once; anything else (whitespace, more values, fractions, large values)
-    /// takes the general path.
-    mutating func byteArray(expected: Int) throws(JSONError) -> [UInt8]? {
+    /// A `bytes` array of integers 0...255, or nil for `null`. The common compact form
+    /// (`[72,105]`, at most 64 values) is parsed in one pass into a stack buffer and copied into an
+    /// array of exact size (`Array(UnsafeBufferPointer)` avoids a runtime metadata lookup that
+    /// `Array(unsafeUninitializedCapacity:)` pays on every call); anything else (whitespace, more
+    /// values, fractions, out-of-range values) takes the general path, which also reports errors.
+    mutating func byteArray() throws(JSONError) -> [UInt8]? {
         guard try openArray("bytes") else { return nil }
         guard pos < buf.count else { throw error("unexpected end of input inside an array") }
         if buf[pos] == UInt8(ascii: "]") {
             pos += 1
             return []
         }
-        let capacity = max(expected, 4)
-        var end = -1
         let start = pos
-        let out = [UInt8](unsafeUninitializedCapacity: capacity) { dst, initialized in
+        let buf = self.buf
+        let (out, end) = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { scratch -> ([UInt8], Int) in
             var i = start
             var n = 0
-            defer { initialized = n }
-            while n < capacity {
+            while n < 64 {
                 var value = 0
                 let digits = i
                 while i < buf.count {
@@ -296,24 +299,22 @@ struct PullReader {
                     value = value &* 10 &+ Int(d)
                     i += 1
                 }
-                guard i > digits, i - digits <= 3, value <= 255, i < buf.count else { return }
-                dst[n] = UInt8(truncatingIfNeeded: value)
+                guard i > digits, i - digits <= 3, value <= 255, i < buf.count else { break }
+                scratch[n] = UInt8(truncatingIfNeeded: value)
                 n += 1
                 let c = buf[i]
                 i += 1
-                if c == UInt8(ascii: "]") {
-                    end = i
-                    return
-                }
-                if c != UInt8(ascii: ",") { return }
+                if c == UInt8(ascii: "]") { return (Array(UnsafeBufferPointer(rebasing: scratch[0..<n])), i) }
+                if c != UInt8(ascii: ",") { break }
             }
+            return ([], -1)
         }
         guard end >= 0 else { return try generalByteArray() }
         pos = end
         return out
     }
 
-    /// The element-by-element path of ``byteArray(expected:)`` (cursor just after `[`).
+    /// The element-by-element path of ``byteArray()`` (cursor just after `[`).
     private mutating func generalByteArray() throws(JSONError) -> [UInt8] {
         var out = [UInt8]()
         var first = true

@@ -155,6 +155,13 @@ struct PullReader {
         return Self.tokenId(UnsafeBufferPointer(rebasing: buf[keyStart..<(keyStart + keyCount)]))
     }
 
+    /// True when the bytes at the cursor are `prefix`.
+    func startsWith(_ prefix: StaticString) -> Bool {
+        let n = prefix.utf8CodeUnitCount
+        guard pos + n <= buf.count else { return false }
+        return (0..<n).allSatisfy { buf[pos + $0] == prefix.utf8Start[$0] }
+    }
+
     // MARK: Values
 
     /// Reads a string (escapes decoded, invalid UTF-8 replaced by U+FFFD).

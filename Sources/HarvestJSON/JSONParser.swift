@@ -351,6 +351,7 @@ public struct JSONParser {
                 pos += 1
                 if c == UInt8(ascii: "\"") { return }
             }
+            pos = buf.count
             throw JSONError("unterminated string", offset: pos)
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             var level = 0

@@ -155,6 +155,13 @@ struct PullReader {
         return Self.tokenId(UnsafeBufferPointer(rebasing: buf[keyStart..<(keyStart + keyCount)]))
     }
 
+    /// True when the bytes at the cursor are `prefix`.
+    func startsWith(_ prefix: StaticString) -> Bool {
+        let n = prefix.utf8CodeUnitCount
+        guard pos + n <= buf.count else { return false }
+        return (0..<n).allSatisfy { buf[pos + $0] == prefix.utf8Start[$0] }
+    }
+
     // MARK: Values
 
     /// Reads a string (escapes decoded, invalid UTF-8 replaced by U+FFFD).
@@ -191,8 +198,12 @@ struct PullReader {
     }
 
     /// The token id of the string last read by ``string(_:)`` (`s`) when it reads `token_id:N`.
-    func tokenIdOfLastString(_ s: String) -> Int? {
-        if lastCount >= 0 { return Self.tokenId(UnsafeBufferPointer(rebasing: buf[lastStart..<(lastStart + lastCount)])) }
+    @inline(__always) func tokenIdOfLastString(_ s: String) -> Int? {
+        if lastCount >= 0 {
+            // Quick reject: the form is "token_id:" plus at least one digit.
+            guard lastCount > 9, buf[lastStart] == UInt8(ascii: "t") else { return nil }
+            return Self.tokenId(UnsafeBufferPointer(rebasing: buf[lastStart..<(lastStart + lastCount)]))
+        }
         var copy = s
         return copy.withUTF8 { Self.tokenId($0) }
     }
@@ -218,128 +229,5 @@ struct PullReader {
             i += 1
         }
         return negative ? -value : value
-    }
-
-    /// A number (correctly rounded); `null` gives NaN.
-    @inline(__always) mutating func double() throws(JSONError) -> Double {
-        if consumeNull() { return .nan }
-        var p = JSONParser(buf)
-        p.pos = pos
-        let v = try p.parseNumber()
-        pos = p.pos
-        return v
-    }
-
-    /// An integer. Accepts an integral number written with a fraction or exponent.
-    @inline(__always) mutating func int() throws(JSONError) -> Int {
-        skipWhitespace()
-        let start = pos
-        var negative = false
-        if pos < buf.count, buf[pos] == UInt8(ascii: "-") {
-            negative = true
-            pos += 1
-        }
-        let digits = pos
-        var value = 0
-        while pos < buf.count {
-            let d = buf[pos] &- 0x30
-            if d > 9 { break }
-            value = value &* 10 &+ Int(d)
-            pos += 1
-        }
-        let count = pos - digits
-        if count > 0, count <= 18,
-           pos >= buf.count || (buf[pos] != UInt8(ascii: ".") && buf[pos] | 0x20 != UInt8(ascii: "e")) {
-            return negative ? -value : value
-        }
-        pos = start
-        var p = JSONParser(buf)
-        p.pos = pos
-        let d = try p.parseNumber()
-        guard d == d.rounded(), abs(d) < 9.2e18 else { throw JSONError("expected an integer", offset: start) }
-        pos = p.pos
-        return Int(d)
-    }
-
-    /// An integer, or nil for `null`; any other type is skipped and gives nil.
-    mutating func lenientInt() throws(JSONError) -> Int? {
-        guard let c = peek() else { throw error("unexpected end of input") }
-        if c == UInt8(ascii: "-") || (c >= 0x30 && c <= 0x39) { return try int() }
-        try skipValue()
-        return nil
-    }
-
-    /// A `bytes` array of integers 0...255, or nil for `null`. The common form (`[72,105]`, at
-    /// most `expected` values, usually the token's UTF-8 length) is parsed in one pass into an
-    /// array allocated once; anything else (whitespace, more values, fractions, large values)
-    /// takes the general path.
-    mutating func byteArray(expected: Int) throws(JSONError) -> [UInt8]? {
-        guard try openArray("bytes") else { return nil }
-        guard pos < buf.count else { throw error("unexpected end of input inside an array") }
-        if buf[pos] == UInt8(ascii: "]") {
-            pos += 1
-            return []
-        }
-        let capacity = max(expected, 4)
-        var end = -1
-        let start = pos
-        let out = [UInt8](unsafeUninitializedCapacity: capacity) { dst, initialized in
-            var i = start
-            var n = 0
-            defer { initialized = n }
-            while n < capacity {
-                var value = 0
-                let digits = i
-                while i < buf.count {
-                    let d = buf[i] &- 0x30
-                    if d > 9 { break }
-                    value = value &* 10 &+ Int(d)
-                    i += 1
-                }
-                guard i > digits, i - digits <= 3, value <= 255, i < buf.count else { return }
-                dst[n] = UInt8(truncatingIfNeeded: value)
-                n += 1
-                let c = buf[i]
-                i += 1
-                if c == UInt8(ascii: "]") {
-                    end = i
-                    return
-                }
-                if c != UInt8(ascii: ",") { return }
-            }
-        }
-        guard end >= 0 else { return try generalByteArray() }
-        pos = end
-        return out
-    }
-
-    /// The element-by-element path of ``byteArray(expected:)`` (cursor just after `[`).
-    private mutating func generalByteArray() throws(JSONError) -> [UInt8] {
-        var out = [UInt8]()
-        var first = true
-        while try nextElement(&first) {
-            let start = pos
-            let v = try int()
-            guard v >= 0, v <= 255 else { throw JSONError("byte value out of range", offset: start) }
-            out.append(UInt8(truncatingIfNeeded: v))
-        }
-        return out
-    }
-
-    /// Skips one value of any type without building it.
-    mutating func skipValue() throws(JSONError) {
-        var p = JSONParser(buf)
-        p.pos = pos
-        try p.skipValue()
-        pos = p.pos
-    }
-
-    /// Builds one value as a ``JSONValue`` (for small, rarely present members).
-    mutating func value() throws(JSONError) -> JSONValue {
-        var p = JSONParser(buf)
-        p.pos = pos
-        let v = try p.parseValue()
-        pos = p.pos
-        return v
     }
 }

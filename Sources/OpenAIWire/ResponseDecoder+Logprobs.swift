@@ -64,7 +64,7 @@ extension PullReader {
             } else if keyIs("logprob") {
                 logprob = try double()
             } else if keyIs("bytes") {
-                bytes = try byteArray(expected: token.utf8.count)
+                bytes = try byteArray()
             } else if keyIs("top_logprobs") {
                 top = try topEntries(capacity: topHint)
             } else if keyIs("id") {
@@ -97,7 +97,7 @@ extension PullReader {
                 } else if keyIs("logprob") {
                     logprob = try double()
                 } else if keyIs("bytes") {
-                    bytes = try byteArray(expected: token.utf8.count)
+                    bytes = try byteArray()
                 } else if keyIs("id") {
                     explicitId = try lenientInt()
                 } else {

@@ -88,7 +88,9 @@ extension PullReader {
         if buf.count >= 3, buf[0] == 0xEF, buf[1] == 0xBB, buf[2] == 0xBF { pos = 3 }
         guard let c = peek() else { throw error("empty body") }
         guard c == UInt8(ascii: "{") else {
-            throw error(c == UInt8(ascii: "<") ? "body is HTML, not JSON" : "body is not a JSON object")
+            if c == UInt8(ascii: "<") { throw error("body is HTML, not JSON") }
+            if startsWith("data:") { throw error("body is a server-sent event stream, not one JSON object (was streaming on?)") }
+            throw error("body is not a JSON object")
         }
         pos += 1
         var top = TopLevel()

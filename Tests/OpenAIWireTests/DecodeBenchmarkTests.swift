@@ -10,7 +10,8 @@ func logprobHeavyBody(tokens: Int = 256, top: Int = 5, seed: UInt64 = 7) -> [UIn
     var rng = SplitMix64(state: seed)
     // Average token length is chosen so that 256 tokens × top-5 give a ~140 KB body.
     let words = [" the", " student", " and", "ing", " models", " tokens", "\n\n", " (", " café", " 2024", " distillation",
-                 " teacher", ".", " probability", " harvest", " logits", " Therefore", " answer", " is", " compute"]
+                 " teacher", ".", " probability", " harvest", " logits", " Therefore", " answer", " is", " compute",
+                 " implementation", " approximately"]
     var w = JSONWriter(capacity: 160_000)
     w.beginObject()
     w.key("id"); w.string("chatcmpl-bench")
@@ -79,7 +80,7 @@ func logprobHeavyBody(tokens: Int = 256, top: Int = 5, seed: UInt64 = 7) -> [UIn
         let clock = ContinuousClock()
         var best = Duration.seconds(1_000)
         var total = Duration.zero
-        let rounds = 20, perRound = 50
+        let rounds = 400, perRound = 5
         for _ in 0..<rounds {
             let t = try clock.measure {
                 for _ in 0..<perRound { sink &+= try ResponseDecoder.decode(body, kind: .chat).choices.count }

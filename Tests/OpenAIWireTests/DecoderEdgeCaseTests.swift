@@ -138,14 +138,17 @@ import Testing
             (#"{"choices":[{"finish_reason":"stop"}]}"#, "chat choice 0 has no message"),
             (#"{"choices":[{"message":{"content":"a"},"logprobs":{"content":[{"token":"a","logprob":"x"}]}}]}"#, "invalid number"),
             (#"{"choices":[{"message":{"content":"a\u12"}}]}"#, "invalid \\u escape"),
+            ("data: {\"choices\":[]}\n\ndata: [DONE]", "body is a server-sent event stream, not one JSON object (was streaming on?)"),
+            (#"{"choices":[{"message":{"content":"a"},"x":"\"#, "unterminated string"),
         ]
         for (json, reason) in cases {
-            guard case .malformed(let r, _, let prefix) = decodeError(Array(json.utf8)) else {
+            guard case .malformed(let r, let offset, let prefix) = decodeError(Array(json.utf8)) else {
                 Issue.record("expected malformed for \(json)")
                 continue
             }
+            #expect(offset >= 0 && offset <= json.utf8.count, "\(json)")
             if !reason.isEmpty { #expect(r == reason, "\(json)") }
-            #expect(prefix == json)
+            #expect(prefix == WireError.bodyPrefix(Array(json.utf8)))
         }
     }
 

@@ -118,7 +118,8 @@ public struct ResponseRecord: Sendable, Equatable {
 public protocol JobStore: Sendable {
     /// Leases up to `limit` pending jobs of `sweepId` (or whose lease expired) to `owner` for `leaseSeconds`.
     func claimJobs(sweepId: Int64, owner: String, limit: Int, leaseSeconds: Double) async throws -> [Job]
-    /// Records a failed attempt. `final` marks the job failed; otherwise it returns to pending.
+    /// Records a failed attempt. `final` marks the job failed and ends the lease; otherwise the job stays leased
+    /// to the caller, which retries it (so no other claim can send it meanwhile).
     func recordFailure(_ attempt: AttemptRecord, final: Bool) async throws
     /// Atomically records the successful attempt, stores the response and marks the job done.
     /// Returns only after the transaction is committed. A job already done is left unchanged (no second response).

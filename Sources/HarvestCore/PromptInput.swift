@@ -1,5 +1,5 @@
 /// A place in an input file, for error messages that say where.
-public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+public struct InputLocation: Sendable, Hashable, CustomStringConvertible {
     /// File path as the user gave it.
     public var file: String
     /// One-based line number (0 when unknown).
@@ -22,10 +22,10 @@ public struct PromptInput: Sendable, Hashable {
     /// The user's `metadata` object as compact JSON text, if any.
     public var metadataJSON: String?
     /// Where it came from.
-    public var source: SourceLocation
+    public var source: InputLocation
 
     /// Creates a prompt input.
-    public init(externalId: String, messages: [ChatMessage], metadataJSON: String? = nil, source: SourceLocation) {
+    public init(externalId: String, messages: [ChatMessage], metadataJSON: String? = nil, source: InputLocation) {
         self.externalId = externalId
         self.messages = messages
         self.metadataJSON = metadataJSON

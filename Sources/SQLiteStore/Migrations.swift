@@ -22,8 +22,9 @@
 ///   set, its `metadata` JSON object text, and the file and line it was imported from. An id maps to
 ///   exactly one prompt per set; importing the same id with other messages is a conflict.
 ///   Index `(set_id, prompt_id, external_id)`.
-/// - `teachers(id INTEGER PRIMARY KEY, base_url TEXT NOT NULL, model TEXT NOT NULL, kind TEXT NOT NULL
-///   ('chat'|'completions'), api_key_env TEXT, UNIQUE(base_url, model, kind))` — endpoints. Only the
+/// - `teachers(id INTEGER PRIMARY KEY, name TEXT NOT NULL, base_url TEXT NOT NULL, model TEXT NOT NULL, kind TEXT
+///   NOT NULL ('chat'|'completions'), api_key_env TEXT, UNIQUE(name, model, kind))` — teachers by identity
+///   (`name`, part of every job key); `base_url` is where it was reached last (updated by each sweep). Only the
 ///   NAME of the environment variable holding the API key is stored, never the key; the latest sweep
 ///   created for a teacher sets it.
 /// - `param_sets(id INTEGER PRIMARY KEY, canonical TEXT UNIQUE NOT NULL)` — sampling parameters as
@@ -36,7 +37,7 @@
 ///   param_set_id → param_sets, sample_index INTEGER NOT NULL, state TEXT NOT NULL
 ///   ('pending'|'leased'|'done'|'failed'), attempts INTEGER NOT NULL DEFAULT 0, lease_owner TEXT,
 ///   lease_expires REAL, last_error TEXT, created_at REAL NOT NULL, updated_at REAL NOT NULL)` — one paid
-///   request each. `key` is the 32-byte `JobKey` (prompt hash × model × base URL × endpoint kind ×
+///   request each. `key` is the 32-byte `JobKey` (prompt hash × model × teacher name × endpoint kind ×
 ///   canonical params × sample index): a key is answered at most once, whichever sweeps share it.
 ///   `lease_owner`/`lease_expires` are set exactly when `state = 'leased'` (enforced by a CHECK).
 ///   Index `(state, lease_expires)` serves claiming (pending in id order; expired leases).
@@ -86,11 +87,12 @@ public enum Migrations {
         CREATE INDEX set_members_prompt ON set_members(set_id, prompt_id, external_id);
         CREATE TABLE teachers(
           id INTEGER PRIMARY KEY,
+          name TEXT NOT NULL,
           base_url TEXT NOT NULL,
           model TEXT NOT NULL,
           kind TEXT NOT NULL CHECK(kind IN ('chat', 'completions')),
           api_key_env TEXT,
-          UNIQUE(base_url, model, kind)
+          UNIQUE(name, model, kind)
         );
         CREATE TABLE param_sets(
           id INTEGER PRIMARY KEY,

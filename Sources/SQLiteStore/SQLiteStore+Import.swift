@@ -2,7 +2,7 @@ import HarvestCore
 
 /// A prompt ready to store: hashed and serialized on the caller's thread.
 struct PromptRow: Sendable {
-    var externalId: String, hash: [UInt8], messagesJSON: String, metadata: String?, location: SourceLocation
+    var externalId: String, hash: [UInt8], messagesJSON: String, metadata: String?, location: InputLocation
 
     init(_ p: PromptInput) {
         externalId = p.externalId
@@ -29,7 +29,7 @@ enum ImportRows {
             if let existing {
                 let same = try promptId(db, hash: p.hash)
                 guard same == existing else {
-                    let location = p.location.file.isEmpty ? SourceLocation(file: sourceName, line: p.location.line) : p.location
+                    let location = p.location.file.isEmpty ? InputLocation(file: sourceName, line: p.location.line) : p.location
                     throw StoreError.conflict(setName: setName, externalId: p.externalId, location: location)
                 }
                 unchanged += 1

@@ -4,12 +4,12 @@ import HarvestCore
 struct ClaimedRow: Sendable {
     var id: Int64, key: [UInt8], promptId: Int64, messagesJSON: String
     var baseURL: String, model: String, kind: String, apiKeyEnv: String?
-    var paramsJSON: String, sampleIndex: Int, attempts: Int
+    var paramsJSON: String, sampleIndex: Int, attempts: Int, teacherName: String
 
     func decode() throws -> Job {
         guard let kind = EndpointKind(rawValue: kind) else { throw JobRows.Bad("unknown endpoint kind '\(kind)' of job \(id)") }
         return Job(id: id, key: key, promptId: promptId, messages: try ChatMessage.parseArray(messagesJSON),
-                   teacher: TeacherEndpoint(baseURL: baseURL, model: model, kind: kind, apiKeyEnv: apiKeyEnv),
+                   teacher: TeacherEndpoint(baseURL: baseURL, model: model, kind: kind, apiKeyEnv: apiKeyEnv, name: teacherName),
                    params: try SamplingParams.fromCanonicalJSON(paramsJSON), sampleIndex: sampleIndex, attempts: attempts)
     }
 }
@@ -74,13 +74,13 @@ enum JobRows {
                 try s.run()
             }
             let row = try db.queryOne("""
-                SELECT j.key, j.prompt_id, p.messages, t.base_url, t.model, t.kind, t.api_key_env, ps.canonical, j.sample_index, j.attempts
+                SELECT j.key, j.prompt_id, p.messages, t.base_url, t.model, t.kind, t.api_key_env, ps.canonical, j.sample_index, j.attempts, t.name
                 FROM jobs j JOIN prompts p ON p.id = j.prompt_id JOIN teachers t ON t.id = j.teacher_id
                 JOIN param_sets ps ON ps.id = j.param_set_id WHERE j.id = ?1
                 """, bind: { try $0.bind(id, at: 1) }) { s in
                 ClaimedRow(id: id, key: s.blob(0), promptId: s.int64(1), messagesJSON: s.string(2), baseURL: s.string(3),
                            model: s.string(4), kind: s.string(5), apiKeyEnv: s.optionalString(6), paramsJSON: s.string(7),
-                           sampleIndex: s.int(8), attempts: s.int(9))
+                           sampleIndex: s.int(8), attempts: s.int(9), teacherName: s.string(10))
             }
             if let row { rows.append(row) }
         }
@@ -128,15 +128,22 @@ enum JobRows {
     static func recordFailure(_ db: SQLiteDatabase, attempt: AttemptRow, final: Bool, now: Double) throws {
         _ = try insertAttempt(db, attempt)
         let message = attempt.error ?? attempt.httpStatus.map { "HTTP \($0)" } ?? "attempt \(attempt.outcome)"
-        // A job that is already done stays done (its response is kept).
-        try db.with("""
-            UPDATE jobs SET attempts = attempts + 1, last_error = ?2,
-              state = CASE WHEN state = 'done' THEN 'done' ELSE ?3 END,
-              lease_owner = NULL, lease_expires = NULL, updated_at = ?4 WHERE id = ?1
-            """) { s in
-            try s.bind(attempt.jobId, at: 1); try s.bind(message, at: 2)
-            try s.bind(final ? JobState.failed.rawValue : JobState.pending.rawValue, at: 3); try s.bind(now, at: 4)
-            try s.run()
+        // A job that is already done stays done (its response is kept). A job that will be retried stays leased
+        // to the runner that retries it: putting it back to pending would let a second claim send it twice.
+        if final {
+            try db.with("""
+                UPDATE jobs SET attempts = attempts + 1, last_error = ?2,
+                  state = CASE WHEN state = 'done' THEN 'done' ELSE 'failed' END,
+                  lease_owner = NULL, lease_expires = NULL, updated_at = ?3 WHERE id = ?1
+                """) { s in
+                try s.bind(attempt.jobId, at: 1); try s.bind(message, at: 2); try s.bind(now, at: 3)
+                try s.run()
+            }
+        } else {
+            try db.with("UPDATE jobs SET attempts = attempts + 1, last_error = ?2, updated_at = ?3 WHERE id = ?1") { s in
+                try s.bind(attempt.jobId, at: 1); try s.bind(message, at: 2); try s.bind(now, at: 3)
+                try s.run()
+            }
         }
     }
 

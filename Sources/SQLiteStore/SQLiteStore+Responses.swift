@@ -10,7 +10,7 @@ extension SQLiteStore {
             SELECT r.id, r.job_id, j.prompt_id, p.hash, p.messages, t.base_url, t.model, t.kind, t.api_key_env, pa.canonical,
               j.sample_index, r.choice_index, r.content, r.reasoning, r.finish_reason, r.prompt_tokens, r.completion_tokens,
               r.total_tokens, r.reasoning_tokens, r.model, r.response_id, r.received_at, \(logprobs ? "r.logprobs" : "NULL"),
-              \(membership == .none ? "NULL, NULL" : "m.external_id, m.metadata")
+              \(membership == .none ? "NULL, NULL" : "m.external_id, m.metadata"), t.name
             FROM responses r
             CROSS JOIN jobs j ON j.id = r.job_id
             CROSS JOIN prompts p ON p.id = j.prompt_id
@@ -83,7 +83,7 @@ extension SQLiteStore {
             id: id, jobId: s.int64(1), promptId: s.int64(2), promptHash: PromptHash.hex(s.blob(3)),
             externalId: s.optionalString(23), metadataJSON: s.optionalString(24),
             messages: try ChatMessage.parseArray(s.string(4)),
-            teacher: TeacherEndpoint(baseURL: s.string(5), model: s.string(6), kind: kind, apiKeyEnv: s.optionalString(8)),
+            teacher: TeacherEndpoint(baseURL: s.string(5), model: s.string(6), kind: kind, apiKeyEnv: s.optionalString(8), name: s.string(25)),
             params: try SamplingParams.fromCanonicalJSON(s.string(9)), sampleIndex: s.int(10),
             choice: CompletionChoice(index: s.int(11), content: s.string(12), reasoning: s.optionalString(13),
                                      finishReason: s.optionalString(14), logprobs: logprobs),

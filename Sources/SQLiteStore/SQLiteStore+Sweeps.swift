@@ -7,11 +7,12 @@ enum SweepRows {
             throw StoreError.unknownSet(setName)
         }
         let teacherId = try db.queryOne("""
-            INSERT INTO teachers(base_url, model, kind, api_key_env) VALUES(?1, ?2, ?3, ?4)
-            ON CONFLICT(base_url, model, kind) DO UPDATE SET api_key_env = excluded.api_key_env RETURNING id
+            INSERT INTO teachers(base_url, model, kind, api_key_env, name) VALUES(?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT(name, model, kind) DO UPDATE SET api_key_env = excluded.api_key_env, base_url = excluded.base_url
+            RETURNING id
             """, bind: { s in
             try s.bind(teacher.baseURL, at: 1); try s.bind(teacher.model, at: 2)
-            try s.bind(teacher.kind.rawValue, at: 3); try s.bind(teacher.apiKeyEnv, at: 4)
+            try s.bind(teacher.kind.rawValue, at: 3); try s.bind(teacher.apiKeyEnv, at: 4); try s.bind(teacher.name, at: 5)
         }, read: { $0.int64(0) })!
         let canonical = params.canonicalJSON
         try db.with("INSERT INTO param_sets(canonical) VALUES(?1) ON CONFLICT(canonical) DO NOTHING") { s in

@@ -3,7 +3,7 @@ import HarvestCore
 /// Why a store operation failed. `description` is written for people: what, where, what to do.
 public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// An import gave an id already used in the set for a different conversation. Nothing was imported.
-    case conflict(setName: String, externalId: String, location: SourceLocation)
+    case conflict(setName: String, externalId: String, location: InputLocation)
     /// A sweep of this name exists with a different prompt set, teacher or sampling parameters.
     case sweepConflict(name: String, detail: String)
     /// No prompt set has this name.

@@ -46,7 +46,7 @@ struct BenchArgs {
 
 func cpuSeconds() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
         + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
 }
@@ -96,7 +96,7 @@ if baseURL == nil {
 let store = try SQLiteStore(path: dbPath)
 let prompts = (0..<args.prompts).map { i in
     PromptInput(externalId: "p\(i)", messages: [ChatMessage(role: "user", content: "Benchmark prompt number \(i): explain topic \(i % 97) briefly.")],
-                source: SourceLocation(file: "bench", line: i + 1))
+                source: InputLocation(file: "bench", line: i + 1))
 }
 let t0 = Date()
 _ = try store.importPrompts(setName: "bench", prompts: prompts, sourceName: "bench")

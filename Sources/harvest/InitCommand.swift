@@ -17,7 +17,7 @@ struct InitCommand: AsyncParsableCommand {
         global.bootstrapLogging()
         do {
             _ = try SQLiteStore(path: global.databasePath)
-            printStatus("database ready: \(global.databasePath) (schema version \(SQLiteStore.schemaVersion))")
+            printStatus("database ready: \(global.databasePath) (schema version \(Migrations.latestVersion))")
             if !FileManager.default.fileExists(atPath: config) {
                 try Data(HarvestConfig.example.utf8).write(to: URL(fileURLWithPath: config))
                 printStatus("example config written: \(config)")

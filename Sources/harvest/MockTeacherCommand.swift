@@ -3,7 +3,7 @@ import Foundation
 import MockTeacher
 
 /// `harvest mock-teacher`: the built-in OpenAI-compatible teacher, for demos, tests and benchmarks.
-struct MockTeacherCommand: AsyncParsableCommand {
+struct MockTeacherCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mock-teacher",
         abstract: "Serve a deterministic OpenAI-compatible mock teacher on loopback (chat and completions, logprobs).")
@@ -46,7 +46,7 @@ struct MockTeacherCommand: AsyncParsableCommand {
         if !(0...65535).contains(port) { throw ValidationError("--port must be 0…65535") }
     }
 
-    func run() async throws {
+    func run() throws {
         var faults = MockFaults()
         faults.rateLimited = rate429
         faults.serverError = rate500
@@ -69,21 +69,17 @@ struct MockTeacherCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         print("mock teacher listening on http://\(host):\(bound)/v1 (model \(model)); Ctrl-C stops it")
-        fflush(stdout)
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let stream = AsyncStream<Void> { continuation in
-            let sources = [SIGINT, SIGTERM].map { sig in
-                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                source.setEventHandler { continuation.yield() }
-                source.resume()
-                return source
-            }
-            continuation.onTermination = { _ in sources.forEach { $0.cancel() } }
+        fflush(nil)
+        let traps = [SIGINT, SIGTERM].map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { server.stop() }
+            source.resume()
+            return source
         }
-        for await _ in stream { break }
-        server.stop()
+        server.waitUntilStopped()
+        traps.forEach { $0.cancel() }
         let stats = server.stats()
-        FileHandle.standardError.write(Data("mock teacher stopped after \(stats.requests) requests\n".utf8))
+        FileHandle.standardError.write(Data("mock teacher stopped after \(stats.requestsReceived) requests\n".utf8))
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import HarvestKit
 
 /// Turns SIGINT/SIGTERM into stop requests: the first drains (in-flight answers are stored), the second aborts.
-final class SignalTrap: Sendable {
+final class SignalTrap {
     private let sources: [any DispatchSourceSignal]
 
     init(stop: StopSignal) {

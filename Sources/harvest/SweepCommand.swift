@@ -37,6 +37,9 @@ struct SweepCommand: AsyncParsableCommand {
     @Option(help: "Attempts per job in this run.")
     var maxAttempts: Int?
 
+    @Option(help: "Sweep name (default: SET:MODEL:<hash of teacher, parameters and samples>).")
+    var name: String?
+
     @Flag(help: "Also store each raw response body.")
     var keepRaw = false
 
@@ -60,7 +63,7 @@ struct SweepCommand: AsyncParsableCommand {
             throw ExitCode(HarvestExit.badInput)
         }
         let plan = SweepPlanBuilder(config: cfg, options: teacherOptions, samples: samples, concurrency: concurrency, maxAttempts: maxAttempts)
-        let code = await SweepDriver(databasePath: global.databasePath, setName: set, plan: plan, keepRaw: keepRaw).run()
+        let code = await SweepDriver(databasePath: global.databasePath, setName: set, plan: plan, keepRaw: keepRaw, sweepName: name).run()
         if code != 0 { throw ExitCode(code) }
     }
 }

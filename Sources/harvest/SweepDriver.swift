@@ -45,6 +45,14 @@ struct SweepDriver {
     var setName: String
     var plan: SweepPlanBuilder
     var keepRaw: Bool
+    /// Sweep name; nil derives one from the set, model and a short hash of the definition.
+    var sweepName: String? = nil
+
+    /// `SET:MODEL:xxxxxx`, stable for the same set, teacher identity, parameters and sample count.
+    static func defaultName(set: String, teacher: TeacherEndpoint, params: SamplingParams, samples: Int) -> String {
+        let definition = "\(teacher.name)\n\(teacher.kind.rawValue)\n\(params.canonicalJSON)\n\(samples)"
+        return "\(set):\(teacher.model):" + PromptHash.hex(SHA256.digest(definition.utf8)).prefix(6)
+    }
 
     /// Returns the process exit code.
     func run() async -> Int32 {
@@ -63,7 +71,9 @@ struct SweepDriver {
                 baseURL = "http://127.0.0.1:\(port)/v1"
                 printStatus("no --teacher given: using the built-in mock teacher at \(baseURL!)")
             }
-            let teacher = TeacherEndpoint(baseURL: baseURL!, model: plan.model, kind: plan.endpoint, apiKeyEnv: plan.apiKeyEnv)
+            // The built-in mock listens on a new port each run; its stable name keeps job keys (and re-runs) stable.
+            let teacher = TeacherEndpoint(baseURL: baseURL!, model: plan.model, kind: plan.endpoint, apiKeyEnv: plan.apiKeyEnv,
+                                          name: mock == nil ? nil : "builtin-mock")
             let apiKey = plan.apiKeyEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
             let transport = try CurlTransport(configuration: .init(maxConnections: max(16, plan.concurrency * 2)))
             defer { transport.shutdown() }
@@ -71,8 +81,9 @@ struct SweepDriver {
             if !models.isEmpty, !models.contains(teacher.model) {
                 printStatus("note: the teacher lists models \(models.prefix(5).joined(separator: ", ")); \"\(teacher.model)\" is not among them")
             }
-            let summary = try store.createSweep(name: setName, setName: setName, teacher: teacher, params: plan.params, samples: plan.samples)
-            printStatus("sweep \(summary.sweepId): \(summary.totalJobs) jobs (\(summary.newJobs) new, \(summary.alreadyDone) already done, \(summary.requeuedFailed) failed jobs retried) → \(teacher.baseURL) model \(teacher.model)")
+            let name = sweepName ?? Self.defaultName(set: setName, teacher: teacher, params: plan.params, samples: plan.samples)
+            let summary = try store.createSweep(name: name, setName: setName, teacher: teacher, params: plan.params, samples: plan.samples)
+            printStatus("sweep \(summary.sweepId) \"\(name)\": \(summary.totalJobs) jobs (\(summary.newJobs) new, \(summary.alreadyDone) already done, \(summary.requeuedFailed) failed jobs retried) → \(teacher.baseURL) model \(teacher.model)")
             let stop = StopSignal()
             let trap = SignalTrap(stop: stop)
             defer { trap.cancel() }

@@ -42,7 +42,7 @@ import Testing
 
     @Test func malformedLineNamesFileLineAndColumn() {
         let e = error("{\"prompt\":\"ok\"}\n{\"prompt\": \"unterminated}\n")
-        #expect(e?.location == SourceLocation(file: "p.jsonl", line: 2))
+        #expect(e?.location == InputLocation(file: "p.jsonl", line: 2))
         #expect(e?.description.hasPrefix("p.jsonl:2: not valid JSON") == true)
     }
 
@@ -79,7 +79,7 @@ import Testing
         #expect(prompts.map(\.externalId) == ["1", "2", "3"])
         #expect(prompts[0].messages.last?.content == "Hello, \"world\"")
         #expect(prompts[1].messages.last?.content == "line one\nline two")
-        #expect(prompts[2].source.line == 4)
+        #expect(prompts[2].source.line == 5, "record 2 spans lines 3–4")
     }
 
     @Test func csvWithoutTheColumnSaysWhichColumnsExist() {
@@ -87,7 +87,7 @@ import Testing
             _ = try reader.parse(Array("id,question\n1,what\n".utf8), name: "q.csv", format: .csv)
             Issue.record("expected an error")
         } catch {
-            #expect(error.location == SourceLocation(file: "q.csv", line: 1))
+            #expect(error.location == InputLocation(file: "q.csv", line: 1))
             #expect(error.field == "prompt")
             #expect(error.message.contains("columns: id, question"))
         }

@@ -53,7 +53,9 @@ import Testing
         try await store.recordFailure(Fixtures.attempt(jobs[0].id, outcome: .retry, status: 503, error: "overloaded"), final: false)
         try await store.recordFailure(Fixtures.attempt(jobs[1].id, outcome: .fatal, status: 400, error: nil), final: true)
         let retry = try #require(try store.jobInfo(id: jobs[0].id))
-        #expect(retry.state == .pending && retry.attempts == 1 && retry.lastError == "overloaded" && retry.leaseOwner == nil)
+        // A job to be retried stays leased to its runner, so no other claim can send it meanwhile.
+        #expect(retry.state == .leased && retry.attempts == 1 && retry.lastError == "overloaded" && retry.leaseOwner == "a")
+        #expect(try await store.claimJobs(sweepId: sweepId, owner: "b", limit: 3, leaseSeconds: 60).isEmpty)
         let fatal = try #require(try store.jobInfo(id: jobs[1].id))
         #expect(fatal.state == .failed && fatal.attempts == 1 && fatal.lastError == "HTTP 400")
         // A late failure for a job already done never undoes it.

@@ -28,7 +28,7 @@ import Testing
             _ = try store.importPrompts(setName: "s", prompts: batch, sourceName: "b.jsonl")
         } throws: { error in
             guard case StoreError.conflict("s", "p1", let location) = error else { return false }
-            return location == SourceLocation(file: "b.jsonl", line: 2) && "\(error)".hasPrefix("b.jsonl:2: prompt id 'p1'")
+            return location == InputLocation(file: "b.jsonl", line: 2) && "\(error)".hasPrefix("b.jsonl:2: prompt id 'p1'")
         }
         #expect(try store.counts() == before)
         // A conflict inside a brand-new set also rolls back the set itself.

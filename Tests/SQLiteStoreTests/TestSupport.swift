@@ -39,7 +39,7 @@ enum Fixtures {
     static func prompt(_ i: Int, file: String = "prompts.jsonl", text: String? = nil) -> PromptInput {
         PromptInput(externalId: "p\(i)",
                     messages: [ChatMessage(role: "system", content: "be brief"), ChatMessage(role: "user", content: text ?? "question \(i)?")],
-                    metadataJSON: "{\"i\":\(i)}", source: SourceLocation(file: file, line: i + 1))
+                    metadataJSON: "{\"i\":\(i)}", source: InputLocation(file: file, line: i + 1))
     }
 
     static func prompts(_ n: Int, file: String = "prompts.jsonl") -> [PromptInput] { (0..<n).map { prompt($0, file: file) } }

@@ -6,20 +6,20 @@ struct CSVPromptParser {
 
     func parse(_ bytes: [UInt8], name: String) throws(ImportError) -> [PromptInput] {
         guard String(validating: bytes, as: UTF8.self) != nil else {
-            throw ImportError(SourceLocation(file: name, line: 0), "the file is not valid UTF-8")
+            throw ImportError(InputLocation(file: name, line: 0), "the file is not valid UTF-8")
         }
         let records = try Self.records(bytes, name: name)
-        guard let header = records.first else { throw ImportError(SourceLocation(file: name, line: 1), "the file is empty") }
+        guard let header = records.first else { throw ImportError(InputLocation(file: name, line: 1), "the file is empty") }
         let columns = header.fields.map { $0.trimming(" \u{FEFF}") }
         guard let promptIndex = columns.firstIndex(of: reader.promptColumn) else {
-            throw ImportError(SourceLocation(file: name, line: 1), field: reader.promptColumn,
+            throw ImportError(InputLocation(file: name, line: 1), field: reader.promptColumn,
                               "no column named \"\(reader.promptColumn)\" (columns: \(columns.joined(separator: ", "))); choose one with --column")
         }
         let idIndex = columns.firstIndex(of: reader.idColumn)
         let systemIndex = columns.firstIndex(of: reader.systemColumn)
         var out: [PromptInput] = []
         for record in records.dropFirst() {
-            let loc = SourceLocation(file: name, line: record.line)
+            let loc = InputLocation(file: name, line: record.line)
             if record.fields.count == 1, record.fields[0].isEmpty { continue }
             guard record.fields.count == columns.count else {
                 throw ImportError(loc, "expected \(columns.count) fields as in the header, found \(record.fields.count)")
@@ -75,7 +75,7 @@ struct CSVPromptParser {
             switch c {
             case UInt8(ascii: "\""):
                 guard field.isEmpty else {
-                    throw ImportError(SourceLocation(file: name, line: line), "a quote inside an unquoted field (quote the whole field and double inner quotes)")
+                    throw ImportError(InputLocation(file: name, line: line), "a quote inside an unquoted field (quote the whole field and double inner quotes)")
                 }
                 inQuotes = true
                 quotedFieldStartLine = line
@@ -97,7 +97,7 @@ struct CSVPromptParser {
             i += 1
         }
         if inQuotes {
-            throw ImportError(SourceLocation(file: name, line: quotedFieldStartLine), "a quoted field is never closed")
+            throw ImportError(InputLocation(file: name, line: quotedFieldStartLine), "a quoted field is never closed")
         }
         if !field.isEmpty || !fields.isEmpty {
             fields.append(String(decoding: field, as: UTF8.self))

@@ -19,14 +19,14 @@ struct JSONLPromptParser {
             if lineEnd > start, bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
             let line = bytes[start..<lineEnd]
             if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
-                out.append(try parseLine(line, at: SourceLocation(file: name, line: lineNo)))
+                out.append(try parseLine(line, at: InputLocation(file: name, line: lineNo)))
             }
             start = end + 1
         }
         return out
     }
 
-    private func parseLine(_ line: ArraySlice<UInt8>, at loc: SourceLocation) throws(ImportError) -> PromptInput {
+    private func parseLine(_ line: ArraySlice<UInt8>, at loc: InputLocation) throws(ImportError) -> PromptInput {
         guard String(validating: line, as: UTF8.self) != nil else { throw ImportError(loc, "the line is not valid UTF-8") }
         let value: JSONValue
         do {

@@ -25,7 +25,7 @@ public struct PromptFileReader: Sendable {
     /// Reads and validates `path`.
     public func read(path: String, format: PromptFileFormat? = nil) throws(ImportError) -> [PromptInput] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ImportError(SourceLocation(file: path, line: 0), "cannot read the file (does it exist and is it readable?)")
+            throw ImportError(InputLocation(file: path, line: 0), "cannot read the file (does it exist and is it readable?)")
         }
         return try parse(Array(data), name: path, format: format ?? .guess(path: path))
     }
@@ -47,7 +47,7 @@ public struct PromptFileReader: Sendable {
             }
             seen[p.externalId] = i
         }
-        if prompts.isEmpty { throw ImportError(SourceLocation(file: name, line: 0), "the file holds no prompts") }
+        if prompts.isEmpty { throw ImportError(InputLocation(file: name, line: 0), "the file holds no prompts") }
         // A repeated id with an identical prompt is the same prompt: keep the first.
         var kept = Set<String>()
         prompts.removeAll { !kept.insert($0.externalId).inserted }
@@ -55,20 +55,20 @@ public struct PromptFileReader: Sendable {
     }
 
     private func parseText(_ bytes: [UInt8], name: String) throws(ImportError) -> [PromptInput] {
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ImportError(SourceLocation(file: name, line: 0), "the file is not valid UTF-8")
-        }
         var out: [PromptInput] = []
         var lineNo = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split on bytes: in Swift "\r\n" is one Character, so a String split on "\n" would miss CRLF lines.
+        for var line in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
             lineNo += 1
-            var s = Substring(line)
-            if s.hasSuffix("\r") { s.removeLast() }
-            if s.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
+            if line.last == 0x0D { line.removeLast() }
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            guard let s = String(validating: line, as: UTF8.self) else {
+                throw ImportError(InputLocation(file: name, line: lineNo), "the line is not valid UTF-8")
+            }
             var messages: [ChatMessage] = []
             if let defaultSystem { messages.append(ChatMessage(role: "system", content: defaultSystem)) }
             messages.append(ChatMessage(role: "user", content: String(s)))
-            out.append(PromptInput(externalId: Self.defaultId(messages), messages: messages, source: SourceLocation(file: name, line: lineNo)))
+            out.append(PromptInput(externalId: Self.defaultId(messages), messages: messages, source: InputLocation(file: name, line: lineNo)))
         }
         return out
     }

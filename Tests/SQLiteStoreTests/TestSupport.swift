@@ -70,6 +70,23 @@ enum Fixtures {
         }
     }
 
+    /// Copies a file byte for byte (false when the source does not exist).
+    @discardableResult
+    static func copyFile(_ from: String, _ to: String) -> Bool {
+        let src = open(from, O_RDONLY)
+        guard src >= 0 else { return false }
+        defer { close(src) }
+        let dst = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        precondition(dst >= 0, "cannot create \(to)")
+        defer { close(dst) }
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(src, $0.baseAddress, $0.count) }
+            if n <= 0 { return true }
+            _ = buf.withUnsafeBytes { write(dst, $0.baseAddress, n) }
+        }
+    }
+
     /// Reads one integer with a fresh read-only connection.
     static func scalar(_ path: String, _ sql: String) throws -> Int64? {
         let db = try SQLiteDatabase(path: path, mode: .readOnly)

@@ -18,9 +18,10 @@ import Darwin
 ///   its error and the operations that had succeeded are run again in a new transaction, so their
 ///   callers never see a success that was not committed. Each abort retires one operation, so this ends.
 /// - If `COMMIT` fails, every operation of the batch is completed with that error (nothing was written).
-/// - After the queue is drained, the writer waits up to `maxDelay` for more operations to join a batch,
-///   but only when the previous batch held more than one operation (evidence of concurrent writers), so
-///   a lone caller is not slowed down.
+/// - After the queue is drained, the writer waits up to `maxDelay` for more operations to join a batch
+///   while the batch holds fewer operations than the previous one (callers typically return with a new
+///   operation right after their commit), so a lone caller is never delayed and a steady crowd of
+///   callers fills each batch.
 ///
 /// Operation bodies run on the writer thread and must not capture the store (they get the connection
 /// as an argument), so the store can be released from any thread.
@@ -46,9 +47,12 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var closing = false
     private var finished = false
     private var threadStarted = false
+    private var writerThread: pthread_t?
     // Touched only by the writer thread once started:
     private var db: SQLiteDatabase?
     private var lastBatchSize = 0
+    // Guarded by `lock` (written by the writer thread, read by anyone):
+    private var stats = GroupCommitStats()
     private let maxBatch: Int
     private let maxDelay: Double
 
@@ -117,11 +121,17 @@ final class GroupCommitWriter: @unchecked Sendable {
         return try shot.wait().get()
     }
 
+    /// Counters since the store was opened.
+    var currentStats: GroupCommitStats { lock.withLock { stats } }
+
     /// Stops accepting work, lets the thread finish what is queued, closes the connection and waits for it.
+    /// Called on the writer thread itself (only if a completion drops the last reference to the store),
+    /// it cannot wait for itself: the thread then finishes the queue and closes the connection on its own.
     func close() {
         lock.withLock {
             closing = true
             lock.broadcast()
+            if let writerThread, pthread_equal(writerThread, pthread_self()) != 0 { return }
             while threadStarted && !finished { lock.wait() }
         }
     }
@@ -129,6 +139,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     // MARK: Writer thread
 
     private func threadMain() {
+        lock.withLock { writerThread = pthread_self() }
         while let batch = nextBatch() { process(batch) }
         db = nil  // closes the connection
         lock.withLock {
@@ -179,7 +190,9 @@ final class GroupCommitWriter: @unchecked Sendable {
         var next = 0
         var succeeded: [Operation] = []
         var taken = first.count
-        let deadline = lastBatchSize > 1 ? unixNow() + maxDelay : 0
+        // Callers usually come back after their commit, so expect as many operations as last time.
+        let expected = min(maxBatch, lastBatchSize)
+        let deadline = expected > 1 ? unixNow() + maxDelay : 0
         if let e = begin(db) { return fail(toRun, e) }
         while true {
             while next < toRun.count {
@@ -199,7 +212,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                 }
             }
             guard taken < maxBatch else { break }
-            let more = takeMore(maxBatch - taken, until: deadline)
+            let more = takeMore(maxBatch - taken, until: taken < expected ? deadline : 0)
             if more.isEmpty { break }
             taken += more.count
             toRun.append(contentsOf: more)
@@ -211,6 +224,10 @@ final class GroupCommitWriter: @unchecked Sendable {
             return fail(succeeded, error)
         }
         lastBatchSize = taken
+        lock.withLock {
+            stats.transactions += 1
+            stats.operations += succeeded.count
+        }
         for op in succeeded { op.complete(nil) }
     }
 

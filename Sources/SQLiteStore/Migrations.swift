@@ -32,7 +32,9 @@
 /// - `sweeps(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, set_id → prompt_sets, teacher_id → teachers,
 ///   param_set_id → param_sets, samples INTEGER NOT NULL, created_at REAL NOT NULL, status TEXT NOT NULL
 ///   DEFAULT 'active')` — a request to answer every prompt of a set `samples` times with one teacher and
-///   one parameter set. Creating a sweep again with the same name and definition reuses the row.
+///   one parameter set. Creating a sweep again with the same name and definition reuses the row (and
+///   updates `samples`); the same name with another set, teacher or parameters is refused. `status` is
+///   always `'active'` in version 1 (reserved).
 /// - `jobs(id INTEGER PRIMARY KEY, key BLOB UNIQUE NOT NULL, prompt_id → prompts, teacher_id → teachers,
 ///   param_set_id → param_sets, sample_index INTEGER NOT NULL, state TEXT NOT NULL
 ///   ('pending'|'leased'|'done'|'failed'), attempts INTEGER NOT NULL DEFAULT 0, lease_owner TEXT,

@@ -50,6 +50,8 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
                 PRAGMA synchronous = \(options.synchronous.rawValue);
                 PRAGMA foreign_keys = ON;
                 PRAGMA journal_size_limit = 67108864;
+                PRAGMA temp_store = MEMORY;
+                PRAGMA cache_size = -32768;
                 """)
             try Migrations.migrate(db, createdBy: options.createdBy, now: unixNow())
             writer = GroupCommitWriter(db: db, maxBatch: options.groupCommitMaxBatch, maxDelayMs: options.groupCommitMaxDelayMs)
@@ -67,6 +69,9 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
         writer.close()
         readers.close()
     }
+
+    /// Counters of the writer since the store was opened.
+    public var writerStats: GroupCommitStats { writer.currentStats }
 
     /// Runs `body` on the writer thread in the next group transaction; returns after commit.
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {

@@ -29,3 +29,11 @@ public struct StoreOptions: Sendable, Hashable {
         self.createdBy = createdBy
     }
 }
+
+/// Counters of the group-commit writer, for metrics: `operations / transactions` is the mean batch size.
+public struct GroupCommitStats: Sendable, Equatable {
+    /// Write transactions committed.
+    public var transactions: Int = 0
+    /// Write operations committed (claims, commits, failures, releases, imports, sweeps).
+    public var operations: Int = 0
+}

@@ -125,6 +125,26 @@ import Testing
         _ = store
     }
 
+    @Test func filesAsLeftByAKilledProcessHoldTheResponse() async throws {
+        let dir = TempDir()
+        let (store, sweepId) = try Fixtures.storeWithSweep(dir, prompts: 3)
+        let jobs = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 3, leaseSeconds: 60)
+        for job in jobs {
+            try await store.commitSuccess(Fixtures.attempt(job.id), response: Fixtures.response(job.id, content: "paid \(job.id)"))
+        }
+        // Snapshot the database and its WAL while the store is still open, as `kill -9` would leave them
+        // (no close, no checkpoint), then open the copy the way a restarted harvest would.
+        let copy = dir.path + "/crash.sqlite"
+        #expect(Fixtures.copyFile(dir.db, copy))
+        #expect(Fixtures.copyFile(dir.db + "-wal", copy + "-wal"))
+        let reopened = try SQLiteStore(path: copy)
+        #expect(try reopened.counts()["responses"] == 3)
+        #expect(try reopened.jobStates(sweepId: sweepId)[.done] == 3)
+        let texts = try reopened.responses(query: ResponseQuery(includeLogprobs: false)).map(\.choice.content)
+        #expect(texts == jobs.map { "paid \($0.id)" })
+        _ = store
+    }
+
     @Test func mismatchedJobIdsAreRejected() async throws {
         let dir = TempDir()
         let (store, _) = try Fixtures.storeWithSweep(dir, prompts: 1)

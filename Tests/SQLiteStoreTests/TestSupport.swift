@@ -14,7 +14,7 @@ final class TempDir {
         var template = Array("/tmp/harvest-store-test-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(made != nil, "mkdtemp failed")
-        path = String(cString: template)
+        path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
     /// A database path inside the directory.
@@ -67,6 +67,23 @@ enum Fixtures {
         (0..<count).map { i in
             TokenLogprob(token: "tok\(i)", logprob: -Double(i) / 7, bytes: Array("tok\(i)".utf8), tokenId: 1000 + i,
                          top: (0..<top).map { k in TopLogprob(token: "alt\(k)", logprob: -Double(k) - 0.5, bytes: nil, tokenId: 2000 + k) })
+        }
+    }
+
+    /// Copies a file byte for byte (false when the source does not exist).
+    @discardableResult
+    static func copyFile(_ from: String, _ to: String) -> Bool {
+        let src = open(from, O_RDONLY)
+        guard src >= 0 else { return false }
+        defer { close(src) }
+        let dst = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        precondition(dst >= 0, "cannot create \(to)")
+        defer { close(dst) }
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(src, $0.baseAddress, $0.count) }
+            if n <= 0 { return true }
+            _ = buf.withUnsafeBytes { write(dst, $0.baseAddress, n) }
         }
     }
 

@@ -4,10 +4,10 @@ import HarvestJSON
 /// `--format alpaca`: LLaMA-Factory's Alpaca layout,
 /// `{"instruction":…,"input":"","output":…,"system":…,"history":[[user, assistant],…]}`.
 ///
-/// `instruction` is the last `user` message; `output` the teacher's answer. `system` (all system messages
-/// joined by a blank line) is omitted when there is none; `history` holds the earlier turns as
-/// `[user, assistant]` pairs and is present only for multi-turn prompts (a turn without its partner is paired
-/// with `""`). Messages after the last user message (rare: tool results, an assistant prefill) go to `input`,
+/// `instruction` is the last `user` message; `output` the teacher's answer. `system` holds all system messages
+/// joined by a blank line (`""` when none); `history` holds the earlier turns as `[user, assistant]` pairs
+/// (`[]` for single-turn prompts; a turn without its partner is paired with `""`). Both keys are on every line
+/// so Arrow-based loaders (LLaMA-Factory reads through `datasets`) see one schema. Messages after the last user message (rare: tool results, an assistant prefill) go to `input`,
 /// joined by a blank line. With ``ReasoningMode/field`` the row carries a top-level `reasoning_content`; with
 /// `--with-logprobs` a top-level `logprobs` array.
 public struct AlpacaFormat: ExportFormat {
@@ -31,15 +31,13 @@ public struct AlpacaFormat: ExportFormat {
         w.key("input"); w.string(input)
         w.key("output"); w.string(ExportFields.assistantText(row.choice, mode: options.reasoning))
         ExportFields.writeReasoningField(row.choice, mode: options.reasoning, to: &w)
-        if let system { w.key("system"); w.string(system) }
-        if !earlier.isEmpty {
-            w.key("history")
-            w.beginArray()
-            for (q, a) in Self.pairs(earlier) {
-                w.beginArray(); w.string(q); w.string(a); w.endArray()
-            }
-            w.endArray()
+        w.key("system"); w.string(system ?? "")
+        w.key("history")
+        w.beginArray()
+        for (q, a) in Self.pairs(earlier) {
+            w.beginArray(); w.string(q); w.string(a); w.endArray()
         }
+        w.endArray()
         ExportFields.writeOptionalLogprobs(row.choice, options: options, to: &w)
         w.endObject()
     }

@@ -12,11 +12,12 @@ public enum ExportFields {
         return choice.content
     }
 
-    /// Writes `"reasoning_content": text|null` when the mode is ``ReasoningMode/field``; nothing otherwise.
+    /// Writes `"reasoning_content": text` when the mode is ``ReasoningMode/field`` (`""` when the teacher gave
+    /// none: a string on every line keeps one column type for Arrow-based loaders); nothing otherwise.
     public static func writeReasoningField(_ choice: CompletionChoice, mode: ReasoningMode, to w: inout JSONWriter) {
         guard mode == .field else { return }
         w.key("reasoning_content")
-        w.stringOrNull(choice.reasoning)
+        w.string(choice.reasoning ?? "")
     }
 
     /// Writes `{"role":…,"content":…}`.

@@ -5,7 +5,7 @@ import HarvestJSON
 public enum ReasoningMode: String, Sendable, CaseIterable {
     /// Before the answer, wrapped as `<think>\n…\n</think>\n\n` (as DeepSeek-R1 distillations do).
     case inline
-    /// In its own `reasoning_content` field next to the answer (`null` when the teacher gave none).
+    /// In its own `reasoning_content` field next to the answer (`""` when the teacher gave none).
     case field
     /// Left out.
     case drop
@@ -31,6 +31,9 @@ public protocol ExportFormat: Sendable {
     var name: String { get }
     /// True when rows must be read with their token logprobs even without `--with-logprobs` (`kd`, `raw`).
     var needsLogprobs: Bool { get }
+    /// Why `row` cannot be written in this format (e.g. `no_logprobs` for `kd`), or nil to write it.
+    /// ``ExportPipeline`` leaves such rows out and counts them by reason in the manifest's `skipped`.
+    func skipReason(_ row: StoredResponse, options: ExportOptions) -> String?
     /// Writes one row as a single JSON object into `writer` (no newline).
     func write(_ row: StoredResponse, options: ExportOptions, to writer: inout JSONWriter)
 }
@@ -38,6 +41,9 @@ public protocol ExportFormat: Sendable {
 extension ExportFormat {
     /// Most formats only read logprobs when asked to with `--with-logprobs`.
     public var needsLogprobs: Bool { false }
+
+    /// Most formats can write every row.
+    public func skipReason(_ row: StoredResponse, options: ExportOptions) -> String? { nil }
 
     /// Whether a reader must load token logprobs for this format under `options`.
     public func loadsLogprobs(_ options: ExportOptions) -> Bool { needsLogprobs || options.withLogprobs }

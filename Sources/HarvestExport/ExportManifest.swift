@@ -74,8 +74,10 @@ public struct ExportManifest: Sendable, Equatable {
     public var harvestVersion: String
     /// Unix time the export finished.
     public var createdAt: Double
-    /// Rows left out by curation, by reason.
+    /// Rows left out by curation, by reason (given by the caller).
     public var curation: [String: Int]
+    /// Rows the format could not write, by reason (e.g. `no_logprobs` for `kd`).
+    public var skipped: [String: Int]
     /// Where the manifest was written (nil for standard output); not part of the JSON.
     public var manifestPath: String?
 
@@ -164,6 +166,10 @@ public struct ExportManifest: Sendable, Equatable {
         w.key("curation")
         w.beginObject()
         for (reason, count) in curation.sorted(by: { $0.key < $1.key }) { w.key(reason); w.int(count) }
+        w.endObject()
+        w.key("skipped")
+        w.beginObject()
+        for (reason, count) in skipped.sorted(by: { $0.key < $1.key }) { w.key(reason); w.int(count) }
         w.endObject()
         w.endObject()
     }

@@ -21,8 +21,10 @@ public final class ExportPipeline {
     public let plan: ExportPlan
     /// Recorded in the manifest.
     public let harvestVersion: String
-    /// Rows consumed so far.
+    /// Rows written so far.
     public private(set) var rows = 0
+    /// Rows the format could not write, by reason (see ``ExportFormat/skipReason(_:options:)``).
+    public private(set) var skipped: [String: Int] = [:]
 
     private final class Lane {
         let split: String?
@@ -83,9 +85,13 @@ public final class ExportPipeline {
         }
     }
 
-    /// Serializes `row` and appends it to its split's current shard.
+    /// Serializes `row` and appends it to its split's current shard (or counts it in ``skipped``).
     public func consume(_ row: StoredResponse) throws(ExportError) {
         guard state == .open else { throw .closed }
+        if let reason = plan.format.skipReason(row, options: plan.options) {
+            skipped[reason, default: 0] += 1
+            return
+        }
         writer.reset()
         plan.format.write(row, options: plan.options, to: &writer)
         writer.bytes.append(0x0A)
@@ -201,7 +207,8 @@ public final class ExportPipeline {
             samplingParams: stats.samplingParams.sorted(), rowsWithLogprobs: stats.rowsWithLogprobs,
             topLogprobsRequested: stats.topLogprobsRequested.sorted(), topKSeen: stats.topKSeen.sorted(),
             receivedAt: stats.firstReceivedAt.flatMap { a in stats.lastReceivedAt.map { a...$0 } },
-            harvestVersion: harvestVersion, createdAt: createdAt, curation: curation, manifestPath: manifestPath)
+            harvestVersion: harvestVersion, createdAt: createdAt, curation: curation, skipped: skipped,
+            manifestPath: manifestPath)
         if let path = manifestPath {
             let m = try ExportFile(tempPath: path + ".tmp-\(getpid())", displayPath: path, gzipLevel: nil)
             manifestFile = m

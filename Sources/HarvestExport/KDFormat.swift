@@ -13,7 +13,8 @@ import HarvestJSON
 /// `logprobs` has one entry per completion token, in completion order; each entry is that position's top-k
 /// alternatives as the teacher sent them. `token` is `token_id:N` when the token id is stored, and the token
 /// text otherwise (axolotl needs ids: ask vLLM with `return_tokens_as_token_ids`). A position without
-/// alternatives (`top_logprobs: 0`) lists the sampled token alone; a row without stored logprobs has `[]`.
+/// alternatives (`top_logprobs: 0`) lists the sampled token alone. Rows without stored logprobs are skipped
+/// (reason `no_logprobs`): axolotl rejects them, and an empty list would give Arrow loaders a null column type.
 /// `temperature` is the sampling temperature sent (`null` when the request left it to the server).
 /// Reasoning follows ``ExportOptions/reasoning`` as in ``OpenAIChatFormat``; the logprobs cover whatever the
 /// teacher scored, so pair `--reasoning inline` with teachers whose logprobs include the reasoning tokens.
@@ -32,7 +33,12 @@ public struct KDFormat: ExportFormat {
         return text
     }
 
-    /// Writes one row.
+    /// `no_logprobs` for rows stored without token logprobs.
+    public func skipReason(_ row: StoredResponse, options: ExportOptions) -> String? {
+        (row.choice.logprobs?.isEmpty ?? true) ? "no_logprobs" : nil
+    }
+
+    /// Writes one row (a row without logprobs gets `"logprobs":[]`; ``ExportPipeline`` skips such rows).
     public func write(_ row: StoredResponse, options: ExportOptions, to w: inout JSONWriter) {
         w.beginObject()
         w.key("messages")

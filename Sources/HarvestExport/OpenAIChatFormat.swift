@@ -4,7 +4,7 @@ import HarvestJSON
 /// `--format openai`: OpenAI fine-tuning / TRL conversational `messages` rows,
 /// `{"messages":[system?, user…, {"role":"assistant","content":…}]}`.
 ///
-/// With ``ReasoningMode/field`` the assistant message carries `reasoning_content` (`null` when none); with
+/// With ``ReasoningMode/field`` the assistant message carries `reasoning_content` (`""` when none); with
 /// `--with-logprobs` the row gains a top-level `logprobs` array (OpenAI's `logprobs.content` shape, or `null`).
 public struct OpenAIChatFormat: ExportFormat {
     /// `openai`.

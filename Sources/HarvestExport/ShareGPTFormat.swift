@@ -5,9 +5,10 @@ import HarvestJSON
 /// `{"conversations":[{"from":"human","value":…},…,{"from":"gpt","value":…}],"system":…}`.
 ///
 /// Roles map `user`→`human`, `assistant`→`gpt`, `tool`/`function`→`observation`; other roles are kept
-/// as they are. All `system` messages (joined by a blank line) go to the top-level `system` key, which is
-/// omitted when there is none. With ``ReasoningMode/field`` the final `gpt` turn carries `reasoning_content`;
-/// with `--with-logprobs` the row gains a top-level `logprobs` array.
+/// as they are. All `system` messages (joined by a blank line) go to the top-level `system` key, which is `""`
+/// when there is none (LLaMA-Factory treats `""` like a missing system prompt; a key on every line keeps one
+/// schema for Arrow-based loaders). With ``ReasoningMode/field`` the final `gpt` turn carries
+/// `reasoning_content`; with `--with-logprobs` the row gains a top-level `logprobs` array.
 public struct ShareGPTFormat: ExportFormat {
     /// `sharegpt`.
     public let name = "sharegpt"
@@ -43,7 +44,7 @@ public struct ShareGPTFormat: ExportFormat {
         ExportFields.writeReasoningField(row.choice, mode: options.reasoning, to: &w)
         w.endObject()
         w.endArray()
-        if let system { w.key("system"); w.string(system) }
+        w.key("system"); w.string(system ?? "")
         ExportFields.writeOptionalLogprobs(row.choice, options: options, to: &w)
         w.endObject()
     }

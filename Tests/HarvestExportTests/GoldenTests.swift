@@ -7,34 +7,34 @@ import Testing
 /// logprobs without ids; logprobs with token ids and a position without alternatives).
 enum Golden {
     static let openai: [String] = [
-        #"{"messages":[{"role":"user","content":"What is 2+2?"},{"role":"assistant","content":"4","reasoning_content":null}]}"#,
+        #"{"messages":[{"role":"user","content":"What is 2+2?"},{"role":"assistant","content":"4","reasoning_content":""}]}"#,
         #"{"messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Capital of France?"},{"role":"assistant","content":"Paris.","reasoning_content":"France's capital is Paris."}]}"#,
-        #"{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"},{"role":"user","content":"Say \"moo\"\non a new line"},{"role":"assistant","content":"Moo 🐄","reasoning_content":null}]}"#,
-        #"{"messages":[{"role":"system","content":"Answer yes or no."},{"role":"user","content":"Is water wet?"},{"role":"assistant","content":"Yes.","reasoning_content":null}]}"#,
+        #"{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"},{"role":"user","content":"Say \"moo\"\non a new line"},{"role":"assistant","content":"Moo 🐄","reasoning_content":""}]}"#,
+        #"{"messages":[{"role":"system","content":"Answer yes or no."},{"role":"user","content":"Is water wet?"},{"role":"assistant","content":"Yes.","reasoning_content":""}]}"#,
     ]
     static let sharegpt: [String] = [
-        #"{"conversations":[{"from":"human","value":"What is 2+2?"},{"from":"gpt","value":"4","reasoning_content":null}]}"#,
+        #"{"conversations":[{"from":"human","value":"What is 2+2?"},{"from":"gpt","value":"4","reasoning_content":""}],"system":""}"#,
         #"{"conversations":[{"from":"human","value":"Capital of France?"},{"from":"gpt","value":"Paris.","reasoning_content":"France's capital is Paris."}],"system":"You are terse."}"#,
-        #"{"conversations":[{"from":"human","value":"Hi"},{"from":"gpt","value":"Hello!"},{"from":"human","value":"Say \"moo\"\non a new line"},{"from":"gpt","value":"Moo 🐄","reasoning_content":null}]}"#,
-        #"{"conversations":[{"from":"human","value":"Is water wet?"},{"from":"gpt","value":"Yes.","reasoning_content":null}],"system":"Answer yes or no."}"#,
+        #"{"conversations":[{"from":"human","value":"Hi"},{"from":"gpt","value":"Hello!"},{"from":"human","value":"Say \"moo\"\non a new line"},{"from":"gpt","value":"Moo 🐄","reasoning_content":""}],"system":""}"#,
+        #"{"conversations":[{"from":"human","value":"Is water wet?"},{"from":"gpt","value":"Yes.","reasoning_content":""}],"system":"Answer yes or no."}"#,
     ]
     static let alpaca: [String] = [
-        #"{"instruction":"What is 2+2?","input":"","output":"4","reasoning_content":null}"#,
-        #"{"instruction":"Capital of France?","input":"","output":"Paris.","reasoning_content":"France's capital is Paris.","system":"You are terse."}"#,
-        #"{"instruction":"Say \"moo\"\non a new line","input":"","output":"Moo 🐄","reasoning_content":null,"history":[["Hi","Hello!"]]}"#,
-        #"{"instruction":"Is water wet?","input":"","output":"Yes.","reasoning_content":null,"system":"Answer yes or no."}"#,
+        #"{"instruction":"What is 2+2?","input":"","output":"4","reasoning_content":"","system":"","history":[]}"#,
+        #"{"instruction":"Capital of France?","input":"","output":"Paris.","reasoning_content":"France's capital is Paris.","system":"You are terse.","history":[]}"#,
+        #"{"instruction":"Say \"moo\"\non a new line","input":"","output":"Moo 🐄","reasoning_content":"","system":"","history":[["Hi","Hello!"]]}"#,
+        #"{"instruction":"Is water wet?","input":"","output":"Yes.","reasoning_content":"","system":"Answer yes or no.","history":[]}"#,
     ]
     static let trl: [String] = [
-        #"{"prompt":[{"role":"user","content":"What is 2+2?"}],"completion":[{"role":"assistant","content":"4","reasoning_content":null}]}"#,
+        #"{"prompt":[{"role":"user","content":"What is 2+2?"}],"completion":[{"role":"assistant","content":"4","reasoning_content":""}]}"#,
         #"{"prompt":[{"role":"system","content":"You are terse."},{"role":"user","content":"Capital of France?"}],"completion":[{"role":"assistant","content":"Paris.","reasoning_content":"France's capital is Paris."}]}"#,
-        #"{"prompt":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"},{"role":"user","content":"Say \"moo\"\non a new line"}],"completion":[{"role":"assistant","content":"Moo 🐄","reasoning_content":null}]}"#,
-        #"{"prompt":[{"role":"system","content":"Answer yes or no."},{"role":"user","content":"Is water wet?"}],"completion":[{"role":"assistant","content":"Yes.","reasoning_content":null}]}"#,
+        #"{"prompt":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"},{"role":"user","content":"Say \"moo\"\non a new line"}],"completion":[{"role":"assistant","content":"Moo 🐄","reasoning_content":""}]}"#,
+        #"{"prompt":[{"role":"system","content":"Answer yes or no."},{"role":"user","content":"Is water wet?"}],"completion":[{"role":"assistant","content":"Yes.","reasoning_content":""}]}"#,
     ]
     static let kd: [String] = [
-        #"{"messages":[{"role":"user","content":"What is 2+2?"},{"role":"assistant","content":"4","reasoning_content":null}],"logprobs":[],"temperature":0.7}"#,
+        #"{"messages":[{"role":"user","content":"What is 2+2?"},{"role":"assistant","content":"4","reasoning_content":""}],"logprobs":[],"temperature":0.7}"#,
         #"{"messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Capital of France?"},{"role":"assistant","content":"Paris.","reasoning_content":"France's capital is Paris."}],"logprobs":[],"temperature":0.6}"#,
-        #"{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"},{"role":"user","content":"Say \"moo\"\non a new line"},{"role":"assistant","content":"Moo 🐄","reasoning_content":null}],"logprobs":[[{"token":"Moo","logprob":-0.25},{"token":"moo","logprob":-1.5}],[{"token":" 🐄","logprob":-3.0},{"token":"!","logprob":-0.0625}]],"temperature":1.0}"#,
-        #"{"messages":[{"role":"system","content":"Answer yes or no."},{"role":"user","content":"Is water wet?"},{"role":"assistant","content":"Yes.","reasoning_content":null}],"logprobs":[[{"token":"token_id:9642","logprob":-0.5},{"token":"token_id:2822","logprob":-1.0}],[{"token":"token_id:13","logprob":-0.125}]],"temperature":null}"#,
+        #"{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"},{"role":"user","content":"Say \"moo\"\non a new line"},{"role":"assistant","content":"Moo 🐄","reasoning_content":""}],"logprobs":[[{"token":"Moo","logprob":-0.25},{"token":"moo","logprob":-1.5}],[{"token":" 🐄","logprob":-3.0},{"token":"!","logprob":-0.0625}]],"temperature":1.0}"#,
+        #"{"messages":[{"role":"system","content":"Answer yes or no."},{"role":"user","content":"Is water wet?"},{"role":"assistant","content":"Yes.","reasoning_content":""}],"logprobs":[[{"token":"token_id:9642","logprob":-0.5},{"token":"token_id:2822","logprob":-1.0}],[{"token":"token_id:13","logprob":-0.125}]],"temperature":null}"#,
     ]
     static let raw: [String] = [
         #"{"id":1,"job_id":11,"prompt_id":101,"prompt_hash":"aa01","external_id":"q1","metadata":{"source":"gsm8k","level":2},"messages":[{"role":"user","content":"What is 2+2?"}],"teacher":{"base_url":"http://127.0.0.1:8000/v1","model":"Qwen/Qwen2.5-7B-Instruct","kind":"chat"},"params":{"max_tokens":64,"temperature":0.7},"sample_index":0,"model":"qwen2.5-7b","response_id":"chatcmpl-1","completion":"4","reasoning":null,"finish_reason":"stop","usage":{"prompt_tokens":12,"completion_tokens":1,"total_tokens":13,"reasoning_tokens":null},"logprobs":null,"received_at":1700000000.5}"#,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HarvestExport
 import HarvestKit
 import SQLiteStore
 
@@ -27,6 +28,8 @@ func fail(_ error: any Error) -> ExitCode {
         }
     case let e as SQLiteError: (code, text) = (HarvestExit.database, e.description)
     case let e as TeacherProbe.ProbeError: (code, text) = (HarvestExit.teacher, e.description)
+    case let e as ExportError: (code, text) = (HarvestExit.failure, e.description)
+    case let e as HarvestConfig.ConfigError: (code, text) = (HarvestExit.badInput, e.description)
     default: (code, text) = (HarvestExit.failure, String(describing: error))
     }
     printError(text)

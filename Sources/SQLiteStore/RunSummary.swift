@@ -1,0 +1,70 @@
+import HarvestCore
+
+/// What ``SQLiteStore/enqueueRun(_:)`` did.
+public struct RunSummary: Sendable, Equatable {
+    /// The run's id (printed by `harvest sweep NAME`).
+    public var runId: Int64
+    /// The sweep's id.
+    public var sweepId: Int64
+    /// True when the sweep already had an active run, which was reused (nothing is queued twice).
+    public var reused: Bool
+    /// Jobs linked to the run that are not done or failed yet (what the daemon will send).
+    public var queued: Int
+    /// What creating or refreshing the sweep's jobs did.
+    public var sweep: SweepSummary
+    /// `active`, or `done` when nothing was missing.
+    public var state: RunState
+
+    /// Creates a summary.
+    public init(runId: Int64, sweepId: Int64, reused: Bool, queued: Int, sweep: SweepSummary, state: RunState) {
+        self.runId = runId
+        self.sweepId = sweepId
+        self.reused = reused
+        self.queued = queued
+        self.sweep = sweep
+        self.state = state
+    }
+}
+
+/// The state of a queued run (`sweep_runs.state`).
+public enum RunState: String, Sendable, CaseIterable {
+    /// Worked off by `harvest serve`.
+    case active
+    /// Every linked job is done or failed.
+    case done
+    /// Its spend reached its budget; its pending jobs wait for the next run of the sweep.
+    case budget
+}
+
+/// A request to queue a run of a sweep (see ``SQLiteStore/enqueueRun(_:)``).
+public struct RunRequest: Sendable {
+    /// Sweep name.
+    public var sweepName: String
+    /// Prompt set it answers.
+    public var setName: String
+    /// Teacher (its `name` is the identity in job keys).
+    public var teacher: TeacherEndpoint
+    /// Sampling parameters.
+    public var params: SamplingParams
+    /// Samples per prompt.
+    public var samples: Int
+    /// Most the run may spend; nil = no limit.
+    public var budget: Double?
+    /// Prices per million input and output tokens written to the teacher row; nil leaves them unknown.
+    public var prices: (input: Double, output: Double)?
+    /// Who asked (e.g. `cron`, `harvest sweep`, a user name), kept in `sweep_runs.requested_by`.
+    public var requestedBy: String?
+
+    /// Creates a request.
+    public init(sweepName: String, setName: String, teacher: TeacherEndpoint, params: SamplingParams, samples: Int,
+                budget: Double? = nil, prices: (input: Double, output: Double)? = nil, requestedBy: String? = nil) {
+        self.sweepName = sweepName
+        self.setName = setName
+        self.teacher = teacher
+        self.params = params
+        self.samples = samples
+        self.budget = budget
+        self.prices = prices
+        self.requestedBy = requestedBy
+    }
+}

@@ -88,10 +88,16 @@ import Testing
         #expect(r.stderr.contains("nope"))
     }
 
-    @Test func sweepWithoutRunIsAUsageError() throws {
-        let r = try CLIRunner.run(["sweep", "s"])
-        #expect(r.status == 64)
-        #expect(r.stderr.contains("--run"))
+    @Test func queuedSweepNeedsADaemonConfigAndNoForegroundFlags() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let missing = dir.appendingPathComponent("none.json").path
+        let r = try CLIRunner.run(["sweep", "s", "--config", missing], cwd: dir)
+        #expect(r.status == 4)
+        #expect(r.stderr.contains("none.json") && r.stderr.contains("no such config file"))
+        let flags = try CLIRunner.run(["sweep", "s", "--teacher", "http://127.0.0.1:9/v1"], cwd: dir)
+        #expect(flags.status == 64)
+        #expect(flags.stderr.contains("--run"))
     }
 
     @Test func demoRunsTheWholePathOnTheBuiltInMock() throws {

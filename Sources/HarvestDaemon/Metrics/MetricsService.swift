@@ -1,0 +1,62 @@
+import Foundation
+import HarvestCore
+import HarvestJSON
+import ServiceLifecycle
+import SQLiteStore
+
+/// Serves `/metrics` (Prometheus text) and `/healthz` until graceful shutdown (it stops last but one, so the
+/// drain can be watched).
+public final class MetricsService: Service, Sendable {
+    /// The server (already listening when the service is created, so a bad address fails the start).
+    public let server: MetricsServer
+
+    init(server: MetricsServer) {
+        self.server = server
+    }
+
+    /// Waits for graceful shutdown, then stops the server.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        server.stop()
+    }
+
+    /// The request handler: `/metrics`, `/healthz`, 404 otherwise.
+    static func handler(metrics: DaemonMetrics, store: SQLiteStore, staleAfter: Double) -> MetricsServer.Handler {
+        { path in
+            let now = Date().timeIntervalSince1970
+            switch path {
+            case "/metrics":
+                let depth = try? store.queueDepth()
+                return .init(status: 200, contentType: PrometheusText.contentType,
+                             body: PrometheusText.render(metrics.snapshot(), queueDepth: depth, now: now))
+            case "/healthz", "/health":
+                return Health.check(metrics.snapshot(), now: now, staleAfter: staleAfter)
+            default:
+                return .init(status: 404, body: "not found: try /metrics or /healthz\n")
+            }
+        }
+    }
+}
+
+/// `/healthz`: healthy while the database accepts writes (the last lease renewal is recent and succeeded).
+/// The body also shows each teacher's last 2xx answer, which is informational (an idle daemon has none).
+enum Health {
+    static func check(_ s: DaemonMetrics.Snapshot, now: Double, staleAfter: Double) -> MetricsServer.Response {
+        let writable = s.databaseError == nil && (s.lastDatabaseWrite.map { now - $0 <= staleAfter } ?? false)
+        var body = "{\"status\":\"\(writable ? "ok" : "unhealthy")\",\"database_writable\":\(writable)"
+        if let last = s.lastDatabaseWrite { body += ",\"last_database_write\":\(PrometheusText.number(last))" }
+        if let error = s.databaseError { body += ",\"database_error\":\(jsonString(error))" }
+        body += ",\"teachers\":{"
+        body += s.teachers.sorted { $0.key < $1.key }.map { name, t in
+            "\(jsonString(name)):{\"last_success\":\(t.lastSuccess.map(PrometheusText.number) ?? "null"),\"in_flight\":\(t.inFlight)}"
+        }.joined(separator: ",")
+        body += "}}\n"
+        return .init(status: writable ? 200 : 503, contentType: "application/json", body: body)
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var w = JSONWriter(capacity: s.utf8.count + 8)
+        w.string(s)
+        return w.string
+    }
+}

@@ -54,10 +54,13 @@ public struct RunRequest: Sendable {
     public var prices: (input: Double, output: Double)?
     /// Who asked (e.g. `cron`, `harvest sweep`, a user name), kept in `sweep_runs.requested_by`.
     public var requestedBy: String?
+    /// Prompts to import into `setName` first, in the same transaction (the sweep's prompt file), and the file's name.
+    public var importing: (prompts: [PromptInput], source: String)?
 
     /// Creates a request.
     public init(sweepName: String, setName: String, teacher: TeacherEndpoint, params: SamplingParams, samples: Int,
-                budget: Double? = nil, prices: (input: Double, output: Double)? = nil, requestedBy: String? = nil) {
+                budget: Double? = nil, prices: (input: Double, output: Double)? = nil, requestedBy: String? = nil,
+                importing: (prompts: [PromptInput], source: String)? = nil) {
         self.sweepName = sweepName
         self.setName = setName
         self.teacher = teacher
@@ -66,5 +69,6 @@ public struct RunRequest: Sendable {
         self.budget = budget
         self.prices = prices
         self.requestedBy = requestedBy
+        self.importing = importing
     }
 }

@@ -8,7 +8,8 @@ import HarvestCore
 /// writer, so two processes never hold the same job), renew the leases of jobs in flight, and a job whose lease
 /// expired (its daemon died) is leased again. A job with a committed response is never leased again.
 extension SQLiteStore {
-    /// Queues a run of sweep `request.sweepName` in one transaction and returns what it did.
+    /// Queues a run of sweep `request.sweepName` in one transaction (with the import of `request.importing`, so
+    /// the write lock is taken once) and returns what it did.
     ///
     /// Idempotent: while the sweep has an active run, that run is returned (its budget updated, and jobs of
     /// prompts added to the set since are linked to it); nothing is queued twice. Otherwise a new run links every
@@ -19,7 +20,13 @@ extension SQLiteStore {
         guard request.samples >= 1 else { throw StoreError.invalidInput("samples must be at least 1 (got \(request.samples))") }
         guard !request.sweepName.isEmpty else { throw StoreError.invalidInput("the sweep name is empty") }
         if let budget = request.budget, !(budget >= 0) { throw StoreError.invalidInput("the budget must not be negative (got \(budget))") }
-        return try writeSync { db in try QueueRows.enqueue(db, request, now: unixNow()) }
+        let rows = request.importing.map { ($0.prompts.map(PromptRow.init), $0.source) }
+        return try writeSync { db in
+            if let (prompts, source) = rows {
+                _ = try ImportRows.importPrompts(db, setName: request.setName, prompts: prompts, sourceName: source, now: unixNow())
+            }
+            return try QueueRows.enqueue(db, request, now: unixNow())
+        }
     }
 
     /// Leases up to `limit` jobs of the active runs of `teacher` (matched by name, model and endpoint kind) to

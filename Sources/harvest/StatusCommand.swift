@@ -58,8 +58,8 @@ struct StatusReport {
 
     /// The sweep's spend when its active run is finished at the run's mean cost so far.
     func projected(_ sweep: SweepStatus) -> Double? {
-        guard let run = run(of: sweep), run.state == .active, run.answers > 0 else { return nil }
-        return (spend[sweep.id] ?? 0) + run.projectedSpend - run.spent
+        guard let total = spend[sweep.id], let run = run(of: sweep), run.state == .active, run.answers > 0 else { return nil }
+        return total + run.projectedSpend - run.spent
     }
 
     func table() -> String {

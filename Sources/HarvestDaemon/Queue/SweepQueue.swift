@@ -36,14 +36,12 @@ public struct SweepQueue: Sendable {
         }
         // SweepConfig.parse guarantees the teacher exists.
         let teacher = config.teacher(named: sweep.teacher)!
-        if let file = sweep.promptFile {
-            let prompts = try PromptFileReader().read(path: file)
-            _ = try store.importPrompts(setName: sweep.promptSet, prompts: prompts, sourceName: file)
-        }
+        // The file is read and validated before the write lock is taken; import and queueing share one transaction.
+        let importing = try sweep.promptFile.map { file in (prompts: try PromptFileReader().read(path: file), source: file) }
         let request = RunRequest(
             sweepName: sweep.name, setName: sweep.promptSet, teacher: teacher.endpointForJobs, params: sweep.params,
             samples: sweep.samples, budget: sweep.budget,
-            prices: teacher.prices.map { ($0.inputPerMillion, $0.outputPerMillion) }, requestedBy: requestedBy)
+            prices: teacher.prices.map { ($0.inputPerMillion, $0.outputPerMillion) }, requestedBy: requestedBy, importing: importing)
         return try store.enqueueRun(request)
     }
 }

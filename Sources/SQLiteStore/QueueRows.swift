@@ -4,8 +4,8 @@ import HarvestCore
 struct QueueClaimRows: Sendable {
     var rows: [ClaimedRow] = []
     var cursors: [Int64: Int64] = [:]
-    var finished: [Int64] = []
-    var budgetStopped: [Int64] = []
+    var finished: [RunRef] = []
+    var budgetStopped: [RunRef] = []
 }
 
 /// The statements of the durable sweep queue (schema version 2), run on the writer connection.
@@ -74,13 +74,15 @@ enum QueueRows {
         guard let teacherId = try db.queryOne("SELECT id FROM teachers WHERE name = ?1 AND model = ?2 AND kind = ?3", bind: { s in
             try s.bind(teacher.name, at: 1); try s.bind(teacher.model, at: 2); try s.bind(teacher.kind.rawValue, at: 3)
         }, read: { $0.int64(0) }) else { return out }
-        var runs: [(id: Int64, budget: Double?, spent: Double, answers: Int)] = []
+        var runs: [(id: Int64, budget: Double?, spent: Double, answers: Int, ref: RunRef)] = []
         try db.with("""
-            SELECT r.id, r.budget, r.spent, r.answers FROM sweep_runs r JOIN sweeps s ON s.id = r.sweep_id
+            SELECT r.id, r.budget, r.spent, r.answers, s.id, s.name FROM sweep_runs r JOIN sweeps s ON s.id = r.sweep_id
             WHERE r.state = 'active' AND s.teacher_id = ?1 ORDER BY r.id
             """) { s in
             try s.bind(teacherId, at: 1)
-            while try s.step() { runs.append((s.int64(0), s.optionalDouble(1), s.double(2), s.int(3))) }
+            while try s.step() {
+                runs.append((s.int64(0), s.optionalDouble(1), s.double(2), s.int(3), RunRef(runId: s.int64(0), sweepId: s.int64(4), sweepName: s.string(5))))
+            }
         }
         var ids: [Int64] = []
         for run in runs where ids.count < limit {
@@ -88,7 +90,7 @@ enum QueueRows {
             if let budget = run.budget {
                 if run.spent >= budget {
                     try finish(db, runId: run.id, state: .budget, now: now)
-                    out.budgetStopped.append(run.id)
+                    out.budgetStopped.append(run.ref)
                     continue
                 }
                 if run.answers > 0, run.spent > 0 {
@@ -112,7 +114,7 @@ enum QueueRows {
             }
             if found.isEmpty, try openJobs(db, runId: run.id) == 0 {
                 try finish(db, runId: run.id, state: .done, now: now)
-                out.finished.append(run.id)
+                out.finished.append(run.ref)
                 out.cursors[run.id] = nil
             }
             ids += found

@@ -71,6 +71,25 @@ extension SQLiteStore {
         }
     }
 
+    /// The active runs with the teacher each needs (a daemon warns about runs no configured teacher can serve).
+    public func activeRuns() throws -> [ActiveRun] {
+        try read { db in
+            try db.with("""
+                SELECT r.id, s.id, s.name, t.name, t.base_url, t.model, t.kind FROM sweep_runs r
+                JOIN sweeps s ON s.id = r.sweep_id JOIN teachers t ON t.id = s.teacher_id
+                WHERE r.state = 'active' ORDER BY r.id
+                """) { s in
+                var out: [ActiveRun] = []
+                while try s.step() {
+                    let teacher = TeacherEndpoint(baseURL: s.string(4), model: s.string(5), kind: EndpointKind(rawValue: s.string(6)) ?? .chat,
+                                                  name: s.string(3))
+                    out.append(ActiveRun(run: RunRef(runId: s.int64(0), sweepId: s.int64(1), sweepName: s.string(2)), teacher: teacher))
+                }
+                return out
+            }
+        }
+    }
+
     /// Jobs of active runs by state (for metrics: the queue depth).
     public func queueDepth() throws -> [JobState: Int] {
         try read { db in

@@ -108,6 +108,25 @@ import Testing
         #expect(f.duplicatedAnswers <= 8, "at most the in-flight jobs were sent twice")
     }
 
+    @Test func theDrainDeadlineAbandonsSlowRequestsAndHandsTheirJobsBack() throws {
+        let f = try DaemonFixture(latencyMs: 20_000)
+        try f.writePrompts(20)
+        try f.writeConfig(maxInFlight: 4, drainSeconds: 1)
+        let serve = try ServeProcess(config: f.configPath, directory: f.dir)
+        defer { serve.stop() }
+        let runId = try Self.runId(try f.enqueue("main"))
+        #expect(try f.waitUntil(seconds: 10) { try Self.run(f, runId)?.leased == 4 })
+        usleep(300_000)
+        let stopped = Date()
+        serve.signal(SIGTERM)
+        #expect(serve.waitForExit(seconds: 15) == 0, "log: \(serve.log)")
+        let seconds = Date().timeIntervalSince(stopped)
+        #expect(seconds >= 1 && seconds < 8, "waited for drain_seconds, then abandoned the requests (\(seconds) s)")
+        let status = try #require(try Self.run(f, runId))
+        #expect(status.leased == 0 && status.pending == 20 && status.done == 0)
+        #expect(serve.log.contains("drain deadline passed"))
+    }
+
     @Test func sigkillMidSweepLeasesExpireAndARestartFinishes() throws {
         let f = try DaemonFixture(latencyMs: 100)
         try f.writePrompts(200)

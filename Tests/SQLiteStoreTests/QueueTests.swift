@@ -45,7 +45,7 @@ import Testing
         #expect(last.jobs.map(\.id) == [claim.jobs[5].id])
         try await store.commitSuccess(Fixtures.attempt(claim.jobs[5].id), response: Fixtures.response(claim.jobs[5].id))
         let settle = try await store.claimQueued(teacher: Fixtures.teacher, owner: "a", limit: 6, leaseSeconds: 60)
-        #expect(settle.jobs.isEmpty && settle.finishedRuns == [first.runId])
+        #expect(settle.jobs.isEmpty && settle.finishedRuns.map(\.runId) == [first.runId])
         // The next run retries the failed job only.
         let second = try store.enqueueRun(Self.request())
         #expect(!second.reused && second.runId != first.runId && second.queued == 1 && second.sweep.requeuedFailed == 1)

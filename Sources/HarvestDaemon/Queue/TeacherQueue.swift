@@ -51,11 +51,12 @@ final class TeacherQueue: JobStore {
         guard let cursors else { return [] }
         let claim = try await store.claimQueued(teacher: identity, owner: owner, limit: limit, leaseSeconds: leaseSeconds, cursors: cursors)
         for run in claim.finishedRuns {
-            logger.info("run finished: every job is done or failed", metadata: ["run.id": "\(run)", "teacher": "\(identity.name)"])
+            logger.notice("run finished: every job is done or failed",
+                          metadata: ["run.id": "\(run.runId)", "sweep.id": "\(run.sweepId)", "sweep.name": "\(run.sweepName)"])
         }
         for run in claim.budgetStoppedRuns {
             logger.warning("run reached its budget: no new jobs are sent for it (raise sweeps[].budget and run `harvest sweep NAME` again to continue)",
-                           metadata: ["run.id": "\(run)", "teacher": "\(identity.name)"])
+                           metadata: ["run.id": "\(run.runId)", "sweep.id": "\(run.sweepId)", "sweep.name": "\(run.sweepName)"])
         }
         return routing.withLock { r in
             r.cursors = claim.cursors

@@ -59,6 +59,7 @@ struct ConfigReloader: Sendable {
             logger.warning("lease_seconds and poll_seconds changes take effect at the next restart")
         }
         await PriceSync.write(new, to: store, logger: logger)
+        PriceSync.checkRuns(new, store: store, logger: logger)
         running.value = new
         queue.apply(new)
         metrics.configReloaded(ok: true)
@@ -67,8 +68,22 @@ struct ConfigReloader: Sendable {
     }
 }
 
-/// Writes the configured prices of every teacher to the database, so answers are charged at them.
+/// Writes the configured prices of every teacher to the database, so answers are charged at them, and warns
+/// about active runs that no configured teacher can serve (their jobs would wait forever).
 enum PriceSync {
+    static func checkRuns(_ config: DaemonConfig, store: SQLiteStore, logger: Logger) {
+        guard let runs = try? store.activeRuns() else { return }
+        for active in runs {
+            let t = active.teacher
+            let served = config.teachers.contains { $0.name == t.name && $0.model == t.model && $0.endpoint == t.kind }
+            if !served {
+                logger.warning("no configured teacher serves this run; its jobs wait (add the teacher back to the config and reload)",
+                               metadata: ["run.id": "\(active.run.runId)", "sweep.id": "\(active.run.sweepId)", "sweep.name": "\(active.run.sweepName)",
+                                          "teacher.name": "\(t.name)", "teacher.model": "\(t.model)", "teacher.endpoint": "\(t.kind.rawValue)"])
+            }
+        }
+    }
+
     static func write(_ config: DaemonConfig, to store: SQLiteStore, logger: Logger) async {
         for teacher in config.teachers {
             do {

@@ -15,6 +15,7 @@ public final class QueueService: Service, Sendable {
         var workers: [String: TeacherWorker] = [:]
         var drainSeconds: Double
         var shuttingDown = false
+        var finished = false
     }
 
     private let context: WorkerContext
@@ -69,6 +70,7 @@ public final class QueueService: Service, Sendable {
                     }
                 }
             }
+            state.withLock { $0.finished = true }
         } onGracefulShutdown: { [self] in
             beginShutdown()
         }
@@ -88,7 +90,10 @@ public final class QueueService: Service, Sendable {
         continuation.finish()
         Task {
             try? await Task.sleep(for: .milliseconds(Int(deadline * 1000)))
-            let left = state.withLock { Array($0.workers.values) }
+            let (left, finished) = state.withLock { (Array($0.workers.values), $0.finished) }
+            if finished { return }
+            context.logger.warning("drain deadline passed: abandoning in-flight requests; their jobs go back to the queue",
+                                   metadata: ["drain.seconds": "\(deadline)"])
             for worker in left { worker.abort() }
         }
     }

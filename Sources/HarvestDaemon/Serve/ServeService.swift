@@ -81,6 +81,7 @@ public final class ServeService: Sendable {
         let notifier = SystemdNotifier(environment: environment)
         let owner = "\(ProcessInfo.processInfo.hostName):\(getpid())"
         await PriceSync.write(config, to: store, logger: logger)
+        PriceSync.checkRuns(config, store: store, logger: logger)
 
         let housekeeping = HousekeepingService(store: store, owner: owner, leaseSeconds: config.leaseSeconds, notifier: notifier,
                                                metrics: metrics, logger: logger)

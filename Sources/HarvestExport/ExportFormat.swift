@@ -3,9 +3,9 @@ import HarvestJSON
 
 /// How reasoning text is written into an export.
 public enum ReasoningMode: String, Sendable, CaseIterable {
-    /// Before the answer, wrapped as `<think>…</think>\n\n` (as DeepSeek-R1 distillations do).
+    /// Before the answer, wrapped as `<think>\n…\n</think>\n\n` (as DeepSeek-R1 distillations do).
     case inline
-    /// In its own field next to the answer (`reasoning_content`).
+    /// In its own `reasoning_content` field next to the answer (`""` when the teacher gave none).
     case field
     /// Left out.
     case drop
@@ -13,7 +13,7 @@ public enum ReasoningMode: String, Sendable, CaseIterable {
 
 /// Options shared by every export format.
 public struct ExportOptions: Sendable, Equatable {
-    /// Add the teacher's token logprobs to each row.
+    /// Add the teacher's token logprobs to each row (a top-level `logprobs` array, `null` when none were stored).
     public var withLogprobs: Bool
     /// Where reasoning goes.
     public var reasoning: ReasoningMode
@@ -29,43 +29,38 @@ public struct ExportOptions: Sendable, Equatable {
 public protocol ExportFormat: Sendable {
     /// The `--format` name.
     var name: String { get }
+    /// True when rows must be read with their token logprobs even without `--with-logprobs` (`kd`, `raw`).
+    var needsLogprobs: Bool { get }
+    /// Why `row` cannot be written in this format (e.g. `no_logprobs` for `kd`), or nil to write it.
+    /// ``ExportPipeline`` leaves such rows out and counts them by reason in the manifest's `skipped`.
+    func skipReason(_ row: StoredResponse, options: ExportOptions) -> String?
     /// Writes one row as a single JSON object into `writer` (no newline).
     func write(_ row: StoredResponse, options: ExportOptions, to writer: inout JSONWriter)
 }
 
-/// Writers shared by the formats.
-public enum ExportFields {
-    /// The assistant text for a row under the reasoning mode.
-    public static func assistantText(_ choice: CompletionChoice, mode: ReasoningMode) -> String {
-        if mode == .inline, let r = choice.reasoning, !r.isEmpty {
-            return "<think>\n" + r + "\n</think>\n\n" + choice.content
-        }
-        return choice.content
-    }
+extension ExportFormat {
+    /// Most formats only read logprobs when asked to with `--with-logprobs`.
+    public var needsLogprobs: Bool { false }
 
-    /// Writes token logprobs as an array in OpenAI's `logprobs.content` shape:
-    /// `[{"token","logprob","bytes"?,"token_id"?,"top_logprobs":[{"token","logprob","bytes"?,"token_id"?}]}]`.
-    public static func writeLogprobs(_ tokens: [TokenLogprob], to w: inout JSONWriter) {
-        w.beginArray()
-        for t in tokens {
-            w.beginObject()
-            w.key("token"); w.string(t.token)
-            w.key("logprob"); w.double(t.logprob)
-            if let b = t.bytes { w.key("bytes"); w.intArray(b) }
-            if let id = t.tokenId { w.key("token_id"); w.int(id) }
-            w.key("top_logprobs")
-            w.beginArray()
-            for a in t.top {
-                w.beginObject()
-                w.key("token"); w.string(a.token)
-                w.key("logprob"); w.double(a.logprob)
-                if let b = a.bytes { w.key("bytes"); w.intArray(b) }
-                if let id = a.tokenId { w.key("token_id"); w.int(id) }
-                w.endObject()
-            }
-            w.endArray()
-            w.endObject()
-        }
-        w.endArray()
+    /// Most formats can write every row.
+    public func skipReason(_ row: StoredResponse, options: ExportOptions) -> String? { nil }
+
+    /// Whether a reader must load token logprobs for this format under `options`.
+    public func loadsLogprobs(_ options: ExportOptions) -> Bool { needsLogprobs || options.withLogprobs }
+}
+
+/// The built-in formats, by `--format` name.
+public enum ExportFormats {
+    /// Every built-in format, in the order shown in help texts.
+    public static let all: [any ExportFormat] = [
+        OpenAIChatFormat(), ShareGPTFormat(), AlpacaFormat(), TRLFormat(), KDFormat(), RawFormat(),
+    ]
+
+    /// The `--format` names, in help order.
+    public static var names: [String] { all.map(\.name) }
+
+    /// The format called `name`, or nil.
+    public static func named(_ name: String) -> (any ExportFormat)? {
+        all.first { $0.name == name }
     }
 }

@@ -1,9 +1,13 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Where exported bytes go: a file that appears atomically (temp file in the same folder, fsync, rename),
-/// or standard output. Writes are buffered.
+/// or standard output. Writes are buffered; with `gzip` they are compressed.
+///
+/// For splits, shards and a manifest use ``ExportPipeline``; this is the single-file building block.
 public final class ExportSink {
     /// Errors writing the export.
     public struct SinkError: Error, CustomStringConvertible {
@@ -11,66 +15,47 @@ public final class ExportSink {
         public var description: String
     }
 
-    private let fd: Int32
+    private let file: ExportFile
     private let finalPath: String?
-    private let tempPath: String?
-    private var buffer: [UInt8] = []
-    private let bufferLimit = 1 << 20
     private var finished = false
-    /// Bytes written so far.
-    public private(set) var bytesWritten = 0
 
-    /// Opens `path` for writing; `-` means standard output.
-    public init(path: String) throws(SinkError) {
-        buffer.reserveCapacity(bufferLimit + 65536)
-        if path == "-" {
-            fd = STDOUT_FILENO
-            finalPath = nil
-            tempPath = nil
-            return
+    /// Uncompressed bytes written so far.
+    public var bytesWritten: Int { file.rawBytes }
+    /// Bytes that reached the file (compressed size with gzip), complete after ``finish()``.
+    public var fileBytes: Int { file.fileBytes }
+    /// Hex SHA-256 of the bytes as written, set by ``finish()``.
+    public var sha256: String { file.sha256 }
+
+    /// Opens `path` for writing; `-` means standard output. With `gzip` the bytes are gzip-compressed at `gzipLevel`.
+    public init(path: String, gzip: Bool = false, gzipLevel: Int32 = 6) throws(SinkError) {
+        do {
+            if path == "-" {
+                file = try ExportFile(stdoutGzipLevel: gzip ? gzipLevel : nil)
+                finalPath = nil
+            } else {
+                file = try ExportFile(tempPath: path + ".tmp-\(getpid())", displayPath: path, gzipLevel: gzip ? gzipLevel : nil)
+                finalPath = path
+            }
+        } catch {
+            throw SinkError(description: error.description)
         }
-        let temp = path + ".tmp-\(getpid())"
-        let f = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard f >= 0 else {
-            throw SinkError(description: "cannot create \(temp): \(String(cString: strerror(errno))) — check that the folder exists and is writable")
-        }
-        fd = f
-        finalPath = path
-        tempPath = temp
     }
 
     /// Appends bytes.
     public func write(_ bytes: [UInt8]) throws(SinkError) {
-        buffer.append(contentsOf: bytes)
-        bytesWritten += bytes.count
-        if buffer.count >= bufferLimit { try flush() }
-    }
-
-    private func flush() throws(SinkError) {
-        var offset = 0
-        while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { p in Glibc.write(fd, p.baseAddress! + offset, p.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SinkError(description: "cannot write \(finalPath ?? "stdout"): \(String(cString: strerror(errno)))")
-            }
-            offset += n
-        }
-        buffer.removeAll(keepingCapacity: true)
+        do { try file.append(bytes) } catch { throw SinkError(description: error.description) }
     }
 
     /// Flushes, syncs and renames the temp file into place.
     public func finish() throws(SinkError) {
-        try flush()
+        guard !finished else { return }
         finished = true
-        guard let finalPath, let tempPath else { return }
-        guard fsync(fd) == 0, close(fd) == 0 else {
-            throw SinkError(description: "cannot sync \(tempPath): \(String(cString: strerror(errno)))")
-        }
-        guard rename(tempPath, finalPath) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(tempPath)
-            throw SinkError(description: "cannot rename \(tempPath) to \(finalPath): \(reason)")
+        do {
+            try file.close()
+            if let finalPath { try file.commit(to: finalPath) }
+        } catch {
+            file.discard()
+            throw SinkError(description: error.description)
         }
     }
 
@@ -78,9 +63,7 @@ public final class ExportSink {
     public func abandon() {
         guard !finished else { return }
         finished = true
-        guard let tempPath else { return }
-        close(fd)
-        unlink(tempPath)
+        file.discard()
     }
 
     deinit { abandon() }

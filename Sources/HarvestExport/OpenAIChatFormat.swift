@@ -1,11 +1,11 @@
 import HarvestCore
 import HarvestJSON
 
-/// `--format openai`: OpenAI fine-tuning / TRL `messages` rows,
+/// `--format openai`: OpenAI fine-tuning / TRL conversational `messages` rows,
 /// `{"messages":[system?, user…, {"role":"assistant","content":…}]}`.
 ///
-/// With ``ReasoningMode/field`` the assistant message carries `reasoning_content`; with `--with-logprobs`
-/// the row gains a top-level `logprobs` array (OpenAI's `logprobs.content` shape).
+/// With ``ReasoningMode/field`` the assistant message carries `reasoning_content` (`""` when none); with
+/// `--with-logprobs` the row gains a top-level `logprobs` array (OpenAI's `logprobs.content` shape, or `null`).
 public struct OpenAIChatFormat: ExportFormat {
     /// `openai`.
     public let name = "openai"
@@ -18,24 +18,10 @@ public struct OpenAIChatFormat: ExportFormat {
         w.beginObject()
         w.key("messages")
         w.beginArray()
-        for m in row.messages {
-            w.beginObject()
-            w.key("role"); w.string(m.role)
-            w.key("content"); w.string(m.content)
-            w.endObject()
-        }
-        w.beginObject()
-        w.key("role"); w.string("assistant")
-        w.key("content"); w.string(ExportFields.assistantText(row.choice, mode: options.reasoning))
-        if options.reasoning == .field, let r = row.choice.reasoning {
-            w.key("reasoning_content"); w.string(r)
-        }
-        w.endObject()
+        for m in row.messages { ExportFields.writeMessage(role: m.role, content: m.content, to: &w) }
+        ExportFields.writeAssistantMessage(row.choice, mode: options.reasoning, to: &w)
         w.endArray()
-        if options.withLogprobs, let lp = row.choice.logprobs {
-            w.key("logprobs")
-            ExportFields.writeLogprobs(lp, to: &w)
-        }
+        ExportFields.writeOptionalLogprobs(row.choice, options: options, to: &w)
         w.endObject()
     }
 }

@@ -155,40 +155,101 @@ public struct JSONWriter: Sendable {
     private static let trueBytes = Array("true".utf8)
     private static let falseBytes = Array("false".utf8)
     private static let nullBytes = Array("null".utf8)
-    private static let hex = Array("0123456789abcdef".utf8)
 
     private mutating func appendQuoted(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { buf in
-            var start = 0
-            var i = 0
-            let n = buf.count
-            while i < n {
-                let c = buf[i]
-                if c >= 0x20 && c != 0x22 && c != 0x5C {
-                    i += 1
-                    continue
-                }
-                if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start..<i])) }
-                bytes.append(UInt8(ascii: "\\"))
-                switch c {
-                case 0x22: bytes.append(0x22)
-                case 0x5C: bytes.append(0x5C)
-                case 0x0A: bytes.append(UInt8(ascii: "n"))
-                case 0x0D: bytes.append(UInt8(ascii: "r"))
-                case 0x09: bytes.append(UInt8(ascii: "t"))
-                case 0x08: bytes.append(UInt8(ascii: "b"))
-                case 0x0C: bytes.append(UInt8(ascii: "f"))
-                default:
-                    bytes.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, Self.hex[Int(c >> 4)], Self.hex[Int(c & 15)]])
-                }
-                i += 1
-                start = i
+            guard let base = buf.baseAddress, !buf.isEmpty else {
+                bytes.append(UInt8(ascii: "\""))
+                bytes.append(UInt8(ascii: "\""))
+                return
             }
-            if start < n { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[start..<n])) }
+            let n = buf.count
+            // Text without anything to escape (the common case for short strings) goes in with one copy.
+            var i = 0
+            while i &+ 8 <= n, !Self.hasSpecialByte(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i &+= 8 }
+            while i < n, !Self.isSpecial(base[i]) { i &+= 1 }
+            if i == n {
+                bytes.append(UInt8(ascii: "\""))
+                bytes.append(contentsOf: buf)
+                bytes.append(UInt8(ascii: "\""))
+                return
+            }
+            // Otherwise runs and escapes are gathered in a small stack buffer and appended in large pieces.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.scratchSize) { scratch in
+                let out = scratch.baseAddress!
+                out[0] = UInt8(ascii: "\"")
+                var used = 1
+                var start = 0
+                while true {
+                    let run = i &- start
+                    if run > 0 {
+                        if used &+ run > Self.scratchSize {
+                            bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: used))
+                            used = 0
+                        }
+                        if run > Self.scratchSize {
+                            bytes.append(contentsOf: UnsafeBufferPointer(start: base + start, count: run))
+                        } else {
+                            UnsafeMutableRawPointer(out + used).copyMemory(from: base + start, byteCount: run)
+                            used &+= run
+                        }
+                    }
+                    guard i < n else { break }
+                    if used &+ 6 > Self.scratchSize {
+                        bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: used))
+                        used = 0
+                    }
+                    let c = base[i]
+                    out[used] = 0x5C
+                    switch c {
+                    case 0x22: out[used &+ 1] = 0x22; used &+= 2
+                    case 0x5C: out[used &+ 1] = 0x5C; used &+= 2
+                    case 0x0A: out[used &+ 1] = UInt8(ascii: "n"); used &+= 2
+                    case 0x0D: out[used &+ 1] = UInt8(ascii: "r"); used &+= 2
+                    case 0x09: out[used &+ 1] = UInt8(ascii: "t"); used &+= 2
+                    case 0x08: out[used &+ 1] = UInt8(ascii: "b"); used &+= 2
+                    case 0x0C: out[used &+ 1] = UInt8(ascii: "f"); used &+= 2
+                    default:
+                        out[used &+ 1] = UInt8(ascii: "u")
+                        out[used &+ 2] = 0x30
+                        out[used &+ 3] = 0x30
+                        out[used &+ 4] = Self.hexDigit(c >> 4)
+                        out[used &+ 5] = Self.hexDigit(c & 15)
+                        used &+= 6
+                    }
+                    i &+= 1
+                    start = i
+                    while i &+ 8 <= n, !Self.hasSpecialByte(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i &+= 8 }
+                    while i < n, !Self.isSpecial(base[i]) { i &+= 1 }
+                }
+                if used == Self.scratchSize {
+                    bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: used))
+                    used = 0
+                }
+                out[used] = UInt8(ascii: "\"")
+                bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: used &+ 1))
+            }
         }
-        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static let scratchSize = 512
+
+    @inline(__always) private static func isSpecial(_ c: UInt8) -> Bool { c < 0x20 || c == 0x22 || c == 0x5C }
+
+    @inline(__always) private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 &+ v : 0x57 &+ v }
+
+    /// True when any byte of `w` is a control character (< 0x20), a quote or a backslash (SWAR: the classic
+    /// "has a byte less than n" and "has a zero byte" bit tricks; bytes >= 0x80 never match).
+    @inline(__always) private static func hasSpecialByte(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let control = (w &- ones &* 0x20) & ~w & high
+        let q = w ^ (ones &* 0x22)
+        let quote = (q &- ones) & ~q & high
+        let b = w ^ (ones &* 0x5C)
+        let backslash = (b &- ones) & ~b & high
+        return (control | quote | backslash) != 0
     }
 
     private mutating func appendInt(_ value: Int) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HarvestDaemon
+import HarvestExport
 import HarvestKit
 import SQLiteStore
 
@@ -36,6 +37,8 @@ func fail(_ error: any Error) -> ExitCode {
         case .database(let d): return fail(d)
         case .metrics(let m): (code, text) = (HarvestExit.failure, m.description)
         }
+    case let e as ExportError: (code, text) = (HarvestExit.failure, e.description)
+    case let e as HarvestConfig.ConfigError: (code, text) = (HarvestExit.badInput, e.description)
     default: (code, text) = (HarvestExit.failure, String(describing: error))
     }
     printError(text)

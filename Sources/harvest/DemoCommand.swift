@@ -56,7 +56,7 @@ struct DemoCommand: AsyncParsableCommand {
         do {
             let store = try SQLiteStore(path: global.databasePath)
             let summary = try Exporter(store: store).export(
-                Exporter.Selection(setName: set), format: OpenAIChatFormat(),
+                ExportSelection(setName: set), format: OpenAIChatFormat(),
                 options: ExportOptions(withLogprobs: true, reasoning: .field), to: output)
             printStatus("3/3 exported \(summary.rows) rows with logprobs (\(summary.bytes) bytes) to \(output)")
             for s in try store.sweepStatuses().suffix(1) {

@@ -3,11 +3,17 @@ import HarvestExport
 import HarvestKit
 import SQLiteStore
 
-/// `harvest export`: write a JSONL training file, streaming, atomically.
+/// `harvest export`: write JSONL training files, streaming, atomically, with a manifest.
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export stored answers as a JSONL training file (temp file + rename; -o - for stdout).")
+        abstract: "Export stored answers as JSONL training files (atomic; manifest.json beside them; -o - for stdout).",
+        discussion: """
+            Formats: openai (messages), sharegpt (LLaMA-Factory), alpaca, trl (prompt/completion), kd (per-token top-k
+            logprobs for axolotl's KD loader), raw (everything stored). See docs/FORMATS.md for the exact keys.
+            -o FILE writes one file and FILE-stem.manifest.json; -o DIR/ (or any -o with --split/--shard-*) writes
+            DIR/data[-split][-00000-of-00003].jsonl[.gz] and DIR/manifest.json.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -17,11 +23,23 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Only answers of this sweep id.")
     var sweep: Int64?
 
-    @Option(help: "Format: \(Exporter.formats.keys.sorted().joined(separator: ", ")).")
+    @Option(help: "Only answers from this teacher (its name, base URL or model).")
+    var teacher: String?
+
+    @Option(help: "Only answers received since this date (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or Unix seconds).")
+    var since: String?
+
+    @Option(help: "Format: \(ExportFormats.names.joined(separator: ", ")).")
     var format: String = "openai"
 
-    @Option(name: [.short, .long], help: "Output file, or - for standard output.")
+    @Option(name: [.short, .long], help: "Output file, folder, or - for standard output.")
     var output: String
+
+    @Option(help: "Name of the export: the data file stem in a folder, and the key of --incremental.")
+    var name: String = "data"
+
+    @Flag(help: "Only rows not written by an earlier incremental export of the same --name.")
+    var incremental = false
 
     @Flag(help: "Add the teacher's token logprobs (with top-k alternatives) to each row.")
     var withLogprobs = false
@@ -29,15 +47,45 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Reasoning text: inline (<think>…</think> before the answer), field, or drop.")
     var reasoning: String = "field"
 
+    @Option(help: "Samples per prompt: all, first, or best (highest mean token logprob).")
+    var samples: String = "all"
+
+    @Option(help: "Drop answers whose mean token logprob is below this.")
+    var minMeanLogprob: Double?
+
+    @Option(help: "Splits by a stable hash of the prompt, e.g. train=0.98,val=0.02.")
+    var split: String?
+
+    @Option(help: "Start a new shard after this many rows.")
+    var shardRows: Int?
+
+    @Option(help: "Start a new shard before this many bytes (uncompressed).")
+    var shardBytes: Int?
+
+    @Flag(help: "Compress the files with gzip (.jsonl.gz).")
+    var gzip = false
+
     @Option(help: "Write at most this many rows.")
     var limit: Int?
 
     func validate() throws {
-        guard Exporter.formats[format] != nil else {
-            throw ValidationError("--format must be one of \(Exporter.formats.keys.sorted().joined(separator: ", "))")
+        guard ExportFormats.named(format) != nil else {
+            throw ValidationError("--format must be one of \(ExportFormats.names.joined(separator: ", "))")
         }
         guard ReasoningMode(rawValue: reasoning) != nil else { throw ValidationError("--reasoning must be inline, field or drop") }
+        guard ExportSelection.Samples(rawValue: samples) != nil else { throw ValidationError("--samples must be all, first or best") }
         if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
+        if let shardRows, shardRows < 1 { throw ValidationError("--shard-rows must be at least 1") }
+        if let shardBytes, shardBytes < 1 { throw ValidationError("--shard-bytes must be at least 1") }
+        if let since, ExportSelection.parseSince(since) == nil {
+            throw ValidationError("--since must be YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or Unix seconds")
+        }
+        if output == "-" && (split != nil || shardRows != nil || shardBytes != nil) {
+            throw ValidationError("standard output (-o -) takes one stream: drop --split/--shard-rows/--shard-bytes or give a folder")
+        }
+        if let split {
+            do { _ = try SplitSpec(parsing: split) } catch { throw ValidationError("--split: \(error)") }
+        }
     }
 
     func run() async throws {
@@ -45,11 +93,23 @@ struct ExportCommand: AsyncParsableCommand {
         do {
             let store = try SQLiteStore(path: global.databasePath)
             if let set, !(try store.setNames().contains { $0.name == set }) { throw StoreError.unknownSet(set) }
-            let options = ExportOptions(withLogprobs: withLogprobs, reasoning: ReasoningMode(rawValue: reasoning)!)
-            let summary = try Exporter(store: store).export(
-                Exporter.Selection(setName: set, sweepId: sweep, limit: limit), format: Exporter.formats[format]!,
-                options: options, to: output)
-            printStatus("exported \(summary.rows) rows (\(summary.bytes) bytes) to \(output == "-" ? "stdout" : output)")
+            let splitSpec = try split.map { try SplitSpec(parsing: $0) }
+            let shards = ShardLimits(maxRows: shardRows, maxBytes: shardBytes)
+            let plan = ExportPlan(
+                format: ExportFormats.named(format)!,
+                options: ExportOptions(withLogprobs: withLogprobs, reasoning: ReasoningMode(rawValue: reasoning)!),
+                output: ExportOutput.resolve(output, needsDirectory: splitSpec != nil || shards.isSharded),
+                name: name, split: splitSpec, shards: shards, gzip: gzip)
+            let selection = ExportSelection(setName: set, sweepId: sweep, teacher: teacher, since: since.flatMap(ExportSelection.parseSince),
+                                            minMeanLogprob: minMeanLogprob, samples: ExportSelection.Samples(rawValue: samples)!, limit: limit)
+            let summary = try Exporter(store: store).export(selection, plan: plan, incrementalName: incremental ? name : nil,
+                                                            harvestVersion: HarvestVersion.string)
+            var line = "exported \(summary.rows) rows (\(summary.bytes) bytes) to \(output == "-" ? "stdout" : output)"
+            if !summary.skipped.isEmpty {
+                line += "; skipped " + summary.skipped.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            }
+            if let manifest = summary.manifestPath { line += "; manifest \(manifest)" }
+            printStatus(line)
         } catch {
             throw fail(error)
         }

@@ -21,7 +21,22 @@ struct CLIRunner {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    static func run(_ args: [String], cwd: URL? = nil, environment: [String: String] = [:]) throws -> Result {
+    /// Runs the binary on its own thread, so waiting for it never blocks Swift's cooperative pool
+    /// (on 2 cores a blocked pool thread would stall every other test's continuations).
+    static func run(_ args: [String], cwd: URL? = nil, environment: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
+            let thread = Thread {
+                do {
+                    continuation.resume(returning: try runBlocking(args, cwd: cwd, environment: environment))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.start()
+        }
+    }
+
+    static func runBlocking(_ args: [String], cwd: URL?, environment: [String: String]) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = args

@@ -24,15 +24,17 @@ final class NotifySocket: @unchecked Sendable {
     }
 
     /// Waits up to `seconds` for a datagram containing `text`; returns every datagram read meanwhile.
-    func wait(for text: String, seconds: Double) -> (found: Bool, seen: [String]) {
+    /// Polls without blocking, so the cooperative pool stays free.
+    func wait(for text: String, seconds: Double) async -> (found: Bool, seen: [String]) {
         let deadline = Date().addingTimeInterval(seconds)
         var seen: [String] = []
         while Date() < deadline {
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&pfd, 1, 100) > 0 else { continue }
             var buffer = [UInt8](repeating: 0, count: 4096)
-            let n = recv(fd, &buffer, buffer.count, 0)
-            guard n > 0 else { continue }
+            let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            guard n > 0 else {
+                try? await Task.sleep(for: .milliseconds(20))
+                continue
+            }
             let message = String(decoding: buffer[0..<n], as: UTF8.self)
             seen.append(message)
             if message.split(separator: "\n").contains(Substring(text)) { return (true, seen) }
@@ -53,7 +55,17 @@ final class ServeProcess: @unchecked Sendable {
     let notify: NotifySocket
 
     /// Starts `harvest serve --config config` and waits for READY=1.
-    init(config: String, directory: URL, name: String = "serve", environment: [String: String] = [:], waitReady: Bool = true) throws {
+    static func start(config: String, directory: URL, name: String = "serve", environment: [String: String] = [:]) async throws -> ServeProcess {
+        let serve = try ServeProcess(config: config, directory: directory, name: name, environment: environment)
+        let ready = await serve.notify.wait(for: "READY=1", seconds: 30)
+        guard ready.found else {
+            serve.stop()
+            throw HarnessError("harvest serve sent no READY=1: \(ready.seen) — log: \(serve.log)")
+        }
+        return serve
+    }
+
+    private init(config: String, directory: URL, name: String, environment: [String: String]) throws {
         notify = try NotifySocket(directory: directory)
         logPath = directory.appendingPathComponent("\(name)-\(UInt32.random(in: 0...UInt32.max)).log").path
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -68,10 +80,6 @@ final class ServeProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: logPath)
         try process.run()
-        if waitReady {
-            let ready = notify.wait(for: "READY=1", seconds: 30)
-            guard ready.found else { throw HarnessError("harvest serve sent no READY=1: \(ready.seen) — log: \(log)") }
-        }
     }
 
     var pid: Int32 { process.processIdentifier }
@@ -80,9 +88,9 @@ final class ServeProcess: @unchecked Sendable {
     func signal(_ sig: Int32) { kill(pid, sig) }
 
     /// Waits up to `seconds` for the process to exit; returns its status (nil on timeout).
-    func waitForExit(seconds: Double) -> Int32? {
+    func waitForExit(seconds: Double) async -> Int32? {
         let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
+        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         if process.isRunning { return nil }
         return process.terminationStatus
     }
@@ -156,19 +164,19 @@ final class DaemonFixture: @unchecked Sendable {
     }
 
     /// `harvest sweep NAME --config …` in a child process.
-    func enqueue(_ sweep: String) throws -> CLIRunner.Result {
-        try CLIRunner.run(["sweep", sweep, "--config", configPath])
+    func enqueue(_ sweep: String) async throws -> CLIRunner.Result {
+        try await CLIRunner.run(["sweep", sweep, "--config", configPath])
     }
 
     /// Opens the database read-mostly from the test process.
     func store() throws -> SQLiteStore { try SQLiteStore(path: database) }
 
-    /// Polls until `condition` holds or `seconds` pass.
-    func waitUntil(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+    /// Polls until `condition` holds or `seconds` pass (sleeping off the cooperative pool's threads).
+    func waitUntil(seconds: Double, _ condition: () throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try condition() { return true }
-            usleep(50_000)
+            try? await Task.sleep(for: .milliseconds(50))
         }
         return try condition()
     }

@@ -21,7 +21,7 @@ import Testing
         return id
     }
 
-    @Test func servesAQueuedSweepNotifiesSystemdAndStopsCleanly() throws {
+    @Test func servesAQueuedSweepNotifiesSystemdAndStopsCleanly() async throws {
         let f = try DaemonFixture(latencyMs: 2)
         try f.writePrompts(300)
         try f.writePrompts(50, name: "prompts2.txt")
@@ -29,14 +29,14 @@ import Testing
         try f.writeConfig(maxInFlight: 8, metricsPort: metricsPort, outputPrice: 1)
         // Queued before the daemon starts, twice: the same sweep again does not double the work.
         let started = Date()
-        let runId = try Self.runId(try f.enqueue("main"))
+        let runId = try Self.runId(try await f.enqueue("main"))
         let enqueueSeconds = Date().timeIntervalSince(started)
-        #expect(try Self.runId(try f.enqueue("main")) == runId)
-        let serve = try ServeProcess(config: f.configPath, directory: f.dir)
+        #expect(try Self.runId(try await f.enqueue("main")) == runId)
+        let serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
         defer { serve.stop() }
         // Queued from a second process while the daemon runs.
-        let second = try Self.runId(try f.enqueue("second"))
-        #expect(try f.waitUntil(seconds: 60) { try Self.run(f, runId)?.done == 300 && Self.run(f, second)?.done == 50 }, "log: \(serve.log)")
+        let second = try Self.runId(try await f.enqueue("second"))
+        #expect(try await f.waitUntil(seconds: 60) { try Self.run(f, runId)?.done == 300 && Self.run(f, second)?.done == 50 }, "log: \(serve.log)")
 
         let metrics = try #require(httpGet(port: metricsPort, path: "/metrics"))
         #expect(metrics.status == 200)
@@ -47,60 +47,60 @@ import Testing
         #expect(health.status == 200 && health.body.contains("\"database_writable\":true"))
 
         serve.signal(SIGTERM)
-        #expect(serve.notify.wait(for: "STOPPING=1", seconds: 10).found)
-        #expect(serve.waitForExit(seconds: 30) == 0, "log: \(serve.log)")
+        #expect(await serve.notify.wait(for: "STOPPING=1", seconds: 10).found)
+        #expect(await serve.waitForExit(seconds: 30) == 0, "log: \(serve.log)")
         let status = try #require(try Self.run(f, runId))
         #expect(status.state == .done && status.total == 300 && status.failed == 0)
         #expect(abs(status.spent - 300 * 16 / 1_000_000.0) < 1e-12)
         #expect(f.mock.servedFingerprints().count == 350 && f.duplicatedAnswers == 0)
-        let json = try CLIRunner.run(["status", "--json", "--config", f.configPath])
+        let json = try await CLIRunner.run(["status", "--json", "--config", f.configPath])
         #expect(json.status == 0 && json.stdout.contains("\"state\":\"done\""))
         print("enqueue latency (no daemon, 300 prompts imported): \(Int(enqueueSeconds * 1000)) ms")
     }
 
-    @Test func enqueueReturnsAtOnceWhileTheDaemonIsBusy() throws {
+    @Test func enqueueReturnsAtOnceWhileTheDaemonIsBusy() async throws {
         let f = try DaemonFixture(latencyMs: 1)
         try f.writePrompts(6000)
         try f.writePrompts(1000, name: "prompts2.txt")
         try f.writeConfig(maxInFlight: 64)
-        let serve = try ServeProcess(config: f.configPath, directory: f.dir)
+        let serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
         defer { serve.stop() }
-        let first = try Self.runId(try f.enqueue("main"))
-        #expect(try f.waitUntil(seconds: 30) { (try Self.run(f, first)?.done ?? 0) > 200 })
+        let first = try Self.runId(try await f.enqueue("main"))
+        #expect(try await f.waitUntil(seconds: 30) { (try Self.run(f, first)?.done ?? 0) > 200 })
         var timings: [Double] = []
         for _ in 0..<3 {
             #expect((try Self.run(f, first)?.open ?? 0) > 0, "the daemon is still busy")
             let started = Date()
-            let r = try f.enqueue("second")
+            let r = try await f.enqueue("second")
             timings.append(Date().timeIntervalSince(started))
             #expect(r.status == 0, "stderr: \(r.stderr)")
         }
         #expect(timings.max()! < 3)
         print("enqueue latency while busy (1,000-job sweep, daemon at 64 in flight): \(timings.map { Int($0 * 1000) }) ms")
         serve.signal(SIGTERM)
-        #expect(serve.waitForExit(seconds: 30) == 0)
+        #expect(await serve.waitForExit(seconds: 30) == 0)
     }
 
-    @Test func sigtermMidSweepDrainsAndARestartFinishesWithoutPayingTwice() throws {
+    @Test func sigtermMidSweepDrainsAndARestartFinishesWithoutPayingTwice() async throws {
         let f = try DaemonFixture(latencyMs: 150)
         try f.writePrompts(200)
         try f.writeConfig(maxInFlight: 8)
-        var serve = try ServeProcess(config: f.configPath, directory: f.dir)
+        var serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
         defer { serve.stop() }
-        let runId = try Self.runId(try f.enqueue("main"))
-        #expect(try f.waitUntil(seconds: 30) { (try Self.run(f, runId)?.done ?? 0) >= 40 })
+        let runId = try Self.runId(try await f.enqueue("main"))
+        #expect(try await f.waitUntil(seconds: 30) { (try Self.run(f, runId)?.done ?? 0) >= 40 })
         serve.signal(SIGTERM)
-        #expect(serve.notify.wait(for: "STOPPING=1", seconds: 10).found)
-        #expect(serve.waitForExit(seconds: 30) == 0, "log: \(serve.log)")
+        #expect(await serve.notify.wait(for: "STOPPING=1", seconds: 10).found)
+        #expect(await serve.waitForExit(seconds: 30) == 0, "log: \(serve.log)")
         let stopped = try #require(try Self.run(f, runId))
         #expect(stopped.leased == 0, "unanswered jobs were handed back")
         #expect(stopped.done < 200, "stopped mid-sweep")
         #expect(f.duplicatedAnswers == 0, "in-flight answers were stored, not dropped")
 
-        serve = try ServeProcess(config: f.configPath, directory: f.dir)
-        #expect(try f.waitUntil(seconds: 60) { try Self.run(f, runId)?.done == 200 }, "log: \(serve.log)")
+        serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
+        #expect(try await f.waitUntil(seconds: 60) { try Self.run(f, runId)?.done == 200 }, "log: \(serve.log)")
         serve.signal(SIGTERM)
-        #expect(serve.waitForExit(seconds: 30) == 0)
+        #expect(await serve.waitForExit(seconds: 30) == 0)
         let store = try f.store()
         defer { store.close() }
         #expect(try store.counts()["responses"] == 200)
@@ -108,18 +108,18 @@ import Testing
         #expect(f.duplicatedAnswers <= 8, "at most the in-flight jobs were sent twice")
     }
 
-    @Test func theDrainDeadlineAbandonsSlowRequestsAndHandsTheirJobsBack() throws {
+    @Test func theDrainDeadlineAbandonsSlowRequestsAndHandsTheirJobsBack() async throws {
         let f = try DaemonFixture(latencyMs: 20_000)
         try f.writePrompts(20)
         try f.writeConfig(maxInFlight: 4, drainSeconds: 1)
-        let serve = try ServeProcess(config: f.configPath, directory: f.dir)
+        let serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
         defer { serve.stop() }
-        let runId = try Self.runId(try f.enqueue("main"))
-        #expect(try f.waitUntil(seconds: 10) { try Self.run(f, runId)?.leased == 4 })
-        usleep(300_000)
+        let runId = try Self.runId(try await f.enqueue("main"))
+        #expect(try await f.waitUntil(seconds: 10) { try Self.run(f, runId)?.leased == 4 })
+        try await Task.sleep(for: .milliseconds(300))
         let stopped = Date()
         serve.signal(SIGTERM)
-        #expect(serve.waitForExit(seconds: 15) == 0, "log: \(serve.log)")
+        #expect(await serve.waitForExit(seconds: 15) == 0, "log: \(serve.log)")
         let seconds = Date().timeIntervalSince(stopped)
         #expect(seconds >= 1 && seconds < 8, "waited for drain_seconds, then abandoned the requests (\(seconds) s)")
         let status = try #require(try Self.run(f, runId))
@@ -127,23 +127,23 @@ import Testing
         #expect(serve.log.contains("drain deadline passed"))
     }
 
-    @Test func sigkillMidSweepLeasesExpireAndARestartFinishes() throws {
+    @Test func sigkillMidSweepLeasesExpireAndARestartFinishes() async throws {
         let f = try DaemonFixture(latencyMs: 100)
         try f.writePrompts(200)
         try f.writeConfig(maxInFlight: 8, leaseSeconds: 1.5)
-        var serve = try ServeProcess(config: f.configPath, directory: f.dir)
+        var serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
         defer { serve.stop() }
-        let runId = try Self.runId(try f.enqueue("main"))
-        #expect(try f.waitUntil(seconds: 30) { (try Self.run(f, runId)?.done ?? 0) >= 40 })
+        let runId = try Self.runId(try await f.enqueue("main"))
+        #expect(try await f.waitUntil(seconds: 30) { (try Self.run(f, runId)?.done ?? 0) >= 40 })
         serve.signal(SIGKILL)
-        _ = serve.waitForExit(seconds: 10)
+        _ = await serve.waitForExit(seconds: 10)
         let killed = try #require(try Self.run(f, runId))
         #expect(killed.leased > 0, "the killed daemon left leases behind")
 
-        serve = try ServeProcess(config: f.configPath, directory: f.dir)
-        #expect(try f.waitUntil(seconds: 60) { try Self.run(f, runId)?.done == 200 }, "log: \(serve.log)")
+        serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
+        #expect(try await f.waitUntil(seconds: 60) { try Self.run(f, runId)?.done == 200 }, "log: \(serve.log)")
         serve.signal(SIGTERM)
-        #expect(serve.waitForExit(seconds: 30) == 0)
+        #expect(await serve.waitForExit(seconds: 30) == 0)
         let store = try f.store()
         defer { store.close() }
         #expect(try store.counts()["responses"] == 200)
@@ -151,75 +151,75 @@ import Testing
         #expect(f.duplicatedAnswers <= 8, "at most the jobs in flight at the kill were sent twice")
     }
 
-    @Test func sighupAppliesANewLimitAndABrokenConfigIsIgnored() throws {
+    @Test func sighupAppliesANewLimitAndABrokenConfigIsIgnored() async throws {
         let f = try DaemonFixture(latencyMs: 100)
         try f.writePrompts(600)
         let metricsPort = DaemonFixture.freePort()
         try f.writeConfig(maxInFlight: 1, metricsPort: metricsPort)
-        let serve = try ServeProcess(config: f.configPath, directory: f.dir)
+        let serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
         defer { serve.stop() }
-        let runId = try Self.runId(try f.enqueue("main"))
+        let runId = try Self.runId(try await f.enqueue("main"))
         func inFlight() -> Double { httpGet(port: metricsPort, path: "/metrics").flatMap { metricValue($0.body, "harvest_in_flight{teacher=\"mock\"}") } ?? -1 }
         var peak = 0.0
-        _ = f.waitUntil(seconds: 1.5) { peak = max(peak, inFlight()); return false }
+        _ = await f.waitUntil(seconds: 1.5) { peak = max(peak, inFlight()); return false }
         #expect(peak == 1)
 
         try f.writeConfig(maxInFlight: 6, metricsPort: metricsPort)
         serve.signal(SIGHUP)
-        #expect(f.waitUntil(seconds: 15) { inFlight() >= 4 }, "log: \(serve.log)")
+        #expect(await f.waitUntil(seconds: 15) { inFlight() >= 4 }, "log: \(serve.log)")
         let metrics = try #require(httpGet(port: metricsPort, path: "/metrics")).body
         #expect(metricValue(metrics, "harvest_max_in_flight{teacher=\"mock\"}") == 6)
         #expect(metricValue(metrics, "harvest_config_reloads_total{result=\"ok\"}") == 1)
 
         try Data("{ \"teachers\": [ broken".utf8).write(to: URL(fileURLWithPath: f.configPath))
         serve.signal(SIGHUP)
-        #expect(f.waitUntil(seconds: 10) {
+        #expect(await f.waitUntil(seconds: 10) {
             httpGet(port: metricsPort, path: "/metrics").flatMap { metricValue($0.body, "harvest_config_reloads_total{result=\"error\"}") } == 1
         })
         let before = try Self.run(f, runId)?.done ?? 0
-        #expect(try f.waitUntil(seconds: 10) { (try Self.run(f, runId)?.done ?? 0) > before + 10 }, "still working with the old config")
+        #expect(try await f.waitUntil(seconds: 10) { (try Self.run(f, runId)?.done ?? 0) > before + 10 }, "still working with the old config")
         #expect(serve.process.isRunning)
         #expect(serve.log.contains("config reload failed"))
         #expect(httpGet(port: metricsPort, path: "/healthz")?.status == 200)
         serve.signal(SIGTERM)
-        #expect(serve.waitForExit(seconds: 30) == 0)
+        #expect(await serve.waitForExit(seconds: 30) == 0)
     }
 
-    @Test func aTinyBudgetStopsTheRunWithinTheInFlightCost() throws {
+    @Test func aTinyBudgetStopsTheRunWithinTheInFlightCost() async throws {
         let f = try DaemonFixture(latencyMs: 20)
         try f.writePrompts(200)
         // Each answer has 16 completion tokens at 1 per token: 16 per answer; the budget pays for 6.25 answers.
         try f.writeConfig(maxInFlight: 4, budget: 100, outputPrice: 1_000_000)
-        let serve = try ServeProcess(config: f.configPath, directory: f.dir)
+        let serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
         defer { serve.stop() }
-        let runId = try Self.runId(try f.enqueue("main"))
-        #expect(try f.waitUntil(seconds: 30) { try Self.run(f, runId)?.state == .budget }, "log: \(serve.log)")
-        usleep(500_000)
+        let runId = try Self.runId(try await f.enqueue("main"))
+        #expect(try await f.waitUntil(seconds: 30) { try Self.run(f, runId)?.state == .budget }, "log: \(serve.log)")
+        try await Task.sleep(for: .milliseconds(500))
         let status = try #require(try Self.run(f, runId))
         #expect(status.spent >= 100)
         #expect(status.spent <= 100 + 4 * 16, "overshoot is at most the in-flight requests' cost")
         #expect(f.mock.stats().completionsServed <= 7 + 4)
         #expect(status.pending > 150, "the rest waits for the next run")
-        let table = try CLIRunner.run(["status", "--config", f.configPath])
+        let table = try await CLIRunner.run(["status", "--config", f.configPath])
         #expect(table.stdout.contains("stopped at its budget"))
         serve.signal(SIGTERM)
-        #expect(serve.waitForExit(seconds: 30) == 0)
+        #expect(await serve.waitForExit(seconds: 30) == 0)
     }
 
-    @Test func twoDaemonsOnOneDatabaseNeverSendTheSameJob() throws {
+    @Test func twoDaemonsOnOneDatabaseNeverSendTheSameJob() async throws {
         let f = try DaemonFixture(latencyMs: 20)
         try f.writePrompts(600)
         try f.writeConfig(maxInFlight: 8)
-        let a = try ServeProcess(config: f.configPath, directory: f.dir, name: "a")
+        let a = try await ServeProcess.start(config: f.configPath, directory: f.dir, name: "a")
         defer { a.stop() }
-        let b = try ServeProcess(config: f.configPath, directory: f.dir, name: "b")
+        let b = try await ServeProcess.start(config: f.configPath, directory: f.dir, name: "b")
         defer { b.stop() }
-        let runId = try Self.runId(try f.enqueue("main"))
-        #expect(try f.waitUntil(seconds: 60) { try Self.run(f, runId)?.done == 600 })
+        let runId = try Self.runId(try await f.enqueue("main"))
+        #expect(try await f.waitUntil(seconds: 60) { try Self.run(f, runId)?.done == 600 })
         a.signal(SIGTERM)
         b.signal(SIGTERM)
-        #expect(a.waitForExit(seconds: 30) == 0)
-        #expect(b.waitForExit(seconds: 30) == 0)
+        #expect(await a.waitForExit(seconds: 30) == 0)
+        #expect(await b.waitForExit(seconds: 30) == 0)
         #expect(f.mock.servedFingerprints().count == 600)
         #expect(f.duplicatedAnswers == 0, "no job was claimed by both daemons")
         let (sa, sb) = (a.answersStored ?? 0, b.answersStored ?? 0)

@@ -9,7 +9,7 @@ import Testing
 /// stores no job twice, and costs at most (in-flight limit × kills) extra teacher requests.
 /// `HARVEST_SOAK_JOBS` and `HARVEST_SOAK_KILLS` scale it (defaults 5,000 and 5).
 @Suite(.serialized) struct KillSoakTests {
-    @Test func killNineFiveTimesDuringAFiveThousandJobSweep() throws {
+    @Test func killNineFiveTimesDuringAFiveThousandJobSweep() async throws {
         let env = ProcessInfo.processInfo.environment
         let jobs = env["HARVEST_SOAK_JOBS"].flatMap(Int.init) ?? 5000
         let kills = env["HARVEST_SOAK_KILLS"].flatMap(Int.init) ?? 5
@@ -17,26 +17,26 @@ import Testing
         let f = try DaemonFixture(latencyMs: 5)
         try f.writePrompts(jobs)
         try f.writeConfig(maxInFlight: inFlight, leaseSeconds: 1)
-        let runId = try DaemonTests.runId(try f.enqueue("main"))
+        let runId = try DaemonTests.runId(try await f.enqueue("main"))
         let started = Date()
         var killedAt: [Int] = []
         let step = max(1, jobs / (kills + 1))
         for _ in 0..<kills {
-            let serve = try ServeProcess(config: f.configPath, directory: f.dir, name: "soak")
+            let serve = try await ServeProcess.start(config: f.configPath, directory: f.dir, name: "soak")
             defer { serve.stop() }
             let before = try DaemonTests.run(f, runId)?.done ?? 0
             // A random moment: after between a fifth and the whole of an even share of the jobs.
             let target = before + Int.random(in: max(1, step / 5)...step)
-            #expect(try f.waitUntil(seconds: 120) { (try DaemonTests.run(f, runId)?.done ?? 0) >= target }, "log: \(serve.log)")
+            #expect(try await f.waitUntil(seconds: 120) { (try DaemonTests.run(f, runId)?.done ?? 0) >= target }, "log: \(serve.log)")
             serve.signal(SIGKILL)
-            _ = serve.waitForExit(seconds: 10)
+            _ = await serve.waitForExit(seconds: 10)
             killedAt.append(try DaemonTests.run(f, runId)?.done ?? 0)
         }
-        let last = try ServeProcess(config: f.configPath, directory: f.dir, name: "soak-final")
+        let last = try await ServeProcess.start(config: f.configPath, directory: f.dir, name: "soak-final")
         defer { last.stop() }
-        #expect(try f.waitUntil(seconds: 300) { try DaemonTests.run(f, runId)?.done == jobs }, "log: \(last.log)")
+        #expect(try await f.waitUntil(seconds: 300) { try DaemonTests.run(f, runId)?.done == jobs }, "log: \(last.log)")
         last.signal(SIGTERM)
-        #expect(last.waitForExit(seconds: 30) == 0)
+        #expect(await last.waitForExit(seconds: 30) == 0)
         let seconds = Date().timeIntervalSince(started)
 
         let store = try f.store()

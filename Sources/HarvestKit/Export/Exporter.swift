@@ -3,35 +3,24 @@ import HarvestExport
 import HarvestJSON
 import SQLiteStore
 
-/// Streams stored responses into a JSONL file page by page (bounded memory), atomically.
+/// Streams stored responses into an export (one file, a folder of splits/shards, or stdout) page by page,
+/// so memory stays flat; files and the manifest appear atomically. Incremental exports remember, per export
+/// name, the highest response id written (`meta` key `export.watermark.<name>`), set only after the files are in place.
 public struct Exporter: Sendable {
-    /// What to export.
-    public struct Selection: Sendable {
-        /// Only responses to prompts of this set.
-        public var setName: String?
-        /// Only responses of this sweep.
-        public var sweepId: Int64?
-        /// Stop after this many rows.
-        public var limit: Int?
-
-        /// Creates a selection.
-        public init(setName: String? = nil, sweepId: Int64? = nil, limit: Int? = nil) {
-            self.setName = setName
-            self.sweepId = sweepId
-            self.limit = limit
-        }
-    }
-
     /// Counts of a finished export.
     public struct Summary: Sendable, Equatable {
         /// Rows written.
         public var rows: Int
-        /// Bytes written.
+        /// Bytes written (uncompressed).
         public var bytes: Int
+        /// Rows left out by the format (e.g. `kd` without logprobs), by reason.
+        public var skipped: [String: Int]
+        /// Where the manifest went (nil for stdout).
+        public var manifestPath: String?
     }
 
     /// Formats by `--format` name.
-    public static let formats: [String: any ExportFormat] = ["openai": OpenAIChatFormat()]
+    public static var formatNames: [String] { ExportFormats.names }
 
     let store: SQLiteStore
 
@@ -40,34 +29,78 @@ public struct Exporter: Sendable {
         self.store = store
     }
 
-    /// Writes every selected row to `path` (`-` for stdout). A failure leaves no partial file.
-    public func export(_ selection: Selection, format: any ExportFormat, options: ExportOptions, to path: String) throws -> Summary {
-        let sink = try ExportSink(path: path)
-        var rows = 0
-        var afterId: Int64 = 0
-        var writer = JSONWriter(capacity: 1 << 16)
+    /// Single-file convenience: writes every selected row of `format` to `path` (`-` for stdout).
+    public func export(_ selection: ExportSelection, format: any ExportFormat, options: ExportOptions, to path: String,
+                       harvestVersion: String = "0.1.0") throws -> Summary {
+        let plan = ExportPlan(format: format, options: options, output: ExportOutput.resolve(path, needsDirectory: false))
+        return try export(selection, plan: plan, harvestVersion: harvestVersion)
+    }
+
+    /// Runs `plan` over the selection. With `incrementalName`, only rows above that name's watermark are taken,
+    /// and the watermark moves up after the export is complete.
+    public func export(_ selection: ExportSelection, plan: ExportPlan, incrementalName: String? = nil,
+                       harvestVersion: String = "0.1.0") throws -> Summary {
+        try plan.validate()
+        let watermarkKey = incrementalName.map { "export.watermark.\($0)" }
+        let start = try watermarkKey.flatMap { try store.metaValue($0) }.flatMap { Int64($0) } ?? 0
+        let needLogprobs = plan.format.loadsLogprobs(plan.options) || selection.minMeanLogprob != nil || selection.samples == .best
+        let chosen = try chosenSamples(selection, after: start)
+        let pipeline = try ExportPipeline(plan: plan, harvestVersion: harvestVersion)
+        var afterId = start
+        var highest = start
+        var buffered: [StoredResponse] = []
+        var index = 0
         let pageSize = 512
+        var exhausted = false
+        let manifest: ExportManifest
         do {
-            page: while true {
-                let page = try store.responses(query: ResponseQuery(setName: selection.setName, sweepId: selection.sweepId,
-                                                                    afterId: afterId, limit: pageSize, includeLogprobs: options.withLogprobs))
-                if page.isEmpty { break }
-                for row in page {
-                    if let limit = selection.limit, rows >= limit { break page }
-                    writer.reset()
-                    format.write(row, options: options, to: &writer)
-                    writer.bytes.append(0x0A)
-                    try sink.write(writer.bytes)
-                    rows += 1
-                    afterId = row.id
+            try pipeline.drain {
+                while true {
+                    if let limit = selection.limit, pipeline.rows >= limit { return nil }
+                    if index < buffered.count {
+                        let row = buffered[index]
+                        index += 1
+                        highest = max(highest, row.id)
+                        if !selection.accepts(row) { continue }
+                        if let chosen, !chosen.contains(row.id) { continue }
+                        return row
+                    }
+                    if exhausted { return nil }
+                    buffered = try store.responses(query: ResponseQuery(setName: selection.setName, sweepId: selection.sweepId,
+                                                                        afterId: afterId, limit: pageSize, includeLogprobs: needLogprobs))
+                    index = 0
+                    if buffered.count < pageSize { exhausted = true }
+                    if let last = buffered.last { afterId = last.id }
                 }
-                if page.count < pageSize { break }
             }
-            try sink.finish()
+            manifest = try pipeline.finish()
         } catch {
-            sink.abandon()
+            pipeline.abandon()
             throw error
         }
-        return Summary(rows: rows, bytes: sink.bytesWritten)
+        if let watermarkKey, highest > start { try store.setMetaValue(watermarkKey, String(highest)) }
+        let bytes = manifest.files.reduce(0) { $0 + $1.uncompressedBytes }
+        return Summary(rows: pipeline.rows, bytes: bytes, skipped: pipeline.skipped, manifestPath: pipeline.manifestPath)
+    }
+
+    /// For `first`/`best`: the response id kept for each prompt (one pass over the selection), else nil.
+    private func chosenSamples(_ selection: ExportSelection, after start: Int64) throws -> Set<Int64>? {
+        guard selection.samples != .all else { return nil }
+        var best: [Int64: (id: Int64, score: Double)] = [:]
+        var afterId = start
+        while true {
+            let page = try store.responses(query: ResponseQuery(setName: selection.setName, sweepId: selection.sweepId, afterId: afterId,
+                                                                limit: 1024, includeLogprobs: selection.samples == .best))
+            for row in page where selection.accepts(row) {
+                let score = selection.samples == .first
+                    ? -Double(row.sampleIndex)
+                    : (ExportSelection.meanLogprob(row.choice.logprobs) ?? -Double.greatestFiniteMagnitude)
+                if let current = best[row.promptId], current.score >= score { continue }
+                best[row.promptId] = (row.id, score)
+            }
+            guard let last = page.last, page.count == 1024 else { break }
+            afterId = last.id
+        }
+        return Set(best.values.map(\.id))
     }
 }

@@ -1,0 +1,54 @@
+import HarvestCore
+
+/// What a manifest records about the rows themselves, gathered one row at a time in memory bounded by the
+/// number of distinct teachers, models and parameter sets (not by the number of rows).
+struct ManifestStats {
+    private(set) var teachers = Set<ExportManifest.Teacher>()
+    private(set) var models = Set<String>()
+    private(set) var samplingParams = Set<String>()
+    private(set) var topLogprobsRequested = Set<Int>()
+    private(set) var topKSeen = Set<Int>()
+    private(set) var rowsWithLogprobs = 0
+    private(set) var firstReceivedAt: Double?
+    private(set) var lastReceivedAt: Double?
+
+    private var lastTeacher: TeacherEndpoint?
+    private var lastParams: SamplingParams?
+    private var lastModel: String?
+
+    mutating func add(_ row: StoredResponse) {
+        if row.teacher != lastTeacher {
+            lastTeacher = row.teacher
+            teachers.insert(ExportManifest.Teacher(baseURL: row.teacher.baseURL, model: row.teacher.model,
+                                                   kind: row.teacher.kind.rawValue))
+        }
+        if let model = row.model, model != lastModel {
+            lastModel = model
+            models.insert(model)
+        }
+        if lastParams.map({ !Self.same($0, row.params) }) ?? true {
+            lastParams = row.params
+            samplingParams.insert(row.params.canonicalJSON)
+            if let k = row.params.topLogprobs { topLogprobsRequested.insert(k) }
+        }
+        if let lp = row.choice.logprobs, !lp.isEmpty {
+            rowsWithLogprobs += 1
+            var previous = -1
+            for t in lp where t.top.count != previous {
+                previous = t.top.count
+                topKSeen.insert(previous)
+            }
+        }
+        let t = row.receivedAt
+        if firstReceivedAt.map({ t < $0 }) ?? true { firstReceivedAt = t }
+        if lastReceivedAt.map({ t > $0 }) ?? true { lastReceivedAt = t }
+    }
+
+    /// Field-wise equality without building canonical JSON (which `SamplingParams.==` does on every call).
+    private static func same(_ a: SamplingParams, _ b: SamplingParams) -> Bool {
+        guard a.maxTokens == b.maxTokens, a.temperature == b.temperature, a.topP == b.topP, a.seed == b.seed,
+              a.stop == b.stop, a.topLogprobs == b.topLogprobs, a.extraBody.count == b.extraBody.count
+        else { return false }
+        return zip(a.extraBody, b.extraBody).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+    }
+}

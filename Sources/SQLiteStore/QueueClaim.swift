@@ -20,34 +20,3 @@ public struct QueueClaim: Sendable {
         self.budgetStoppedRuns = budgetStoppedRuns
     }
 }
-
-/// A run with its sweep, for logs.
-public struct RunRef: Sendable, Equatable {
-    /// Run id.
-    public var runId: Int64
-    /// Sweep id.
-    public var sweepId: Int64
-    /// Sweep name.
-    public var sweepName: String
-
-    /// Creates a reference.
-    public init(runId: Int64, sweepId: Int64, sweepName: String) {
-        self.runId = runId
-        self.sweepId = sweepId
-        self.sweepName = sweepName
-    }
-}
-
-/// An active run and the teacher its jobs need (see ``SQLiteStore/activeRuns()``).
-public struct ActiveRun: Sendable, Equatable {
-    /// The run.
-    public var run: RunRef
-    /// The teacher's identity, model and endpoint kind (base URL as last stored).
-    public var teacher: TeacherEndpoint
-
-    /// Creates an entry.
-    public init(run: RunRef, teacher: TeacherEndpoint) {
-        self.run = run
-        self.teacher = teacher
-    }
-}

@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func helpExplainsDatabaseOption() async throws {
-        for command in ["import", "sweep", "status", "export", "init"] {
+        for command in ["import", "sweep", "serve", "status", "export", "init"] {
             let r = try await CLIRunner.run([command, "--help"])
             #expect(r.status == 0)
             #expect(r.stdout.contains("--db"), "\(command) --help mentions --db")

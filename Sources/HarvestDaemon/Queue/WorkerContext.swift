@@ -5,7 +5,7 @@ import SQLiteStore
 struct WorkerContext: Sendable {
     /// The database.
     var store: SQLiteStore
-    /// Lease owner of this process (`host:pid`).
+    /// Lease owner of this process (`host:pid:random`).
     var owner: String
     /// Lease length in seconds.
     var leaseSeconds: Double

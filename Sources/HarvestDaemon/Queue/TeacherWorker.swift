@@ -15,6 +15,8 @@ final class TeacherWorker: Sendable {
         var retired = false
         var stop = StopSignal()
         var runnerTask: Task<SweepOutcome, any Error>?
+        /// Kept across runner generations (warm connections); replaced when the in-flight limit changes.
+        var transport: (client: CurlTransport, connections: Int)?
     }
 
     let name: String
@@ -72,6 +74,7 @@ final class TeacherWorker: Sendable {
     /// Runs until shutdown or retirement. Throws when the database refuses an answer (it was saved to the
     /// rescue file): the daemon must stop then.
     func run() async throws {
+        defer { state.withLock { $0.transport?.client.shutdown(); $0.transport = nil } }
         while true {
             let (settings, stop, ending) = state.withLock { s -> (TeacherConfig, StopSignal, Bool) in
                 if let next = s.pending {
@@ -103,8 +106,14 @@ final class TeacherWorker: Sendable {
 
     private func runGeneration(_ settings: TeacherConfig, stop: StopSignal) async throws -> SweepOutcome {
         let limit = settings.limits.maxInFlight
-        let transport = try CurlTransport(configuration: .init(maxConnections: max(16, limit * 2)))
-        defer { transport.shutdown() }
+        let connections = max(16, limit * 2)
+        let transport = try state.withLock { s throws -> CurlTransport in
+            if let current = s.transport, current.connections == connections { return current.client }
+            s.transport?.client.shutdown()  // no request is in flight between generations
+            let fresh = try CurlTransport(configuration: .init(maxConnections: connections))
+            s.transport = (fresh, connections)
+            return fresh
+        }
         let apiKey = settings.apiKeyEnv.flatMap { context.environment[$0] }
         let client = TeacherClient(transport: transport, apiKey: apiKey,
                                    timeouts: HTTPTimeouts(connect: settings.connectTimeout, total: settings.totalTimeout),

@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 /// The service that sends queued jobs: one ``TeacherWorker`` per configured teacher, claiming across every
 /// active run of the database that uses that teacher.
@@ -88,13 +89,26 @@ public final class QueueService: Service, Sendable {
                               metadata: ["drain.seconds": "\(deadline)"])
         for worker in workers { worker.drain() }
         continuation.finish()
-        Task {
+        let deadlineTask = Task {
             try? await Task.sleep(for: .milliseconds(Int(deadline * 1000)))
-            let (left, finished) = state.withLock { (Array($0.workers.values), $0.finished) }
-            if finished { return }
-            context.logger.warning("drain deadline passed: abandoning in-flight requests; their jobs go back to the queue",
-                                   metadata: ["drain.seconds": "\(deadline)"])
-            for worker in left { worker.abort() }
+            if Task.isCancelled { return }
+            abortAll(reason: "drain deadline passed")
         }
+        // A second SIGTERM/SIGINT (Ctrl-C twice) does not wait for the deadline.
+        Task {
+            for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                context.logger.notice("second signal: stopping now", metadata: ["signal": "\(signal)"])
+                deadlineTask.cancel()
+                abortAll(reason: "second signal")
+                return
+            }
+        }
+    }
+
+    private func abortAll(reason: String) {
+        let (left, finished) = state.withLock { (Array($0.workers.values), $0.finished) }
+        if finished { return }
+        context.logger.warning("\(reason): abandoning in-flight requests; their jobs go back to the queue")
+        for worker in left { worker.abort() }
     }
 }

@@ -117,6 +117,7 @@ public final class ServeService: Sendable {
         if let metricsServer { services.append(.init(service: MetricsService(server: metricsServer))) }
         services.append(.init(service: reload))
         services.append(.init(service: queue))
+        // SIGTERM/SIGINT drain; a second one (Ctrl-C twice) abandons in-flight requests at once (QueueService).
         var groupConfig = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfig.maximumGracefulShutdownDuration = .milliseconds(Int((config.drainSeconds + 30) * 1000))
         let group = ServiceGroup(configuration: groupConfig)

@@ -58,6 +58,20 @@ import Testing
         print("enqueue latency (no daemon, 300 prompts imported): \(Int(enqueueSeconds * 1000)) ms")
     }
 
+    @Test func statusLinesAndWatchdogPingsReachSystemd() async throws {
+        let f = try DaemonFixture()
+        try f.writeConfig()
+        let serve = try await ServeProcess.start(config: f.configPath, directory: f.dir, environment: ["WATCHDOG_USEC": "400000"])
+        defer { serve.stop() }
+        let watchdog = await serve.notify.wait(for: "WATCHDOG=1", seconds: 5)
+        #expect(watchdog.found, "seen: \(watchdog.seen)")
+        let more = await serve.notify.wait(for: "(nothing)", seconds: 1.5).seen
+        #expect(more.filter { $0 == "WATCHDOG=1" }.count >= 2, "pings keep coming: \(more)")
+        #expect((watchdog.seen + more).contains { $0.hasPrefix("STATUS=") && $0.contains("queue:") }, "seen: \(watchdog.seen + more)")
+        serve.signal(SIGTERM)
+        #expect(await serve.waitForExit(seconds: 30) == 0)
+    }
+
     @Test func enqueueReturnsAtOnceWhileTheDaemonIsBusy() async throws {
         let f = try DaemonFixture(latencyMs: 1)
         try f.writePrompts(6000)
@@ -166,6 +180,7 @@ import Testing
 
         try f.writeConfig(maxInFlight: 6, metricsPort: metricsPort)
         serve.signal(SIGHUP)
+        #expect(await serve.notify.wait(for: "RELOADING=1", seconds: 10).found)
         #expect(await f.waitUntil(seconds: 15) { inFlight() >= 4 }, "log: \(serve.log)")
         let metrics = try #require(httpGet(port: metricsPort, path: "/metrics")).body
         #expect(metricValue(metrics, "harvest_max_in_flight{teacher=\"mock\"}") == 6)

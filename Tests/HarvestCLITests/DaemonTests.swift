@@ -58,6 +58,34 @@ import Testing
         print("enqueue latency (no daemon, 300 prompts imported): \(Int(enqueueSeconds * 1000)) ms")
     }
 
+    @Test func queueingHasDistinctExitCodes() async throws {
+        let f = try DaemonFixture()
+        try f.writePrompts(3)
+        try f.writeConfig()
+        // 6: no such sweep in the config.
+        let unknown = try await f.enqueue("nope")
+        #expect(unknown.status == 6 && unknown.stderr.contains("no sweep named \"nope\"") && unknown.stderr.contains("main, second"))
+        // 4: the sweep's prompt file is missing (the message names it).
+        let badFile = try await f.enqueue("second")
+        #expect(badFile.status == 4 && badFile.stderr.contains("prompts2.txt"))
+        // 4: an invalid config names the file and the field.
+        let text = try String(contentsOfFile: f.configPath, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "\"samples\": 1", with: "\"samples\": 0").utf8).write(to: URL(fileURLWithPath: f.configPath))
+        let badConfig = try await f.enqueue("main")
+        #expect(badConfig.status == 4 && badConfig.stderr.contains("field \"sweeps[0].samples\""))
+        try Data(text.utf8).write(to: URL(fileURLWithPath: f.configPath))
+        // 5: the database is locked by another process for longer than the 5 s busy timeout.
+        #expect(try await f.enqueue("main").status == 0)
+        let holder = try SQLiteDatabase(path: f.database, mode: .readWrite)
+        try holder.execute("BEGIN EXCLUSIVE")
+        let locked = try await f.enqueue("main")
+        try holder.execute("ROLLBACK")
+        #expect(locked.status == 5 && locked.stderr.contains("SQLITE_BUSY"), "stderr: \(locked.stderr)")
+        // 5: the database cannot be opened.
+        let elsewhere = try await CLIRunner.run(["sweep", "main", "--config", f.configPath, "--db", "/nonexistent/dir/h.sqlite"])
+        #expect(elsewhere.status == 5, "stderr: \(elsewhere.stderr)")
+    }
+
     @Test func statusLinesAndWatchdogPingsReachSystemd() async throws {
         let f = try DaemonFixture()
         try f.writeConfig()

@@ -13,7 +13,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // 1.16 for `LogHandler.log(event:)` (the daemon's journald-friendly handler).
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The daemon's service group, signal handling and graceful shutdown (the project moved to swift-server).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // C seams: libcurl (with fixed-signature wrappers for its variadic calls) and SQLite.
@@ -46,10 +49,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The daemon: durable sweep queue, `harvest serve` services, metrics endpoint, systemd notifications.
+        .target(
+            name: "HarvestDaemon",
+            dependencies: [
+                "HarvestKit", "HarvestCore", "HarvestJSON", "CurlTransport", "SQLiteStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "harvest",
             dependencies: [
-                "HarvestKit", "HarvestCore", "HarvestJSON", "CurlTransport", "SQLiteStore", "HarvestExport", "MockTeacher",
+                "HarvestKit", "HarvestDaemon", "HarvestCore", "HarvestJSON", "CurlTransport", "SQLiteStore", "HarvestExport", "MockTeacher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -69,7 +83,8 @@ let package = Package(
         .testTarget(name: "HarvestCurateTests", dependencies: ["HarvestCurate", "HarvestCore"]),
         .testTarget(name: "MockTeacherTests", dependencies: ["MockTeacher", "HarvestJSON"]),
         .testTarget(name: "HarvestKitTests", dependencies: ["HarvestKit"]),
-        .testTarget(name: "HarvestCLITests", dependencies: ["harvest"]),
+        .testTarget(name: "HarvestDaemonTests", dependencies: ["HarvestDaemon", "HarvestKit", "SQLiteStore", "MockTeacher"]),
+        .testTarget(name: "HarvestCLITests", dependencies: ["harvest", "MockTeacher", "SQLiteStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

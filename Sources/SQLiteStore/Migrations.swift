@@ -54,9 +54,26 @@
 ///   response_id TEXT, system_fingerprint TEXT, received_at REAL NOT NULL, logprobs BLOB, raw BLOB)` — at
 ///   most one answer per job. `logprobs` is the `LogprobCodec` `HLP1` blob, NULL when logprobs were not
 ///   requested or not sent; `raw` is the response body, kept only with `--keep-raw`.
+///
+/// # Schema version 2: the daemon's queue and spend (`v2DaemonQueueAndSpend`)
+///
+/// - `teachers` gains `input_per_million REAL` and `output_per_million REAL` — the configured prices (NULL when
+///   unknown), written by `harvest sweep NAME` and `harvest serve` from the config.
+/// - `attempts` gains `cost REAL` — what a successful attempt cost, from its usage and the teacher's prices at
+///   commit time (NULL when the teacher has no prices; failed attempts are not charged). A duplicate answer (the
+///   job already had one) is still charged: it was paid for.
+/// - `sweep_runs(id INTEGER PRIMARY KEY, sweep_id → sweeps, state TEXT NOT NULL ('active'|'done'|'budget'),
+///   budget REAL, spent REAL NOT NULL DEFAULT 0, answers INTEGER NOT NULL DEFAULT 0, requested_by TEXT,
+///   created_at REAL NOT NULL, finished_at REAL)` — one queued run of a sweep (`harvest sweep NAME`). `active`
+///   runs are worked off by `harvest serve`; `done` when every linked job is done or failed; `budget` when its
+///   spend reached `budget` (its still-pending jobs wait for the next run). `spent`/`answers` add up the cost and
+///   count of answers committed for the run's jobs (a job's cost goes to the newest run that links it). At most one
+///   run per sweep is `active` (partial unique index `sweep_runs_one_active`).
+/// - `run_jobs(run_id → sweep_runs, job_id → jobs, PRIMARY KEY(run_id, job_id))` — the jobs still missing when
+///   the run was queued (and those added to it later). Index `(job_id, run_id)`.
 public enum Migrations {
     /// The migrations, oldest first. Append only.
-    public static let all: [String] = [v1]
+    public static let all: [String] = [v1, v2DaemonQueueAndSpend]
 
     /// The schema version this code writes: `all.count`.
     public static var latestVersion: Int { all.count }
@@ -163,6 +180,32 @@ public enum Migrations {
           logprobs BLOB,
           raw BLOB
         );
+        """
+
+    /// Version 2: prices and per-attempt cost; queued sweep runs for `harvest serve`.
+    static let v2DaemonQueueAndSpend = """
+        ALTER TABLE teachers ADD COLUMN input_per_million REAL;
+        ALTER TABLE teachers ADD COLUMN output_per_million REAL;
+        ALTER TABLE attempts ADD COLUMN cost REAL;
+        CREATE TABLE sweep_runs(
+          id INTEGER PRIMARY KEY,
+          sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+          state TEXT NOT NULL DEFAULT 'active' CHECK(state IN ('active', 'done', 'budget')),
+          budget REAL CHECK(budget IS NULL OR budget >= 0),
+          spent REAL NOT NULL DEFAULT 0,
+          answers INTEGER NOT NULL DEFAULT 0,
+          requested_by TEXT,
+          created_at REAL NOT NULL,
+          finished_at REAL
+        );
+        CREATE INDEX sweep_runs_sweep ON sweep_runs(sweep_id, id);
+        CREATE UNIQUE INDEX sweep_runs_one_active ON sweep_runs(sweep_id) WHERE state = 'active';
+        CREATE TABLE run_jobs(
+          run_id INTEGER NOT NULL REFERENCES sweep_runs(id),
+          job_id INTEGER NOT NULL REFERENCES jobs(id),
+          PRIMARY KEY(run_id, job_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX run_jobs_job ON run_jobs(job_id, run_id);
         """
 
     /// The schema version of `db` (`PRAGMA user_version`).

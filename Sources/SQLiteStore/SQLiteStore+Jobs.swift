@@ -66,9 +66,14 @@ enum JobRows {
             }
         }
         ids.sort()
+        return try lease(db, ids: Array(ids.prefix(limit)), owner: owner, leaseSeconds: leaseSeconds, now: now)
+    }
+
+    /// Leases jobs `ids` (already checked to be claimable in this transaction) to `owner` and reads them back.
+    static func lease(_ db: SQLiteDatabase, ids: [Int64], owner: String, leaseSeconds: Double, now: Double) throws -> [ClaimedRow] {
         var rows: [ClaimedRow] = []
-        rows.reserveCapacity(min(ids.count, limit))
-        for id in ids.prefix(limit) {
+        rows.reserveCapacity(ids.count)
+        for id in ids {
             try db.with("UPDATE jobs SET state = 'leased', lease_owner = ?2, lease_expires = ?3, updated_at = ?4 WHERE id = ?1") { s in
                 try s.bind(id, at: 1); try s.bind(owner, at: 2); try s.bind(now + leaseSeconds, at: 3); try s.bind(now, at: 4)
                 try s.run()
@@ -122,6 +127,7 @@ enum JobRows {
               """
             : "UPDATE jobs SET attempts = attempts + 1, updated_at = ?2 WHERE id = ?1"
         try db.with(sql) { s in try s.bind(r.jobId, at: 1); try s.bind(now, at: 2); try s.run() }
+        try SpendRows.charge(db, attemptId: attemptId, jobId: r.jobId, promptTokens: r.promptTokens, completionTokens: r.completionTokens)
         return stored
     }
 

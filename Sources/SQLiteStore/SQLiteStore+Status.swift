@@ -67,7 +67,7 @@ extension SQLiteStore {
 
     /// The tables of the schema.
     static let tables = ["meta", "prompt_sets", "prompts", "set_members", "teachers", "param_sets", "sweeps", "jobs",
-                         "sweep_jobs", "attempts", "responses"]
+                         "sweep_jobs", "attempts", "responses", "sweep_runs", "run_jobs"]
 
     /// Number of responses stored for job `jobId` (0 or 1).
     public func responseCount(jobId: Int64) throws -> Int {

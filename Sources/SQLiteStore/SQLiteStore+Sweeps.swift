@@ -2,7 +2,7 @@ import HarvestCore
 
 enum SweepRows {
     static func createSweep(_ db: SQLiteDatabase, name: String, setName: String, teacher: TeacherEndpoint,
-                            params: SamplingParams, samples: Int, now: Double) throws -> SweepSummary {
+                            params: SamplingParams, samples: Int, now: Double, requeueFailed: Bool = true) throws -> SweepSummary {
         guard let setId = try db.queryOne("SELECT id FROM prompt_sets WHERE name = ?1", bind: { try $0.bind(setName, at: 1) }, read: { $0.int64(0) }) else {
             throw StoreError.unknownSet(setName)
         }
@@ -56,7 +56,7 @@ enum SweepRows {
                     let state = find.string(1)
                     find.reset()
                     if state == JobState.done.rawValue { summary.alreadyDone += 1 }
-                    if state == JobState.failed.rawValue {
+                    if state == JobState.failed.rawValue, requeueFailed {
                         try requeue.bind(jobId, at: 1); try requeue.bind(now, at: 2); try requeue.run()
                         summary.requeuedFailed += 1
                     }

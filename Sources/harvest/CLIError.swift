@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HarvestDaemon
 import HarvestExport
 import HarvestKit
 import SQLiteStore
@@ -23,11 +24,19 @@ func fail(_ error: any Error) -> ExitCode {
     case let e as StoreError:
         switch e {
         case .unknownSet, .unknownSweep: (code, text) = (HarvestExit.unknownName, e.description)
-        case .conflict: (code, text) = (HarvestExit.badInput, e.description)
+        case .conflict, .sweepConflict: (code, text) = (HarvestExit.badInput, e.description)
         default: (code, text) = (HarvestExit.database, e.description)
         }
     case let e as SQLiteError: (code, text) = (HarvestExit.database, e.description)
     case let e as TeacherProbe.ProbeError: (code, text) = (HarvestExit.teacher, e.description)
+    case let e as DaemonConfigError: (code, text) = (HarvestExit.badInput, e.description)
+    case let e as SweepQueue.QueueError: (code, text) = (HarvestExit.unknownName, e.description)
+    case let e as ServeService.StartError:
+        switch e {
+        case .config(let c): (code, text) = (HarvestExit.badInput, c.description)
+        case .database(let d): return fail(d)
+        case .metrics(let m): (code, text) = (HarvestExit.failure, m.description)
+        }
     case let e as ExportError: (code, text) = (HarvestExit.failure, e.description)
     case let e as HarvestConfig.ConfigError: (code, text) = (HarvestExit.badInput, e.description)
     default: (code, text) = (HarvestExit.failure, String(describing: error))

@@ -1,13 +1,25 @@
 import ArgumentParser
+import Foundation
+import HarvestDaemon
 import HarvestJSON
 import HarvestKit
 import SQLiteStore
 
-/// `harvest status`: per-sweep progress, read from the database (works while a sweep runs or with none).
+/// `harvest status`: per-sweep progress, speed, spend and ETA, read from the database (works whether or not a
+/// sweep or `harvest serve` is running).
 struct StatusCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show prompt sets and sweeps with their job counts.")
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show prompt sets and sweeps: done/total, failed, req/s, tokens, spend, projected spend and ETA.",
+        discussion: """
+            req/s counts answers stored in the last minute (by any process); the ETA and projected spend extrapolate the
+            latest active run of each sweep. Spend is in the currency of the configured prices.
+            """)
 
     @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Read the database path from this daemon config (database.path) when --db is not given.")
+    var config: String?
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
@@ -15,58 +27,22 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         global.bootstrapLogging()
         do {
-            let store = try SQLiteStore(path: global.databasePath)
-            let sets = try store.setNames()
-            let sweeps = try store.sweepStatuses()
+            var database = global.databasePath
+            if global.db == nil, let path = ConfigPaths.locate(explicit: config, useSystemDefault: false) {
+                database = try DaemonConfig.load(path: path).resolveDatabase(flag: nil)
+            }
+            let store = try SQLiteStore(path: database)
+            defer { store.close() }
+            let report = StatusReport(sets: try store.setNames(), sweeps: try store.sweepStatuses(),
+                                      runs: try store.latestRuns(), spend: try store.sweepSpend())
             if json {
-                var w = JSONWriter()
-                w.beginObject()
-                w.key("sets")
-                w.beginArray()
-                for s in sets {
-                    w.beginObject(); w.key("name"); w.string(s.name); w.key("prompts"); w.int(s.count); w.endObject()
-                }
-                w.endArray()
-                w.key("sweeps")
-                w.beginArray()
-                for s in sweeps {
-                    w.beginObject()
-                    w.key("id"); w.int(Int(s.id))
-                    w.key("name"); w.string(s.name)
-                    w.key("set"); w.string(s.setName)
-                    w.key("model"); w.string(s.model)
-                    w.key("base_url"); w.string(s.baseURL)
-                    w.key("total"); w.int(s.total)
-                    w.key("pending"); w.int(s.pending)
-                    w.key("leased"); w.int(s.leased)
-                    w.key("done"); w.int(s.done)
-                    w.key("failed"); w.int(s.failed)
-                    w.key("prompt_tokens"); w.int(s.promptTokens)
-                    w.key("completion_tokens"); w.int(s.completionTokens)
-                    w.endObject()
-                }
-                w.endArray()
-                w.endObject()
-                print(w.string)
-                return
-            }
-            print("database \(global.databasePath)")
-            if sets.isEmpty { print("no prompt sets yet: harvest import FILE --set NAME") }
-            for s in sets { print("set \(s.name): \(s.count) prompts") }
-            if !sweeps.isEmpty {
-                print("")
-                print(pad("sweep", 6) + pad("set", 14) + pad("model", 24) + pad("done", 10) + pad("total", 10) + pad("failed", 8) + pad("pending", 9) + "tokens out")
-            }
-            for s in sweeps {
-                print(pad("\(s.id)", 6) + pad(s.setName, 14) + pad(s.model, 24) + pad("\(s.done)", 10) + pad("\(s.total)", 10)
-                      + pad("\(s.failed)", 8) + pad("\(s.pending + s.leased)", 9) + "\(s.completionTokens)")
+                print(report.json())
+            } else {
+                print("database \(database)")
+                print(report.table(), terminator: "")
             }
         } catch {
             throw fail(error)
         }
-    }
-
-    private func pad(_ s: String, _ width: Int) -> String {
-        s.count >= width ? String(s.prefix(width - 1)) + " " : s + String(repeating: " ", count: width - s.count)
     }
 }

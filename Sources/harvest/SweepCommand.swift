@@ -1,17 +1,27 @@
 import ArgumentParser
 import Foundation
 import HarvestCore
+import HarvestDaemon
 import HarvestJSON
 import HarvestKit
+import SQLiteStore
 
+/// `harvest sweep NAME`: queue a run of a configured sweep for `harvest serve` (returns at once).
 /// `harvest sweep SET --run`: send every missing job of a prompt set to the teacher and store the answers.
 struct SweepCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
-        abstract: "Harvest a prompt set from a teacher (foreground with --run). Re-running sends only what is missing.",
+        abstract: "Queue a configured sweep for harvest serve, or harvest a prompt set in the foreground (--run).",
         discussion: """
-            Without --teacher (and without a base_url in --config) the built-in mock teacher is started on loopback.
-            The API key is read from the environment variable named by --api-key-env; it is never stored or logged.
+            harvest sweep NAME [--config FILE]: queues a run of the sweep NAME of the daemon config (--config, else
+            $HARVEST_CONFIG, else /etc/harvest/harvest.json) and prints the run id on stdout. Idempotent: while the sweep
+            has an active run, that run is reused; a new run links only the jobs still missing. Nothing is sent here:
+            harvest serve sends the jobs. Exit codes: 0 queued, 4 bad config or prompt file, 5 database error
+            (locked, unreadable), 6 unknown sweep or prompt set.
+
+            harvest sweep SET --run: harvests the prompt set SET in the foreground. Without --teacher (and without a
+            base_url in --config) the built-in mock teacher is started on loopback. The API key is read from the
+            environment variable named by --api-key-env; it is never stored or logged.
             Exit codes: 0 all jobs done, 2 some jobs failed, 3 interrupted, 4 bad input, 5 database error,
             6 unknown prompt set, 7 teacher unreachable or not an OpenAI-compatible endpoint.
             """)
@@ -19,13 +29,13 @@ struct SweepCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var teacherOptions: TeacherOptions
 
-    @Argument(help: "Prompt set to harvest.")
+    @Argument(help: "A sweep of the daemon config (queued), or with --run the prompt set to harvest.")
     var set: String
 
     @Flag(help: "Run the sweep in the foreground until every job is done or failed.")
     var run = false
 
-    @Option(help: "JSON config with teacher and sampling defaults (see harvest init).")
+    @Option(help: "Daemon config (queued sweeps), or with --run a JSON config with teacher and sampling defaults.")
     var config: String?
 
     @Option(help: "Samples per prompt (each is a separate request, with seed + i when a seed is set).")
@@ -45,7 +55,11 @@ struct SweepCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard run else {
-            throw ValidationError("add --run to harvest in the foreground (queue-only sweeps for harvest serve are not available yet)")
+            let foregroundOnly = teacherOptions.isEmpty && samples == nil && concurrency == nil && maxAttempts == nil && name == nil && !keepRaw
+            guard foregroundOnly else {
+                throw ValidationError("teacher, sampling and --samples/--concurrency/--max-attempts/--name/--keep-raw flags apply to --run only; a queued sweep takes its settings from the config")
+            }
+            return
         }
         if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
         if let concurrency, concurrency < 1 || concurrency > 10_000 { throw ValidationError("--concurrency must be 1…10000") }
@@ -55,6 +69,11 @@ struct SweepCommand: AsyncParsableCommand {
 
     func run() async throws {
         global.bootstrapLogging()
+        guard run else { return try enqueue() }
+        if let config, DaemonConfig.isDaemonConfig(path: config) {
+            printError("\(config) is a daemon config: queue its sweep with `harvest sweep NAME --config \(config)` (without --run) and let `harvest serve` send it")
+            throw ExitCode(HarvestExit.badInput)
+        }
         var cfg = HarvestConfig()
         do {
             if let config { cfg = try HarvestConfig.load(path: config) }
@@ -65,6 +84,32 @@ struct SweepCommand: AsyncParsableCommand {
         let plan = SweepPlanBuilder(config: cfg, options: teacherOptions, samples: samples, concurrency: concurrency, maxAttempts: maxAttempts)
         let code = await SweepDriver(databasePath: global.databasePath, setName: set, plan: plan, keepRaw: keepRaw, sweepName: name).run()
         if code != 0 { throw ExitCode(code) }
+    }
+}
+
+extension SweepCommand {
+    /// Queues a run of the configured sweep `set` and prints its id on stdout.
+    func enqueue() throws {
+        let path = ConfigPaths.locate(explicit: config, useSystemDefault: true) ?? ConfigPaths.systemDefault
+        do {
+            let daemonConfig = try DaemonConfig.load(path: path)
+            let database = daemonConfig.resolveDatabase(flag: global.db)
+            let store = try SQLiteStore(path: database)
+            defer { store.close() }
+            let who = ProcessInfo.processInfo.environment["USER"] ?? "uid \(getuid())"
+            let run = try SweepQueue(store: store).enqueue(sweepNamed: set, config: daemonConfig, requestedBy: who)
+            let sweep = run.sweep
+            let what: String
+            switch (run.reused, run.state) {
+            case (true, _): what = "already queued as run \(run.runId); \(run.queued) jobs still to send"
+            case (false, .done): what = "nothing missing (\(sweep.alreadyDone) of \(sweep.totalJobs) jobs done); run \(run.runId) is empty"
+            case (false, _): what = "queued run \(run.runId): \(run.queued) jobs to send (\(sweep.newJobs) new, \(sweep.requeuedFailed) failed jobs retried, \(sweep.alreadyDone) already done)"
+            }
+            printStatus("sweep \"\(set)\" (id \(run.sweepId)) in \(database): \(what)")
+            print(run.runId)
+        } catch {
+            throw fail(error)
+        }
     }
 }
 
@@ -105,6 +150,12 @@ struct TeacherOptions: ParsableArguments {
 
     @Option(help: "Total timeout per request, seconds.")
     var timeout: Double?
+
+    /// True when no flag was given.
+    var isEmpty: Bool {
+        teacher == nil && model == nil && endpoint == nil && apiKeyEnv == nil && maxTokens == nil && temperature == nil && topP == nil
+            && seed == nil && stop.isEmpty && logprobs == nil && extraBody == nil && timeout == nil
+    }
 
     func validate() throws {
         if let endpoint, EndpointKind(rawValue: endpoint) == nil { throw ValidationError("--endpoint must be chat or completions") }

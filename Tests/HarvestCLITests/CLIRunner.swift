@@ -8,7 +8,9 @@ struct CLIRunner {
         var stderr: String
     }
 
+    /// The built `harvest` next to the test bundle, or `$HARVEST_TEST_BINARY` (e.g. a release build for figures).
     static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["HARVEST_TEST_BINARY"], !path.isEmpty { return URL(fileURLWithPath: path) }
         let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidate = dir.appendingPathComponent("harvest")
         if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }

@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func helpExplainsDatabaseOption() async throws {
-        for command in ["import", "sweep", "status", "export", "init"] {
+        for command in ["import", "sweep", "serve", "status", "export", "init"] {
             let r = try await CLIRunner.run([command, "--help"])
             #expect(r.status == 0)
             #expect(r.stdout.contains("--db"), "\(command) --help mentions --db")
@@ -88,10 +88,16 @@ import Testing
         #expect(r.stderr.contains("nope"))
     }
 
-    @Test func sweepWithoutRunIsAUsageError() async throws {
-        let r = try await CLIRunner.run(["sweep", "s"])
-        #expect(r.status == 64)
-        #expect(r.stderr.contains("--run"))
+    @Test func queuedSweepNeedsADaemonConfigAndNoForegroundFlags() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let missing = dir.appendingPathComponent("none.json").path
+        let r = try await CLIRunner.run(["sweep", "s", "--config", missing], cwd: dir)
+        #expect(r.status == 4)
+        #expect(r.stderr.contains("none.json") && r.stderr.contains("no such config file"))
+        let flags = try await CLIRunner.run(["sweep", "s", "--teacher", "http://127.0.0.1:9/v1"], cwd: dir)
+        #expect(flags.status == 64)
+        #expect(flags.stderr.contains("--run"))
     }
 
     @Test func demoRunsTheWholePathOnTheBuiltInMock() async throws {

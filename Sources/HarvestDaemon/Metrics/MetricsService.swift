@@ -1,0 +1,39 @@
+import Foundation
+import HarvestCore
+import HarvestJSON
+import ServiceLifecycle
+import SQLiteStore
+
+/// Serves `/metrics` (Prometheus text) and `/healthz` until graceful shutdown (it stops last but one, so the
+/// drain can be watched).
+public final class MetricsService: Service, Sendable {
+    /// The server (already listening when the service is created, so a bad address fails the start).
+    public let server: MetricsServer
+
+    init(server: MetricsServer) {
+        self.server = server
+    }
+
+    /// Waits for graceful shutdown, then stops the server.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        server.stop()
+    }
+
+    /// The request handler: `/metrics`, `/healthz`, 404 otherwise.
+    static func handler(metrics: DaemonMetrics, store: SQLiteStore, staleAfter: Double) -> MetricsServer.Handler {
+        { path in
+            let now = Date().timeIntervalSince1970
+            switch path {
+            case "/metrics":
+                let depth = try? store.queueDepth()
+                return .init(status: 200, contentType: PrometheusText.contentType,
+                             body: PrometheusText.render(metrics.snapshot(), queueDepth: depth, now: now))
+            case "/healthz", "/health":
+                return Health.check(metrics.snapshot(), now: now, staleAfter: staleAfter)
+            default:
+                return .init(status: 404, body: "not found: try /metrics or /healthz\n")
+            }
+        }
+    }
+}

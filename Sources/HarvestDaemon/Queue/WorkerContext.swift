@@ -1,0 +1,22 @@
+import Logging
+import SQLiteStore
+
+/// What every teacher worker of one daemon shares.
+struct WorkerContext: Sendable {
+    /// The database.
+    var store: SQLiteStore
+    /// Lease owner of this process (`host:pid:random`).
+    var owner: String
+    /// Lease length in seconds.
+    var leaseSeconds: Double
+    /// Idle wait between looks for new work.
+    var pollSeconds: Double
+    /// Where refused answers are appended.
+    var rescuePath: String
+    /// The environment API keys are read from.
+    var environment: [String: String]
+    /// Counters for the metrics endpoint.
+    var metrics: DaemonMetrics
+    /// The daemon's logger.
+    var logger: Logger
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SQLiteStore
+
+/// Periodic chores of the daemon: renews the leases of jobs in flight (a write that also proves the database is
+/// writable), checkpoints the WAL, reports progress to systemd (`STATUS=`) and feeds its watchdog (`WATCHDOG=1`,
+/// only while database writes succeed, so a wedged daemon gets restarted).
+public final class HousekeepingService: Service, Sendable {
+    private let store: SQLiteStore
+    private let owner: String
+    private let leaseSeconds: Double
+    private let interval: Double
+    private let notifier: SystemdNotifier
+    private let metrics: DaemonMetrics
+    private let logger: Logger
+
+    /// Seconds between WAL checkpoints.
+    static let checkpointSeconds = 60.0
+
+    init(store: SQLiteStore, owner: String, leaseSeconds: Double, notifier: SystemdNotifier, metrics: DaemonMetrics, logger: Logger) {
+        self.store = store
+        self.owner = owner
+        self.leaseSeconds = leaseSeconds
+        self.notifier = notifier
+        self.metrics = metrics
+        self.logger = logger
+        var every = min(max(leaseSeconds / 3, 0.2), 10)
+        if let watchdog = notifier.watchdogInterval { every = min(every, max(watchdog / 2, 0.1)) }
+        interval = every
+    }
+
+    /// Renews leases every third of `lease_seconds` (at most every 10 s) until graceful shutdown.
+    public func run() async throws {
+        var lastCheckpoint = Date()
+        var lastStatus = Date.distantPast
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            await tick()
+            if Date().timeIntervalSince(lastCheckpoint) >= Self.checkpointSeconds {
+                lastCheckpoint = Date()
+                do {
+                    let (frames, done) = try store.checkpoint()
+                    logger.debug("WAL checkpoint", metadata: ["wal.frames": "\(frames)", "wal.checkpointed": "\(done)"])
+                } catch {
+                    logger.warning("WAL checkpoint failed", metadata: ["error": "\(error)"])
+                }
+            }
+            if notifier.isEnabled, Date().timeIntervalSince(lastStatus) >= 5 {
+                lastStatus = Date()
+                notifier.status(statusLine())
+            }
+            try? await cancelWhenGracefulShutdown {
+                try await Task.sleep(for: .milliseconds(Int(self.interval * 1000)))
+            }
+        }
+        // Keep the leases of anything still in flight until the queue service has finished draining.
+        await tick()
+    }
+
+    /// One renewal (and watchdog ping when it succeeded).
+    func tick() async {
+        do {
+            let held = try await store.renewLeases(owner: owner, leaseSeconds: leaseSeconds)
+            metrics.databaseWrite(error: nil, at: Date().timeIntervalSince1970)
+            if notifier.watchdogInterval != nil { notifier.watchdog() }
+            if held > 0 { logger.trace("leases renewed", metadata: ["jobs": "\(held)"]) }
+        } catch {
+            metrics.databaseWrite(error: "\(error)", at: Date().timeIntervalSince1970)
+            logger.error("cannot renew leases: the database refused a write", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// `STATUS=` text: queue depth and this process's throughput.
+    func statusLine() -> String {
+        let snapshot = metrics.snapshot()
+        let done = snapshot.teachers.values.reduce(0) { $0 + $1.jobsDone }
+        let inFlight = snapshot.teachers.values.reduce(0) { $0 + $1.inFlight }
+        var text = "\(done) answers stored, \(inFlight) in flight"
+        if let depth = try? store.queueDepth() {
+            text += "; queue: \(depth[.pending] ?? 0) pending, \(depth[.leased] ?? 0) leased, \(depth[.done] ?? 0) done, \(depth[.failed] ?? 0) failed"
+        }
+        return text
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import HarvestCore
+import Logging
+import ServiceLifecycle
+import SQLiteStore
+
+/// `harvest serve`: opens the database, then runs the queue workers, the metrics endpoint, config reloads and
+/// housekeeping as one `ServiceGroup` until SIGTERM/SIGINT, and tells systemd about each step.
+///
+/// ```swift
+/// let serve = try await ServeService.start(configPath: "/etc/harvest/harvest.json", databaseFlag: nil, logger: logger)
+/// try await serve.run()   // returns after a graceful shutdown
+/// ```
+public final class ServeService: Sendable {
+    /// Why the daemon could not start.
+    public enum StartError: Error, Sendable, CustomStringConvertible {
+        /// The config file is missing or invalid.
+        case config(DaemonConfigError)
+        /// The database cannot be opened or migrated.
+        case database(StoreError)
+        /// The metrics endpoint cannot listen.
+        case metrics(MetricsServer.StartError)
+
+        /// One line for people.
+        public var description: String {
+            switch self {
+            case .config(let e): e.description
+            case .database(let e): e.description
+            case .metrics(let e): e.description
+            }
+        }
+    }
+
+    /// The config in use at start.
+    public let config: DaemonConfig
+    /// The database file.
+    public let databasePath: String
+    /// This process's lease owner (`host:pid:random`).
+    public let owner: String
+    /// The metrics server, when configured.
+    public let metricsServer: MetricsServer?
+    private let store: SQLiteStore
+    private let metrics: DaemonMetrics
+    private let notifier: SystemdNotifier
+    private let group: ServiceGroup
+    private let logger: Logger
+
+    private init(config: DaemonConfig, databasePath: String, owner: String, metricsServer: MetricsServer?, store: SQLiteStore,
+                 metrics: DaemonMetrics, notifier: SystemdNotifier, group: ServiceGroup, logger: Logger) {
+        self.config = config
+        self.databasePath = databasePath
+        self.owner = owner
+        self.metricsServer = metricsServer
+        self.store = store
+        self.metrics = metrics
+        self.notifier = notifier
+        self.group = group
+        self.logger = logger
+    }
+
+    /// Reads the config, opens and migrates the database, starts listening for metrics, traps SIGHUP and sends
+    /// `READY=1`. Nothing is claimed before ``run()``.
+    public static func start(configPath: String, databaseFlag: String?, logger: Logger,
+                             environment: [String: String] = ProcessInfo.processInfo.environment) async throws(StartError) -> ServeService {
+        let config: DaemonConfig
+        do {
+            config = try DaemonConfig.load(path: configPath)
+            try config.checkEnvironment(environment)
+        } catch {
+            throw .config(error)
+        }
+        let databasePath = config.resolveDatabase(flag: databaseFlag, environment: environment)
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(path: databasePath)
+        } catch {
+            throw .database(error as? StoreError ?? .invalidInput("\(databasePath): \(error)"))
+        }
+        let started = Date().timeIntervalSince1970
+        let metrics = DaemonMetrics(startedAt: started)
+        let notifier = SystemdNotifier(environment: environment)
+        // A random suffix: after a reboot the same pid may come back, and renewing a dead incarnation's leases
+        // under the same owner would keep its jobs leased forever.
+        let owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        await PriceSync.write(config, to: store, logger: logger)
+        PriceSync.checkRuns(config, store: store, logger: logger)
+
+        let housekeeping = HousekeepingService(store: store, owner: owner, leaseSeconds: config.leaseSeconds, notifier: notifier,
+                                               metrics: metrics, logger: logger)
+        var metricsServer: MetricsServer?
+        if let address = config.metricsAddress {
+            let staleAfter = max(10, config.leaseSeconds)
+            let server = MetricsServer(address: address, handler: MetricsService.handler(metrics: metrics, store: store, staleAfter: staleAfter))
+            do {
+                try server.start()
+            } catch {
+                throw .metrics(error)
+            }
+            if !address.isLoopback {
+                logger.warning("the metrics endpoint listens beyond loopback, as configured; it has no authentication",
+                               metadata: ["metrics.address": "\(address.host):\(server.port)"])
+            }
+            metricsServer = server
+        }
+        let context = WorkerContext(store: store, owner: owner, leaseSeconds: config.leaseSeconds, pollSeconds: config.pollSeconds,
+                                    rescuePath: config.resolveRescueFile(database: databasePath), environment: environment,
+                                    metrics: metrics, logger: logger)
+        let queue = QueueService(config: config, context: context) {
+            notifier.stopping(status: "draining: waiting for in-flight requests")
+        }
+        let box = DaemonConfigBox(config)
+        let reloader = ConfigReloader(path: configPath, running: box, queue: queue, store: store, environment: environment,
+                                      notifier: notifier, metrics: metrics, logger: logger)
+        let reload = await ConfigReloadService { await reloader.reload() }
+        // Shut down in reverse order: the queue drains first while leases are still renewed and metrics served.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: housekeeping)]
+        if let metricsServer { services.append(.init(service: MetricsService(server: metricsServer))) }
+        services.append(.init(service: reload))
+        services.append(.init(service: queue))
+        // SIGTERM/SIGINT drain; a second one (Ctrl-C twice) abandons in-flight requests at once (QueueService).
+        var groupConfig = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfig.maximumGracefulShutdownDuration = .milliseconds(Int((config.drainSeconds + 30) * 1000))
+        let group = ServiceGroup(configuration: groupConfig)
+
+        // A first renewal proves the database is writable before READY=1 and primes /healthz.
+        await housekeeping.tick()
+        var meta: Logger.Metadata = ["db.path": "\(databasePath)", "owner": "\(owner)", "teachers": "\(config.teachers.count)",
+                                     "sweeps": "\(config.sweeps.count)", "config.file": "\(configPath)"]
+        if let metricsServer, let address = config.metricsAddress { meta["metrics.address"] = "\(address.host):\(metricsServer.port)" }
+        logger.notice("harvest serve ready", metadata: meta)
+        if config.teachers.isEmpty { logger.warning("no teachers configured: nothing will be sent (add \"teachers\" and reload)") }
+        notifier.ready(status: "serving \(databasePath): \(config.teachers.count) teachers")
+        return ServeService(config: config, databasePath: databasePath, owner: owner, metricsServer: metricsServer, store: store,
+                            metrics: metrics, notifier: notifier, group: group, logger: logger)
+    }
+
+    /// Runs until SIGTERM/SIGINT and a drain; hands back any job still leased, closes the database.
+    /// Throws when a service failed (e.g. the database refused an answer, which was saved to the rescue file).
+    public func run() async throws {
+        var failure: (any Error)?
+        do {
+            try await group.run()
+        } catch {
+            failure = error
+            logger.error("harvest serve failed", metadata: ["error": "\(error)"])
+        }
+        notifier.stopping(status: "stopping")
+        do {
+            let released = try await store.releaseAll(owner: owner)
+            if released > 0 { logger.notice("handed unanswered jobs back to the queue", metadata: ["jobs": "\(released)"]) }
+        } catch {
+            logger.error("cannot hand leased jobs back; they are reclaimed when their leases expire", metadata: ["error": "\(error)"])
+        }
+        let done = metrics.snapshot().teachers.values.reduce(0) { $0 + $1.jobsDone }
+        logger.notice("harvest serve stopped", metadata: ["answers.stored": "\(done)"])
+        store.close()
+        if let failure { throw failure }
+    }
+
+    /// Starts a graceful shutdown, as SIGTERM does.
+    public func shutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+}

@@ -49,17 +49,26 @@ public struct LSHIndex: Sendable {
     }
 
     /// The verified match with the highest estimated Jaccard ≥ `threshold` (ties: lowest id), or nil.
-    /// A candidate whose id is `selfId` is skipped: re-checking a row already indexed never marks it.
-    public func bestMatch(for signature: MinHashSignature, threshold: Double, selfId: Int64? = nil) -> LSHMatch? {
+    public func bestMatch(for signature: MinHashSignature, threshold: Double) -> LSHMatch? {
+        lookup(signature, threshold: threshold, selfId: nil).best
+    }
+
+    /// One lookup: the best verified match other than `selfId`, and whether `selfId` itself is among the
+    /// candidates (then the row was indexed before with this signature).
+    public func lookup(_ signature: MinHashSignature, threshold: Double, selfId: Int64?) -> LSHLookup {
         let rows = candidateRows(signature)
-        guard !rows.isEmpty else { return nil }
+        var result = LSHLookup()
+        guard !rows.isEmpty else { return result }
         let p = numPermutations
         var best: (id: Int64, equal: Int)?
         signature.values.withUnsafeBufferPointer { sig in
             signatures.withUnsafeBufferPointer { all in
                 for row in rows {
                     let id = ids[Int(row)]
-                    if id == selfId { continue }
+                    if id == selfId {
+                        result.containsSelf = true
+                        continue
+                    }
                     let other = UnsafeBufferPointer(rebasing: all[(Int(row) * p)..<(Int(row) * p + p)])
                     let equal = MinHashSignature.equalCount(sig, other)
                     guard Double(equal) / Double(p) >= threshold else { continue }
@@ -68,12 +77,8 @@ public struct LSHIndex: Sendable {
                 }
             }
         }
-        return best.map { LSHMatch(id: $0.id, jaccard: Double($0.equal) / Double(p)) }
-    }
-
-    /// Whether `id` is among the candidates of `signature` (it was indexed with this signature).
-    public func containsCandidate(_ id: Int64, for signature: MinHashSignature) -> Bool {
-        candidateRows(signature).contains { ids[Int($0)] == id }
+        result.best = best.map { LSHMatch(id: $0.id, jaccard: Double($0.equal) / Double(p)) }
+        return result
     }
 
     /// The stored signature of `id` (linear search; for inspection and tests).
@@ -121,6 +126,14 @@ public struct LSHMatch: Sendable, Hashable {
     public var id: Int64
     /// Estimated Jaccard similarity.
     public var jaccard: Double
+}
+
+/// The result of ``LSHIndex/lookup(_:threshold:selfId:)``.
+public struct LSHLookup: Sendable, Hashable {
+    /// Best verified match other than the row itself.
+    public var best: LSHMatch?
+    /// Whether the row itself is indexed (a candidate of its own signature).
+    public var containsSelf = false
 }
 
 /// One band's table: open addressing with linear probing. A slot packs a 32-bit tag of the band key (its high

@@ -2,7 +2,7 @@ import HarvestJSON
 
 /// Parameters of near-duplicate detection. Defaults: punctuation-stripping normalizer, 5-word shingles,
 /// 128 permutations, Jaccard threshold 0.8, LSH weights 0.2 / 0.8 (false positive / false negative) giving
-/// 12 bands × 10 rows, permutation seed 1.
+/// 12 bands × 10 rows, permutation seed 1, prompts and responses.
 ///
 /// The weights favour recall over datasketch's 0.5 / 0.5 (9 × 13): candidates are verified against the full
 /// signature, so a false positive of the banding costs one 128-value comparison, while a false negative is a
@@ -22,13 +22,16 @@ public struct NearDedupConfig: Sendable, Hashable {
     public var falseNegativeWeight: Double
     /// Seed of the permutation parameters.
     public var seed: UInt64
+    /// What the pipeline compares (the deduplicator itself just takes text).
+    public var target: DedupTarget
     /// Threads used to compute signatures (not part of the parameters: results do not depend on it).
     public var parallelism: Int
 
     /// Creates a configuration.
     public init(normalizer: TextNormalizer = TextNormalizer(stripPunctuation: true), shingleSize: Int = 5,
                 numPermutations: Int = 128, threshold: Double = 0.8, falsePositiveWeight: Double = 0.2,
-                falseNegativeWeight: Double = 0.8, seed: UInt64 = 1, parallelism: Int? = nil) {
+                falseNegativeWeight: Double = 0.8, seed: UInt64 = 1, target: DedupTarget = .both,
+                parallelism: Int? = nil) {
         self.normalizer = normalizer
         self.shingleSize = shingleSize
         self.numPermutations = numPermutations
@@ -36,6 +39,7 @@ public struct NearDedupConfig: Sendable, Hashable {
         self.falsePositiveWeight = falsePositiveWeight
         self.falseNegativeWeight = falseNegativeWeight
         self.seed = seed
+        self.target = target
         self.parallelism = parallelism ?? Parallel.defaultWidth
     }
 
@@ -49,7 +53,7 @@ public struct NearDedupConfig: Sendable, Hashable {
     }
 
     /// All parameters of the stage (a change invalidates its marks).
-    public func params(target: DedupTarget) -> CurationParams {
+    public var params: CurationParams {
         CurationParams(stage: CurationStage.nearDedup, fields: [
             ("hash", .string(FastHash.version)), ("normalizer", normalizer.paramsValue),
             ("num_permutations", .number(Double(numPermutations))), ("seed", .number(Double(seed))),

@@ -73,9 +73,11 @@ public struct NearDeduplicator: Sendable {
                 outcome.skipped.append(item.id)
                 continue
             }
-            if let match = index.bestMatch(for: sig, threshold: config.threshold, selfId: item.id) {
+            let found = index.lookup(sig, threshold: config.threshold, selfId: item.id)
+            if found.containsSelf { continue }  // kept before
+            if let match = found.best {
                 outcome.duplicates.append(NearDuplicate(id: item.id, matchedId: match.id, jaccard: match.jaccard))
-            } else if !index.containsCandidate(item.id, for: sig) {
+            } else {
                 index.insert(id: item.id, signature: sig)
                 outcome.kept.append(KeptSignature(id: item.id, signature: sig))
             }

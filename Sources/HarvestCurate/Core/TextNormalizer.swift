@@ -67,12 +67,13 @@ public struct TextNormalizer: Sendable, Hashable {
     private func unicodePath(_ input: String) -> String {
         var text = input
         var folded = false
+        let needsNFC = unicodeNFC && !text.unicodeScalars.allSatisfy(Self.isStableNFC)
+        if needsNFC { text = text.precomposedStringWithCanonicalMapping }
+        // Fold after composing (E + U+0300 composes to È, which must fold too), then compose what folding decomposed.
         if caseFold, text.unicodeScalars.contains(where: { $0.value >= 0x80 && $0.properties.changesWhenCaseFolded }) {
             text = text.folding(options: [.caseInsensitive], locale: nil)
             folded = true
-        }
-        if unicodeNFC, !text.unicodeScalars.allSatisfy(Self.isStableNFC) {
-            text = text.precomposedStringWithCanonicalMapping
+            if unicodeNFC, !text.unicodeScalars.allSatisfy(Self.isStableNFC) { text = text.precomposedStringWithCanonicalMapping }
         }
         var out = [UInt8]()
         out.reserveCapacity(text.utf8.count)

@@ -36,32 +36,46 @@ public struct TextNormalizer: Sendable, Hashable {
         return unicodePath(text)
     }
 
-    /// ASCII only: returns nil as soon as a non-ASCII byte is seen.
+    /// ASCII only: returns nil as soon as a non-ASCII byte is seen. One table lookup per byte.
     private func asciiFastPath(_ src: UnsafeBufferPointer<UInt8>) -> String? {
-        var nonASCII = false
-        let result = String(unsafeUninitializedCapacity: src.count) { dst in
-            var n = 0
-            var pendingSpace = false
-            for c in src {
-                if c >= 0x80 {
-                    nonASCII = true
-                    return 0
+        let table = Self.tables[(caseFold ? 1 : 0) | (stripPunctuation ? 2 : 0)]
+        var ok = true
+        let result = table.withUnsafeBufferPointer { map in
+            String(unsafeUninitializedCapacity: src.count) { dst in
+                var n = 0
+                var pendingSpace = false
+                for c in src {
+                    let m = map[Int(c)]
+                    if m == 0 {  // separator
+                        pendingSpace = n > 0
+                    } else if m == 0xFF {  // non-ASCII or NUL
+                        ok = false
+                        return 0
+                    } else {
+                        if pendingSpace {
+                            dst[n] = 0x20
+                            n += 1
+                            pendingSpace = false
+                        }
+                        dst[n] = m
+                        n += 1
+                    }
                 }
-                if Self.isASCIISpace(c) || (stripPunctuation && Self.isASCIIPunct(c)) {
-                    pendingSpace = n > 0
-                    continue
-                }
-                if pendingSpace {
-                    dst[n] = 0x20
-                    n += 1
-                    pendingSpace = false
-                }
-                dst[n] = caseFold && c >= 0x41 && c <= 0x5A ? c | 0x20 : c
-                n += 1
+                return n
             }
-            return n
         }
-        return nonASCII ? nil : result
+        return ok ? result : nil
+    }
+
+    /// Byte maps for the four (caseFold, stripPunctuation) settings: 0 = separator, 0xFF = take the Unicode path
+    /// (non-ASCII, and NUL, which has no output code here), else the output byte.
+    private static let tables: [[UInt8]] = (0..<4).map { setting in
+        (0..<256).map { i -> UInt8 in
+            let c = UInt8(i)
+            if c >= 0x80 || c == 0 { return 0xFF }
+            if isASCIISpace(c) || (setting & 2 != 0 && isASCIIPunct(c)) { return 0 }
+            return setting & 1 != 0 && c >= 0x41 && c <= 0x5A ? c | 0x20 : c
+        }
     }
 
     private func unicodePath(_ input: String) -> String {

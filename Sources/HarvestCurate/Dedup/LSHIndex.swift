@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A MinHash-LSH index of kept signatures. Each band of `rows` values is hashed to a 64-bit key and stored in an
 /// open-addressing table per band; rows sharing a band key are chained. The index keeps every signature, so
 /// candidates are verified by estimated Jaccard. Build it from stored signatures with ``insert(id:signature:)``;
@@ -120,6 +124,20 @@ public struct LSHIndex: Sendable {
     }
 }
 
+/// Asks Linux for transparent huge pages on large tables: band-table probes are random accesses, and with 4 KiB
+/// pages nearly each one also misses the TLB. A no-op elsewhere, or when the kernel declines.
+enum HugePages {
+    static func advise(_ buffer: UnsafeMutableRawBufferPointer) {
+        #if os(Linux)
+        guard buffer.count >= 4 << 20, let base = buffer.baseAddress else { return }
+        let page = 4096
+        let start = (Int(bitPattern: base) + page - 1) & ~(page - 1)
+        let end = (Int(bitPattern: base) + buffer.count) & ~(page - 1)
+        if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, 14 /* MADV_HUGEPAGE */) }
+        #endif
+    }
+}
+
 /// A verified LSH match.
 public struct LSHMatch: Sendable, Hashable {
     /// The matched id.
@@ -198,7 +216,11 @@ struct BandTable: Sendable {
 
     private mutating func rehash(_ capacity: Int) {
         let old = slots
-        slots = [UInt64](repeating: 0, count: capacity)
+        slots = [UInt64](unsafeUninitializedCapacity: capacity) { buffer, count in
+            HugePages.advise(UnsafeMutableRawBufferPointer(buffer))  // before the pages are first touched
+            buffer.initialize(repeating: 0)
+            count = capacity
+        }
         let mask = capacity - 1
         for s in old where s != 0 {
             var i = Self.home(s >> 32, mask)

@@ -25,10 +25,15 @@ public struct MinHashSignature: Sendable, Hashable {
                                 "\(bytes.count) bytes is not a whole number of 4-byte values",
                                 hint: "recompute the stored signatures by re-running near-duplicate detection")
         }
-        let array = Array(bytes)
-        values = array.withUnsafeBytes { raw in
-            (0..<(array.count / 4)).map { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) }
+        let count = bytes.count / 4
+        let decode = { (raw: UnsafeRawBufferPointer) in
+            [UInt32](unsafeUninitializedCapacity: count) { out, n in
+                for i in 0..<count { out[i] = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)) }
+                n = count
+            }
         }
+        values = bytes.withContiguousStorageIfAvailable { decode(UnsafeRawBufferPointer($0)) }
+            ?? Array(bytes).withUnsafeBytes(decode)
     }
 
     /// Estimated Jaccard similarity: the fraction of equal values (0 when the lengths differ).

@@ -10,6 +10,15 @@ enum ProcessMemory {
     /// `VmRSS` (current resident set) in MiB.
     static var currentMiB: Double { field("VmRSS:") }
 
+    /// Anonymous memory in transparent huge pages (MiB).
+    static var hugePagesMiB: Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/smaps_rollup", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("AnonHugePages:") {
+            return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+        }
+        return 0
+    }
+
     /// Returns freed heap to the system and resets the peak to the current RSS (`/proc/self/clear_refs` 5).
     static func resetPeak() {
         #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import Foundation
 import HarvestCurate
 import Testing
 
@@ -35,6 +36,17 @@ struct NormalizerTests {
         let n = TextNormalizer(stripPunctuation: true)
         let ascii = "The QUICK, brown fox; jumps over 13 lazy dogs!"
         #expect(n.normalize(ascii + " é") == n.normalize(ascii) + " é")
+    }
+
+    /// The inline folding of Latin-1, Greek and Cyrillic capitals agrees with Foundation's full case folding.
+    @Test func inlineFoldingAgreesWithFoundation() {
+        let n = TextNormalizer()
+        for v in UInt32(0xA0)...0x52F {
+            guard let scalar = Unicode.Scalar(v), scalar.properties.changesWhenCaseFolded else { continue }
+            let s = "x" + String(Character(scalar)) + "y"
+            let expected = s.folding(options: [.caseInsensitive], locale: nil).precomposedStringWithCanonicalMapping
+            #expect(n.normalize(s) == expected, "U+\(String(v, radix: 16))")
+        }
     }
 
     @Test func nfcCanBeTurnedOff() {

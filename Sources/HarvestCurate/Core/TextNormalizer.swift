@@ -4,10 +4,10 @@ import HarvestJSON
 /// Normalizes text before hashing: Unicode NFC, case folding, whitespace collapsed to single spaces (and
 /// trimmed), and optionally punctuation and symbols replaced by spaces.
 ///
-/// Pure-ASCII text takes a byte-level fast path. Other text is case-folded with Foundation's full case folding
-/// (`ß` → `ss`) only when some non-ASCII scalar changes under folding, and NFC-composed with Foundation only when
-/// some scalar lies outside ranges that are always NFC on their own (Latin-1/Latin Extended, Cyrillic, CJK
-/// ideographs, Hangul syllables).
+/// Pure-ASCII text takes a byte-level fast path (one table lookup per byte). Other text is NFC-composed with
+/// Foundation only when some scalar lies outside ranges that are always NFC on their own (Latin-1/Latin Extended,
+/// Cyrillic, CJK ideographs, Hangul syllables); then each scalar is classified, and only scalars that change under
+/// case folding go through Foundation's full case folding (`ß` → `ss`, `Σ` → `σ`).
 public struct TextNormalizer: Sendable, Hashable {
     /// Unicode case folding (ASCII: lower case).
     public var caseFold: Bool
@@ -80,20 +80,29 @@ public struct TextNormalizer: Sendable, Hashable {
 
     private func unicodePath(_ input: String) -> String {
         var text = input
-        var folded = false
-        let needsNFC = unicodeNFC && !text.unicodeScalars.allSatisfy(Self.isStableNFC)
-        if needsNFC { text = text.precomposedStringWithCanonicalMapping }
-        // Fold after composing (E + U+0300 composes to È, which must fold too), then compose what folding decomposed.
-        if caseFold, text.unicodeScalars.contains(where: { $0.value >= 0x80 && $0.properties.changesWhenCaseFolded }) {
-            text = text.folding(options: [.caseInsensitive], locale: nil)
-            folded = true
-            if unicodeNFC, !text.unicodeScalars.allSatisfy(Self.isStableNFC) { text = text.precomposedStringWithCanonicalMapping }
-        }
+        if unicodeNFC, !text.unicodeScalars.allSatisfy(Self.isStableNFC) { text = text.precomposedStringWithCanonicalMapping }
+        let map = Self.tables[(caseFold ? 1 : 0) | (stripPunctuation ? 2 : 0)]
         var out = [UInt8]()
-        out.reserveCapacity(text.utf8.count)
+        out.reserveCapacity(text.utf8.count + 8)
         var pendingSpace = false
+        var recompose = false
         for scalar in text.unicodeScalars {
-            if scalar.properties.isWhitespace || (stripPunctuation && Self.isPunctOrSymbol(scalar)) {
+            let v = scalar.value
+            if v < 0x80 {
+                let m = map[Int(v)]
+                if m == 0 {
+                    pendingSpace = !out.isEmpty
+                    continue
+                }
+                if pendingSpace {
+                    out.append(0x20)
+                    pendingSpace = false
+                }
+                out.append(m == 0xFF ? 0 : m)  // 0xFF here is NUL, kept as is
+                continue
+            }
+            let flags = v < 0x10000 ? Self.bmpFlags[Int(v)] : Self.flags(of: scalar)
+            if flags & Self.whitespace != 0 || (stripPunctuation && flags & Self.punctuation != 0) {
                 pendingSpace = !out.isEmpty
                 continue
             }
@@ -101,15 +110,60 @@ public struct TextNormalizer: Sendable, Hashable {
                 out.append(0x20)
                 pendingSpace = false
             }
-            if scalar.value < 0x80 {
-                let c = UInt8(scalar.value)
-                out.append(caseFold && !folded && c >= 0x41 && c <= 0x5A ? c | 0x20 : c)
+            if caseFold, flags & Self.folds != 0, let lower = Self.simpleFold(v) {
+                Self.appendUTF8(lower, to: &out)
+            } else if caseFold, flags & Self.folds != 0 {
+                // Case folding is a per-code-point mapping, so folding scalar by scalar equals folding the string.
+                let folded = String(Character(scalar)).folding(options: [.caseInsensitive], locale: nil)
+                out.append(contentsOf: folded.utf8)
+                if unicodeNFC, !folded.unicodeScalars.allSatisfy(Self.isStableNFC) { recompose = true }
             } else {
-                out.append(contentsOf: UTF8.encode(scalar)!)
+                Self.appendUTF8(v, to: &out)
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        let result = String(decoding: out, as: UTF8.self)
+        return recompose ? result.precomposedStringWithCanonicalMapping : result
     }
+
+    @inline(__always) static func appendUTF8(_ v: UInt32, to out: inout [UInt8]) {
+        if v < 0x800 {
+            out.append(UInt8(0xC0 | v >> 6))
+        } else if v < 0x10000 {
+            out.append(UInt8(0xE0 | v >> 12))
+            out.append(UInt8(0x80 | (v >> 6) & 0x3F))
+        } else {
+            out.append(UInt8(0xF0 | v >> 18))
+            out.append(UInt8(0x80 | (v >> 12) & 0x3F))
+            out.append(UInt8(0x80 | (v >> 6) & 0x3F))
+        }
+        out.append(UInt8(0x80 | v & 0x3F))
+    }
+
+    /// Case folding of common uppercase letters done inline (CaseFolding.txt status C, one-to-one): Latin-1
+    /// À–Þ (not ×), Greek Α–Ω, Cyrillic Ѐ–Я. Nil for anything else (then Foundation folds it).
+    @inline(__always) static func simpleFold(_ v: UInt32) -> UInt32? {
+        switch v {
+        case 0xC0...0xDE where v != 0xD7: v + 0x20
+        case 0x391...0x3A9 where v != 0x3A2: v + 0x20
+        case 0x410...0x42F: v + 0x20
+        case 0x400...0x40F: v + 0x50
+        default: nil
+        }
+    }
+
+    static let whitespace: UInt8 = 1
+    static let punctuation: UInt8 = 2
+    static let folds: UInt8 = 4
+
+    /// White_Space, punctuation-or-symbol and Changes_When_Casefolded of a scalar.
+    static func flags(of s: Unicode.Scalar) -> UInt8 {
+        let p = s.properties
+        return (p.isWhitespace ? whitespace : 0) | (isPunctOrSymbol(s) ? punctuation : 0) | (p.changesWhenCaseFolded ? folds : 0)
+    }
+
+    /// ``flags(of:)`` for the Basic Multilingual Plane, computed once (64 KiB): the stdlib's property lookups are
+    /// binary searches that would otherwise dominate non-ASCII normalization.
+    static let bmpFlags: [UInt8] = (0..<0x10000).map { v in Unicode.Scalar(UInt32(v)).map(flags(of:)) ?? 0 }
 
     @inline(__always) static func isASCIISpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
 
@@ -117,11 +171,19 @@ public struct TextNormalizer: Sendable, Hashable {
         (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) || (c >= 0x7B && c <= 0x7E)
     }
 
-    /// Scalars that are NFC whatever surrounds them: no decomposition, canonical combining class 0, and never
-    /// composed with a preceding scalar (a conservative subset of NFC_Quick_Check = Yes).
+    /// Scalars that are NFC whatever surrounds them: no canonical decomposition to a different form, canonical
+    /// combining class 0, and never the second of a composition pair (a conservative subset of NFC_Quick_Check =
+    /// Yes): Latin-1 and Latin Extended, basic Greek, Cyrillic, Hebrew and Arabic letters, General Punctuation
+    /// (dashes, curly quotes), CJK punctuation, kana, CJK ideographs, Hangul syllables, fullwidth ASCII.
     static func isStableNFC(_ s: Unicode.Scalar) -> Bool {
         let v = s.value
-        return v < 0x300 || (v >= 0x400 && v < 0x483) || (v >= 0x4E00 && v < 0xA000) || (v >= 0xAC00 && v < 0xD7A4)
+        if v < 0x300 { return true }
+        if v < 0x2000 {
+            return (v >= 0x388 && v < 0x3CF) || (v >= 0x400 && v < 0x483) || (v >= 0x5D0 && v < 0x5EB) || (v >= 0x621 && v < 0x64B)
+        }
+        return (v >= 0x2002 && v < 0x2070) || (v >= 0x3000 && v < 0x302A) || (v >= 0x3041 && v < 0x3097)
+            || (v >= 0x30A1 && v < 0x30FB) || (v >= 0x4E00 && v < 0xA000) || (v >= 0xAC00 && v < 0xD7A4)
+            || (v >= 0xFF01 && v < 0xFF5F)
     }
 
     static func isPunctOrSymbol(_ s: Unicode.Scalar) -> Bool {

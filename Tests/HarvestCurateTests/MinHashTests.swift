@@ -50,7 +50,7 @@ struct MinHashTests {
         var index = dedup.makeIndex()
         index.insert(id: 10, signature: s1)
         index.insert(id: 11, signature: s3)
-        #expect(index.candidates(for: s2) == [10])
+        #expect(index.query(s2) == [10])
         let match = try #require(index.bestMatch(for: s2, threshold: 0.8))
         #expect(match.id == 10)
         #expect(match.jaccard > 0.85)

@@ -48,7 +48,7 @@ public struct LSHIndex: Sendable {
     }
 
     /// Ids that share at least one band with `signature`, ascending, without duplicates (not verified).
-    public func candidates(for signature: MinHashSignature) -> [Int64] {
+    public func query(_ signature: MinHashSignature) -> [Int64] {
         candidateRows(signature).map { ids[Int($0)] }.sorted()
     }
 

@@ -46,7 +46,9 @@ public struct MinHasher: Sendable, Hashable {
         guard !shingles.isEmpty else { return nil }
         scratch.removeAll(keepingCapacity: true)
         for h in shingles { scratch.append(Self.reduce(h)) }
-        scratch.append(Self.sentinel)
+        // Pad to a multiple of 4 with copies of the first hash (a set's minimum does not change), then 4 sentinels.
+        while scratch.count % 4 != 0 { scratch.append(scratch[0]) }
+        scratch.append(contentsOf: repeatElement(Self.sentinel, count: 4))
         var values = [UInt32](repeating: 0, count: numPermutations)
         scratch.withUnsafeBufferPointer { hs in
             a.withUnsafeBufferPointer { a in
@@ -69,24 +71,34 @@ public struct MinHasher: Sendable, Hashable {
     /// Ends the reduced shingle list (reduced hashes are < p).
     static let sentinel = UInt64.max
 
-    /// The hot loop, one permutation per pass over the sentinel-terminated shingles. The loop has no computable
-    /// trip count on purpose: LLVM then keeps it scalar (one 64×64→128 `mul` per element, ~3 cycles) instead of
-    /// vectorizing it with SSE2 emulations of 64-bit compares, which is 2× slower.
+    /// The hot loop: one permutation per pass over the shingles, 4 per step, two running minimums. The loop ends
+    /// on a sentinel instead of a count on purpose: without a computable trip count LLVM keeps it scalar (one
+    /// 64×64→128 `mul` per element, under 3 cycles) instead of vectorizing it with SSE2 emulations of 64-bit
+    /// compares, which is 2× slower. `hs` holds a multiple of 4 hashes followed by 4 sentinels.
     @inline(__always)
     static func minimums(_ hs: UnsafePointer<UInt64>, _ a: UnsafeBufferPointer<UInt64>,
                          _ b: UnsafeBufferPointer<UInt64>, _ out: UnsafeMutableBufferPointer<UInt32>) {
         for k in 0..<out.count {
             let a8 = a[k] << 3
             let bk = b[k]
-            var m = UInt64.max
+            var m0 = UInt64.max
+            var m1 = UInt64.max
             var p = hs
-            var h = p.pointee
-            while h != sentinel {
-                let v = permuteLazy(a8, bk, h)
-                m = v < m ? v : m
-                p += 1
-                h = p.pointee
+            var h0 = p[0]
+            while h0 != sentinel {
+                let h1 = p[1], h2 = p[2], h3 = p[3]
+                let v0 = permuteLazy(a8, bk, h0)
+                m0 = v0 < m0 ? v0 : m0
+                let v1 = permuteLazy(a8, bk, h1)
+                m1 = v1 < m1 ? v1 : m1
+                let v2 = permuteLazy(a8, bk, h2)
+                m0 = v2 < m0 ? v2 : m0
+                let v3 = permuteLazy(a8, bk, h3)
+                m1 = v3 < m1 ? v3 : m1
+                p += 4
+                h0 = p[0]
             }
+            let m = min(m0, m1)
             out[k] = UInt32(truncatingIfNeeded: m >= mersennePrime ? m &- mersennePrime : m)
         }
     }

@@ -58,7 +58,7 @@ struct CurateCommand: AsyncParsableCommand {
     @Flag(help: "Drop refusals (shipped phrase list).")
     var refusals = false
 
-    @Option(help: "Drop answers matching this refusal pattern (case-insensitive; repeatable).")
+    @Option(help: "Drop answers matching this refusal pattern (ICU regex; (?i) for any case; repeatable).")
     var refusalRegex: [String] = []
 
     @Option(help: "Drop answers whose share of repeated word 3-grams exceeds this (e.g. 0.3).")

@@ -26,7 +26,7 @@ public struct CurationSpec: Sendable, Equatable {
     public var minTokens: Int?, maxTokens: Int?, minChars: Int?, maxChars: Int?
     /// Use the shipped refusal phrases.
     public var refusals = false
-    /// Extra refusal patterns (case-insensitive regular expressions).
+    /// Extra refusal patterns (ICU regular expressions, case-sensitive unless `(?i)`).
     public var refusalPatterns: [String] = []
     /// Largest allowed share of repeated word 3-grams, or nil.
     public var maxRepetition: Double?

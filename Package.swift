@@ -64,7 +64,7 @@ let package = Package(
             name: "harvest",
             dependencies: [
                 "HarvestKit", "HarvestDaemon", "HarvestCore", "HarvestJSON", "CurlTransport", "SQLiteStore", "HarvestExport", "MockTeacher",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "HarvestCurate", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),

@@ -71,9 +71,34 @@
 ///   run per sweep is `active` (partial unique index `sweep_runs_one_active`).
 /// - `run_jobs(run_id → sweep_runs, job_id → jobs, PRIMARY KEY(run_id, job_id))` — the jobs still missing when
 ///   the run was queued (and those added to it later). Index `(job_id, run_id)`.
+///
+/// # Schema version 3: curation marks and incremental state (`v3Curation`)
+///
+/// Curation never deletes responses: it marks them. A response without a row in `curation_marks` is kept.
+/// Dedup state and progress are per prompt set (`set_name`), keyed by the stage's parameter fingerprint
+/// (`CurationParams.fingerprint`, hex SHA-256 of the stage's canonical parameter JSON).
+///
+/// - `curation_runs(id INTEGER PRIMARY KEY, set_name TEXT NOT NULL, config TEXT NOT NULL, started_at REAL NOT NULL,
+///   finished_at REAL, counts TEXT)` — one `harvest curate` run: `config` is the JSON array of the canonical
+///   parameters of every stage, `counts` a JSON object (`seen`, `examined`, `new_marks` by stage, `removed` by stage).
+/// - `curation_marks(response_id → responses, stage TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL,
+///   params_fingerprint TEXT NOT NULL, run_id → curation_runs, created_at REAL NOT NULL,
+///   PRIMARY KEY(response_id, stage))` — why a response is dropped (`detail` is a JSON object with the evidence).
+///   Index `(stage, run_id)`.
+/// - `curation_hashes(set_name TEXT NOT NULL, target TEXT NOT NULL ('prompt'|'response'), hash BLOB NOT NULL,
+///   owner_id INTEGER NOT NULL, params_fingerprint TEXT NOT NULL, PRIMARY KEY(set_name, target, hash,
+///   params_fingerprint))` — exact-dedup hashes (16 bytes) of kept prompts (`owner_id` = prompt id) and responses
+///   (`owner_id` = response id).
+/// - `curation_signatures(set_name TEXT NOT NULL, target TEXT NOT NULL ('prompt'|'response'), owner_id INTEGER NOT
+///   NULL, params_fingerprint TEXT NOT NULL, signature BLOB NOT NULL, PRIMARY KEY(set_name, target, owner_id,
+///   params_fingerprint))` — MinHash signatures (4 little-endian bytes per permutation) of kept prompts/responses.
+/// - `curation_progress(set_name TEXT NOT NULL, stage TEXT NOT NULL, params_fingerprint TEXT NOT NULL,
+///   last_response_id INTEGER NOT NULL, PRIMARY KEY(set_name, stage))` — each stage has judged every response of the
+///   set with `id <= last_response_id` under these parameters; the next run only examines newer rows. A different
+///   fingerprint (or a stage left out of the configuration) replaces the stage's marks, hashes and signatures.
 public enum Migrations {
     /// The migrations, oldest first. Append only.
-    public static let all: [String] = [v1, v2DaemonQueueAndSpend]
+    public static let all: [String] = [v1, v2DaemonQueueAndSpend, v3Curation]
 
     /// The schema version this code writes: `all.count`.
     public static var latestVersion: Int { all.count }
@@ -206,6 +231,52 @@ public enum Migrations {
           PRIMARY KEY(run_id, job_id)
         ) WITHOUT ROWID;
         CREATE INDEX run_jobs_job ON run_jobs(job_id, run_id);
+        """
+
+    /// Version 3: curation runs, marks, dedup state and per-stage progress.
+    static let v3Curation = """
+        CREATE TABLE curation_runs(
+          id INTEGER PRIMARY KEY,
+          set_name TEXT NOT NULL,
+          config TEXT NOT NULL,
+          started_at REAL NOT NULL,
+          finished_at REAL,
+          counts TEXT
+        );
+        CREATE TABLE curation_marks(
+          response_id INTEGER NOT NULL REFERENCES responses(id),
+          stage TEXT NOT NULL,
+          reason TEXT NOT NULL,
+          detail TEXT NOT NULL,
+          params_fingerprint TEXT NOT NULL,
+          run_id INTEGER NOT NULL REFERENCES curation_runs(id),
+          created_at REAL NOT NULL,
+          PRIMARY KEY(response_id, stage)
+        ) WITHOUT ROWID;
+        CREATE INDEX curation_marks_stage ON curation_marks(stage, run_id);
+        CREATE TABLE curation_hashes(
+          set_name TEXT NOT NULL,
+          target TEXT NOT NULL CHECK(target IN ('prompt', 'response')),
+          hash BLOB NOT NULL,
+          owner_id INTEGER NOT NULL,
+          params_fingerprint TEXT NOT NULL,
+          PRIMARY KEY(set_name, target, hash, params_fingerprint)
+        ) WITHOUT ROWID;
+        CREATE TABLE curation_signatures(
+          set_name TEXT NOT NULL,
+          target TEXT NOT NULL CHECK(target IN ('prompt', 'response')),
+          owner_id INTEGER NOT NULL,
+          params_fingerprint TEXT NOT NULL,
+          signature BLOB NOT NULL,
+          PRIMARY KEY(set_name, target, owner_id, params_fingerprint)
+        ) WITHOUT ROWID;
+        CREATE TABLE curation_progress(
+          set_name TEXT NOT NULL,
+          stage TEXT NOT NULL,
+          params_fingerprint TEXT NOT NULL,
+          last_response_id INTEGER NOT NULL,
+          PRIMARY KEY(set_name, stage)
+        ) WITHOUT ROWID;
         """
 
     /// The schema version of `db` (`PRAGMA user_version`).

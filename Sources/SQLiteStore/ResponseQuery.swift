@@ -13,13 +13,17 @@ public struct ResponseQuery: Sendable, Equatable {
     public var limit: Int
     /// Decode the stored logprobs (otherwise `choice.logprobs` is nil, which is much cheaper).
     public var includeLogprobs: Bool
+    /// Leave out responses with a curation mark (`curation_marks`): the rows curation dropped.
+    public var excludeMarked: Bool
 
     /// Creates a query.
-    public init(setName: String? = nil, sweepId: Int64? = nil, afterId: Int64 = 0, limit: Int = 1000, includeLogprobs: Bool) {
+    public init(setName: String? = nil, sweepId: Int64? = nil, afterId: Int64 = 0, limit: Int = 1000, includeLogprobs: Bool,
+                excludeMarked: Bool = false) {
         self.setName = setName
         self.sweepId = sweepId
         self.afterId = afterId
         self.limit = limit
         self.includeLogprobs = includeLogprobs
+        self.excludeMarked = excludeMarked
     }
 }

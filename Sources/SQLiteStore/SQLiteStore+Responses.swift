@@ -4,7 +4,7 @@ extension SQLiteStore {
     /// How the set membership (external id, metadata) of a response is found.
     private enum Membership { case none, filter, lookup }
 
-    private static func responsesSQL(membership: Membership, bySweep: Bool, logprobs: Bool) -> String {
+    private static func responsesSQL(membership: Membership, bySweep: Bool, logprobs: Bool, excludeMarked: Bool) -> String {
         // ?1 afterId, ?2 limit, ?3 set id, ?4 sweep id. CROSS JOIN keeps responses as the outer loop (id order).
         var sql = """
             SELECT r.id, r.job_id, j.prompt_id, p.hash, p.messages, t.base_url, t.model, t.kind, t.api_key_env, pa.canonical,
@@ -27,6 +27,7 @@ extension SQLiteStore {
         }
         sql += "\nWHERE r.id > ?1"
         if bySweep { sql += " AND EXISTS (SELECT 1 FROM sweep_jobs sj WHERE sj.sweep_id = ?4 AND sj.job_id = r.job_id)" }
+        if excludeMarked { sql += " AND NOT EXISTS (SELECT 1 FROM curation_marks cm WHERE cm.response_id = r.id)" }
         sql += " ORDER BY r.id LIMIT ?2"
         return sql
     }
@@ -56,7 +57,8 @@ extension SQLiteStore {
                     membership = .lookup
                 }
             }
-            let sql = Self.responsesSQL(membership: membership, bySweep: query.sweepId != nil, logprobs: query.includeLogprobs)
+            let sql = Self.responsesSQL(membership: membership, bySweep: query.sweepId != nil, logprobs: query.includeLogprobs,
+                                              excludeMarked: query.excludeMarked)
             return try db.with(sql) { s in
                 try s.bind(query.afterId, at: 1); try s.bind(query.limit, at: 2)
                 if let setId { try s.bind(setId, at: 3) }

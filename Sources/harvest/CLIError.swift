@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HarvestCurate
 import HarvestDaemon
 import HarvestExport
 import HarvestKit
@@ -38,6 +39,7 @@ func fail(_ error: any Error) -> ExitCode {
         case .metrics(let m): (code, text) = (HarvestExit.failure, m.description)
         }
     case let e as ExportError: (code, text) = (HarvestExit.failure, e.description)
+    case let e as CurationError: (code, text) = (e.kind == .storedData ? HarvestExit.database : HarvestExit.badInput, e.description)
     case let e as HarvestConfig.ConfigError: (code, text) = (HarvestExit.badInput, e.description)
     default: (code, text) = (HarvestExit.failure, String(describing: error))
     }

@@ -68,6 +68,9 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Write at most this many rows.")
     var limit: Int?
 
+    @Flag(help: "Also export answers that `harvest curate` marked as dropped.")
+    var includeDropped = false
+
     func validate() throws {
         guard ExportFormats.named(format) != nil else {
             throw ValidationError("--format must be one of \(ExportFormats.names.joined(separator: ", "))")
@@ -101,7 +104,8 @@ struct ExportCommand: AsyncParsableCommand {
                 output: ExportOutput.resolve(output, needsDirectory: splitSpec != nil || shards.isSharded),
                 name: name, split: splitSpec, shards: shards, gzip: gzip)
             let selection = ExportSelection(setName: set, sweepId: sweep, teacher: teacher, since: since.flatMap(ExportSelection.parseSince),
-                                            minMeanLogprob: minMeanLogprob, samples: ExportSelection.Samples(rawValue: samples)!, limit: limit)
+                                            minMeanLogprob: minMeanLogprob, samples: ExportSelection.Samples(rawValue: samples)!, limit: limit,
+                                            includeDropped: includeDropped)
             let summary = try Exporter(store: store).export(selection, plan: plan, incrementalName: incremental ? name : nil,
                                                             harvestVersion: HarvestVersion.string)
             var line = "exported \(summary.rows) rows (\(summary.bytes) bytes) to \(output == "-" ? "stdout" : output)"

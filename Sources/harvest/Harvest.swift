@@ -13,7 +13,8 @@ struct Harvest: AsyncParsableCommand {
             """,
         version: HarvestVersion.string,
         subcommands: [
-            InitCommand.self, ImportCommand.self, SweepCommand.self, ServeCommand.self, StatusCommand.self, ExportCommand.self,
+            InitCommand.self, ImportCommand.self, SweepCommand.self, ServeCommand.self, StatusCommand.self, CurateCommand.self, StatsCommand.self,
+            InspectCommand.self, ExportCommand.self,
             MockTeacherCommand.self, DemoCommand.self,
         ]
     )

@@ -26,10 +26,12 @@ public struct ExportSelection: Sendable, Equatable {
     public var samples: Samples
     /// Stop after this many rows.
     public var limit: Int?
+    /// Also take responses that curation marked as dropped (`harvest export --include-dropped`).
+    public var includeDropped: Bool
 
     /// Creates a selection.
     public init(setName: String? = nil, sweepId: Int64? = nil, teacher: String? = nil, since: Double? = nil,
-                minMeanLogprob: Double? = nil, samples: Samples = .all, limit: Int? = nil) {
+                minMeanLogprob: Double? = nil, samples: Samples = .all, limit: Int? = nil, includeDropped: Bool = false) {
         self.setName = setName
         self.sweepId = sweepId
         self.teacher = teacher
@@ -37,6 +39,7 @@ public struct ExportSelection: Sendable, Equatable {
         self.minMeanLogprob = minMeanLogprob
         self.samples = samples
         self.limit = limit
+        self.includeDropped = includeDropped
     }
 
     /// True when `row` passes the per-row filters (teacher, time, mean logprob).

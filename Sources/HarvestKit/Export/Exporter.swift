@@ -6,6 +6,8 @@ import SQLiteStore
 /// Streams stored responses into an export (one file, a folder of splits/shards, or stdout) page by page,
 /// so memory stays flat; files and the manifest appear atomically. Incremental exports remember, per export
 /// name, the highest response id written (`meta` key `export.watermark.<name>`), set only after the files are in place.
+/// Responses with curation marks are left out (unless ``ExportSelection/includeDropped``); the manifest's
+/// `curation` object counts the marks by stage over the set (or the whole database without a set).
 public struct Exporter: Sendable {
     /// Counts of a finished export.
     public struct Summary: Sendable, Equatable {
@@ -67,13 +69,14 @@ public struct Exporter: Sendable {
                     }
                     if exhausted { return nil }
                     buffered = try store.responses(query: ResponseQuery(setName: selection.setName, sweepId: selection.sweepId,
-                                                                        afterId: afterId, limit: pageSize, includeLogprobs: needLogprobs))
+                                                                        afterId: afterId, limit: pageSize, includeLogprobs: needLogprobs,
+                                                                        excludeMarked: !selection.includeDropped))
                     index = 0
                     if buffered.count < pageSize { exhausted = true }
                     if let last = buffered.last { afterId = last.id }
                 }
             }
-            manifest = try pipeline.finish()
+            manifest = try pipeline.finish(curation: selection.includeDropped ? [:] : try store.curationCounts(setName: selection.setName))
         } catch {
             pipeline.abandon()
             throw error
@@ -90,7 +93,8 @@ public struct Exporter: Sendable {
         var afterId = start
         while true {
             let page = try store.responses(query: ResponseQuery(setName: selection.setName, sweepId: selection.sweepId, afterId: afterId,
-                                                                limit: 1024, includeLogprobs: selection.samples == .best))
+                                                                limit: 1024, includeLogprobs: selection.samples == .best,
+                                                                excludeMarked: !selection.includeDropped))
             for row in page where selection.accepts(row) {
                 let score = selection.samples == .first
                     ? -Double(row.sampleIndex)

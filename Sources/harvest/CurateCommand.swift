@@ -1,0 +1,128 @@
+import ArgumentParser
+import HarvestCurate
+import HarvestKit
+import SQLiteStore
+
+/// `harvest curate`: mark duplicates, contaminated prompts and bad answers of a set (never deletes; export skips them).
+struct CurateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "curate",
+        abstract: "Mark exact/near duplicates, eval-set contamination and filtered answers of a set (export skips marked rows).",
+        discussion: """
+            Default pipeline: exact dedup and near dedup (threshold 0.8) of prompts and responses; filters and
+            decontamination only when asked. --config FILE gives the pipeline as JSON (docs/CONFIG.md, Curation); flags
+            override it. Incremental: unchanged stages only judge new rows; a stage with changed parameters is re-run
+            and its old marks replaced; stages left out lose their marks. Bad eval files or patterns: exit 4, nothing marked.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "The prompt set to curate.")
+    var set: String
+
+    @Flag(help: "Show what would change; write nothing.")
+    var dryRun = false
+
+    @Option(help: "JSON curation config (stages and parameters).")
+    var config: String?
+
+    @Flag(inversion: .prefixedNo, help: "Exact dedup of prompts and responses (default on).")
+    var exact: Bool?
+
+    @Option(help: "Near-dedup Jaccard threshold (default 0.8).")
+    var nearThreshold: Double?
+
+    @Flag(help: "No near dedup.")
+    var noNear = false
+
+    @Option(help: "What near dedup compares: prompts, responses or both.")
+    var nearTarget: String?
+
+    @Option(help: "Eval set file to decontaminate against (JSONL or one item per line; repeatable).")
+    var decontaminate: [String] = []
+
+    @Option(help: "Decontamination n-gram size in words (default 8).")
+    var decontamN: Int?
+
+    @Option(help: "JSONL field holding an eval item's text (repeatable; default question, prompt, problem).")
+    var decontamField: [String] = []
+
+    @Option(help: "Drop these finish reasons, e.g. length,content_filter.")
+    var dropFinishReasons: String?
+
+    @Option(help: "Drop answers with fewer completion tokens.") var minTokens: Int?
+    @Option(help: "Drop answers with more completion tokens.") var maxTokens: Int?
+    @Option(help: "Drop answers with fewer characters.") var minChars: Int?
+    @Option(help: "Drop answers with more characters.") var maxChars: Int?
+
+    @Flag(help: "Drop refusals (shipped phrase list).")
+    var refusals = false
+
+    @Option(help: "Drop answers matching this refusal pattern (ICU regex; (?i) for any case; repeatable).")
+    var refusalRegex: [String] = []
+
+    @Option(help: "Drop answers whose share of repeated word 3-grams exceeds this (e.g. 0.3).")
+    var maxRepetition: Double?
+
+    @Option(help: "Drop answers whose mean token logprob is below this.")
+    var minMeanLogprob: Double?
+
+    @Flag(help: "Drop answers without reasoning.")
+    var requireReasoning = false
+
+    @Option(help: "Drop answers not matching this pattern (repeatable).")
+    var mustMatch: [String] = []
+
+    @Option(help: "Drop answers matching this pattern (repeatable).")
+    var mustNotMatch: [String] = []
+
+    @Flag(help: "Drop answers that are not valid JSON when the prompt asks for JSON.")
+    var jsonValid = false
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func validate() throws {
+        if let nearTarget, CurationSpec.target(nearTarget) == nil { throw ValidationError("--near-target must be prompts, responses or both") }
+        if noNear && nearThreshold != nil { throw ValidationError("--no-near and --near-threshold contradict each other") }
+    }
+
+    /// The config file (if any) with the flags applied on top.
+    func spec() throws(CurationError) -> CurationSpec {
+        var s = try config.map { (path) throws(CurationError) in try CurationSpec.load(path: path) } ?? CurationSpec()
+        if let exact { s.exact = exact }
+        if let nearThreshold { s.nearThreshold = nearThreshold }
+        if noNear { s.nearThreshold = nil }
+        if let t = nearTarget.flatMap(CurationSpec.target) { s.nearTarget = t }
+        s.evalFiles += decontaminate
+        if let decontamN { s.decontamN = decontamN }
+        if !decontamField.isEmpty { s.decontamFields = decontamField }
+        if let d = dropFinishReasons { s.dropFinishReasons = d.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        s.minTokens = minTokens ?? s.minTokens
+        s.maxTokens = maxTokens ?? s.maxTokens
+        s.minChars = minChars ?? s.minChars
+        s.maxChars = maxChars ?? s.maxChars
+        s.refusals = s.refusals || refusals
+        s.refusalPatterns += refusalRegex
+        s.maxRepetition = maxRepetition ?? s.maxRepetition
+        s.minMeanLogprob = minMeanLogprob ?? s.minMeanLogprob
+        s.requireReasoning = s.requireReasoning || requireReasoning
+        s.mustMatch += mustMatch
+        s.mustNotMatch += mustNotMatch
+        s.jsonValid = s.jsonValid || jsonValid
+        return s
+    }
+
+    func run() async throws {
+        global.bootstrapLogging()
+        do {
+            let curationConfig = try spec().makeConfig()
+            let store = try SQLiteStore(path: global.databasePath)
+            defer { store.close() }
+            let report = try Curator(store: store).run(setName: set, config: curationConfig, dryRun: dryRun)
+            print(json ? report.json() : report.table(), terminator: json ? "\n" : "")
+        } catch {
+            throw fail(error)
+        }
+    }
+}

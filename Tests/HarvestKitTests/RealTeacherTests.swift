@@ -10,7 +10,8 @@ import Testing
 /// Opt-in: runs against a real OpenAI-compatible server when `HARVEST_REAL_TEACHER_URL` names its base URL
 /// (e.g. `eval "$(../shared/teacher/real-teacher.sh start)"; HARVEST_REAL_TEACHER_URL=$TEACHER_BASE_URL
 /// HARVEST_REAL_TEACHER_MODEL=$TEACHER_MODEL swift test --filter RealTeacherTests`).
-/// `HARVEST_REAL_TEACHER_PROMPTS` sets the prompt count (default 20).
+/// `HARVEST_REAL_TEACHER_PROMPTS` sets the prompt count (default 20), `HARVEST_REAL_TEACHER_MAX_TOKENS` the answer
+/// length (default 24).
 @Suite struct RealTeacherTests {
     static let env = ProcessInfo.processInfo.environment
     static let url = env["HARVEST_REAL_TEACHER_URL"]
@@ -31,7 +32,8 @@ import Testing
         let transport = try CurlTransport()
         defer { transport.shutdown() }
         try await TeacherProbe.check(teacher, transport: transport, apiKey: nil)
-        let params = SamplingParams(maxTokens: 24, temperature: 0.7, seed: 5, topLogprobs: 5)
+        let maxTokens = Int(Self.env["HARVEST_REAL_TEACHER_MAX_TOKENS"] ?? "") ?? 24
+        let params = SamplingParams(maxTokens: maxTokens, temperature: 0.7, seed: 5, topLogprobs: 5)
         let sweep = try store.createSweep(name: "real", setName: "real", teacher: teacher, params: params, samples: 1)
         let runner = SweepRunner(store: store, client: TeacherClient(transport: transport, apiKey: nil, keepRaw: true),
                                  options: SweepOptions(concurrency: 4, rescuePath: dir.path("rescue.jsonl")))

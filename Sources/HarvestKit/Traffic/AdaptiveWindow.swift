@@ -4,9 +4,10 @@
 ///   after the previous decrease can trigger the next one, so a burst of 429s from requests that were already
 ///   in flight counts once.
 /// - Each window's worth of successes grows it by one, up to the ceiling, while latency stays flat: the fast
-///   average of success latencies is at most 1.5 × the baseline (the lowest fast average seen, drifting
-///   slowly towards the current one) plus 5 ms. Rising latency means the teacher is queueing; more requests
-///   would only wait longer.
+///   average of success latencies (the last ~10) is at most 1.5 × the baseline plus 5 ms. The baseline is the
+///   lowest average seen; at each window's worth of successes it moves 10 % of the way towards the current
+///   average, so a lasting change of the teacher (longer answers, another model) becomes the new normal after
+///   about ten windows. Rising latency means the teacher is queueing; more requests would only wait longer.
 /// - Not adaptive: the window is pinned at the ceiling.
 public struct AdaptiveWindow: Sendable, Equatable {
     /// The largest window (``TeacherLimits/maxInFlight``).
@@ -42,13 +43,14 @@ public struct AdaptiveWindow: Sendable, Equatable {
             baseline = sample
         } else {
             latency += (sample - latency) * 0.1
-            baseline = min(baseline + (latency - baseline) * 0.002, latency)
+            baseline = min(baseline, latency)
         }
         guard adaptive, size < ceiling else { return }
         successes += 1
         if successes >= size {
             successes = 0
             if latencyIsFlat { size += 1 }
+            baseline += (latency - baseline) * 0.1
         }
     }
 

@@ -22,16 +22,15 @@ public enum LogprobCodec {
 
     /// Encodes the token list.
     public static func encode(_ tokens: [TokenLogprob]) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(16 + tokens.count * (24 + (tokens.first?.top.count ?? 0) * 16))
-        out.append(contentsOf: magic)
-        putVarint(UInt64(tokens.count), &out)
+        let out = ByteSink(capacity: 16 + tokens.count * (24 + (tokens.first?.top.count ?? 0) * 20))
+        out.append(magic)
+        out.appendVarint(UInt64(tokens.count))
         for t in tokens {
-            putEntry(token: t.token, logprob: t.logprob, bytes: t.bytes, tokenId: t.tokenId, &out)
-            putVarint(UInt64(t.top.count), &out)
-            for a in t.top { putEntry(token: a.token, logprob: a.logprob, bytes: a.bytes, tokenId: a.tokenId, &out) }
+            putEntry(token: t.token, logprob: t.logprob, bytes: t.bytes, tokenId: t.tokenId, out)
+            out.appendVarint(UInt64(t.top.count))
+            for a in t.top { putEntry(token: a.token, logprob: a.logprob, bytes: a.bytes, tokenId: a.tokenId, out) }
         }
-        return out
+        return out.array
     }
 
     /// Decodes a blob produced by ``encode(_:)``.
@@ -62,36 +61,175 @@ public enum LogprobCodec {
         }
     }
 
-    private static func putEntry(token: String, logprob: Double, bytes: [UInt8]?, tokenId: Int?, _ out: inout [UInt8]) {
-        var flags: UInt8 = 0
-        let utf8 = token.utf8
-        if let bytes {
-            flags |= Flag.hasBytes
-            if bytes.elementsEqual(utf8) { flags |= Flag.bytesEqualToken }
-        }
-        if tokenId != nil { flags |= Flag.hasTokenId }
-        out.append(flags)
-        putVarint(UInt64(utf8.count), &out)
-        out.append(contentsOf: utf8)
-        let bits = logprob.bitPattern
-        for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: bits >> (UInt64(i) * 8))) }
-        if let bytes, flags & Flag.bytesEqualToken == 0 {
-            putVarint(UInt64(bytes.count), &out)
-            out.append(contentsOf: bytes)
-        }
-        if let tokenId {
-            let z = UInt64(bitPattern: Int64((tokenId << 1) ^ (tokenId >> 63)))
-            putVarint(z, &out)
+    private static func putEntry(token: String, logprob: Double, bytes: [UInt8]?, tokenId: Int?, _ out: ByteSink) {
+        var token = token
+        token.withUTF8 { utf8 in
+            if let bytes {
+                bytes.withUnsafeBufferPointer { putEntry(token: utf8, logprob: logprob, bytes: $0, tokenId: tokenId, out) }
+            } else {
+                putEntry(token: utf8, logprob: logprob, bytes: nil, tokenId: tokenId, out)
+            }
         }
     }
 
-    @inline(__always) static func putVarint(_ value: UInt64, _ out: inout [UInt8]) {
-        var v = value
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
+    /// Appends one entry (flags, token, logprob bits, `bytes` unless equal to the token, token id).
+    static func putEntry(token: UnsafeBufferPointer<UInt8>, logprob: Double, bytes: UnsafeBufferPointer<UInt8>?, tokenId: Int?,
+                         _ out: ByteSink) {
+        var flags: UInt8 = 0
+        var bytesEqual = false
+        if let bytes {
+            flags |= Flag.hasBytes
+            bytesEqual = bytes.count == token.count && (bytes.baseAddress == token.baseAddress || Self.equal(bytes, token))
+            if bytesEqual { flags |= Flag.bytesEqualToken }
         }
-        out.append(UInt8(v))
+        if tokenId != nil { flags |= Flag.hasTokenId }
+        out.append(flags)
+        out.appendVarint(UInt64(token.count))
+        out.append(token)
+        out.appendBits(logprob.bitPattern)
+        if let bytes, !bytesEqual {
+            out.appendVarint(UInt64(bytes.count))
+            out.append(bytes)
+        }
+        if let tokenId {
+            out.appendVarint(UInt64(bitPattern: Int64((tokenId << 1) ^ (tokenId >> 63))))
+        }
+    }
+
+    @inline(__always) private static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        while i < a.count {
+            if a[i] != b[i] { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// A growable byte buffer written through a raw pointer (no uniqueness or capacity checks per byte).
+    final class ByteSink {
+        private(set) var base: UnsafeMutablePointer<UInt8>
+        private(set) var count = 0
+        private var capacity: Int
+
+        init(capacity: Int) {
+            self.capacity = max(64, capacity)
+            base = .allocate(capacity: self.capacity)
+        }
+
+        deinit { base.deallocate() }
+
+        /// The bytes as an array.
+        var array: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+        /// The bytes, for appending to another sink.
+        var buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+
+        func removeAll() { count = 0 }
+
+        @inline(__always) private func reserve(_ n: Int) {
+            if count + n > capacity { grow(count + n) }
+        }
+
+        private func grow(_ needed: Int) {
+            let newCapacity = max(needed, capacity * 2)
+            let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            newBase.update(from: base, count: count)
+            base.deallocate()
+            base = newBase
+            capacity = newCapacity
+        }
+
+        @inline(__always) func append(_ byte: UInt8) {
+            reserve(1)
+            base[count] = byte
+            count += 1
+        }
+
+        @inline(__always) func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+            guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+            reserve(bytes.count)
+            (base + count).update(from: source, count: bytes.count)
+            count += bytes.count
+        }
+
+        func append(_ bytes: [UInt8]) {
+            bytes.withUnsafeBufferPointer { append($0) }
+        }
+
+        @inline(__always) func appendBits(_ bits: UInt64) {
+            reserve(8)
+            UnsafeMutableRawPointer(base + count).storeBytes(of: bits.littleEndian, as: UInt64.self)
+            count += 8
+        }
+
+        @inline(__always) func appendVarint(_ value: UInt64) {
+            reserve(10)
+            var v = value
+            while v >= 0x80 {
+                base[count] = UInt8(truncatingIfNeeded: v) | 0x80
+                count += 1
+                v >>= 7
+            }
+            base[count] = UInt8(v)
+            count += 1
+        }
+    }
+
+    /// Builds an `HLP1` blob entry by entry, for decoders that transcode logprobs straight from a response body
+    /// without building ``TokenLogprob`` values. The result equals ``encode(_:)`` of the same entries.
+    ///
+    /// Add a token's alternatives first (``appendAlternative(token:logprob:bytes:tokenId:)``), then the token
+    /// itself (``appendToken(token:logprob:bytes:tokenId:)``), which takes the alternatives added since the
+    /// previous token. A builder is used by one thread and not copied.
+    public struct Builder {
+        private let body: ByteSink
+        private let alternatives = ByteSink(capacity: 512)
+        private var alternativeCount = 0
+        /// Tokens appended so far.
+        public private(set) var tokenCount = 0
+
+        /// Creates a builder with room for about `capacity` bytes.
+        public init(capacity: Int = 4096) {
+            body = ByteSink(capacity: capacity)
+        }
+
+        /// Adds an alternative of the next token.
+        public mutating func appendAlternative(token: UnsafeBufferPointer<UInt8>, logprob: Double, bytes: UnsafeBufferPointer<UInt8>?,
+                                               tokenId: Int?) {
+            putEntry(token: token, logprob: logprob, bytes: bytes, tokenId: tokenId, alternatives)
+            alternativeCount += 1
+        }
+
+        /// Adds a token with the alternatives added since the previous token.
+        public mutating func appendToken(token: UnsafeBufferPointer<UInt8>, logprob: Double, bytes: UnsafeBufferPointer<UInt8>?,
+                                         tokenId: Int?) {
+            putEntry(token: token, logprob: logprob, bytes: bytes, tokenId: tokenId, body)
+            body.appendVarint(UInt64(alternativeCount))
+            body.append(alternatives.buffer)
+            alternatives.removeAll()
+            alternativeCount = 0
+            tokenCount += 1
+        }
+
+        /// Drops alternatives added since the last token (a repeated `top_logprobs` member replaces the first).
+        public mutating func discardAlternatives() {
+            alternatives.removeAll()
+            alternativeCount = 0
+        }
+
+        /// The blob.
+        public func finish() -> [UInt8] {
+            let header = ByteSink(capacity: 16)
+            header.append(magic)
+            header.appendVarint(UInt64(tokenCount))
+            let head = header.buffer
+            let rest = body.buffer
+            return Array(unsafeUninitializedCapacity: head.count + rest.count) { out, n in
+                _ = out.initialize(from: head)
+                if let source = rest.baseAddress { (out.baseAddress! + head.count).initialize(from: source, count: rest.count) }
+                n = head.count + rest.count
+            }
+        }
     }
 
     private struct Entry {

@@ -35,7 +35,7 @@ struct ResponseRow: Sendable {
         promptTokens = r.usage?.promptTokens; completionTokens = r.usage?.completionTokens
         totalTokens = r.usage?.totalTokens; reasoningTokens = r.usage?.reasoningTokens
         model = r.model; responseId = r.responseId; systemFingerprint = r.systemFingerprint; receivedAt = r.receivedAt
-        logprobs = r.choice.logprobs.map(LogprobCodec.encode)
+        logprobs = r.choice.logprobsBlob
         raw = r.rawBody
     }
 }

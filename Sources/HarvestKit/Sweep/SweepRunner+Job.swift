@@ -32,6 +32,8 @@ extension SweepRunner {
             if let trip = failFast.recordAttempt(result) { tripped(trip) }
             switch result.outcome {
             case .success(let answer):
+                held.withLock { $0.committing += 1 }
+                defer { held.withLock { $0.committing -= 1 } }
                 try await commit(job, result: result, answer: answer, admittedAt: admission.admittedAt)
                 return
             case .failure(let error):
@@ -88,7 +90,7 @@ extension SweepRunner {
     func commit(_ job: Job, result: TeacherCallResult, answer: TeacherAnswer, admittedAt: Double) async throws {
         let response = answer.response
         let choice = response.choices[0]
-        let missing = job.params.topLogprobs != nil && (choice.logprobs.map { $0.isEmpty && !choice.content.isEmpty } ?? true)
+        let missing = job.params.topLogprobs != nil && (choice.logprobTokenCount.map { $0 == 0 && !choice.content.isEmpty } ?? true)
         let record = ResponseRecord(jobId: job.id, choice: choice, usage: response.usage, model: response.model,
                                     responseId: response.id, systemFingerprint: response.systemFingerprint,
                                     receivedAt: Date().timeIntervalSince1970, rawBody: answer.rawBody)

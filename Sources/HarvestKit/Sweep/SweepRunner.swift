@@ -30,6 +30,8 @@ public final class SweepRunner: Sendable {
         var ids: Set<Int64> = []
         /// Held jobs sleeping before a retry (they do not count against the in-flight window).
         var backingOff = 0
+        /// Held jobs whose answer is being committed (their teacher slot is already free).
+        var committing = 0
     }
 
     /// What a child task of the run loop reports.
@@ -74,7 +76,8 @@ public final class SweepRunner: Sendable {
             while true {
                 let window = traffic.window
                 let refill = max(1, window / 8)
-                let capacity = window + refill + held.withLock { $0.backingOff }
+                // Jobs backing off or committing hold no teacher slot: claim past them so the window stays full.
+                let capacity = window + refill + held.withLock { $0.backingOff + $0.committing }
                 let free = capacity - running
                 if !exhausted, !stop.isStopping, free > 0, running == 0 || free >= refill {
                     let jobs = try await store.claimJobs(sweepId: sweepId, owner: options.owner, limit: free,

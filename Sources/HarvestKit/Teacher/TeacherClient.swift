@@ -14,6 +14,9 @@ public struct TeacherClient: TeacherCalling {
     public var maxResponseBytes: Int
     /// Keep the raw body for the store.
     public var keepRaw: Bool
+    /// Transcode logprobs straight into the stored `HLP1` blob (``CompletionChoice/encodedLogprobs``) instead of
+    /// decoding them into values (the default: the store needs only the blob, and it is several times cheaper).
+    public var encodeLogprobs = true
 
     /// Creates a client.
     public init(transport: any HTTPTransport, apiKey: String?, timeouts: HTTPTimeouts = HTTPTimeouts(),
@@ -86,7 +89,7 @@ public struct TeacherClient: TeacherCalling {
             return result(response.status, .failure(.malformedBody(detail: detail)), rateLimit: rateLimit, receivedAt: receivedAt)
         }
         do {
-            let decoded = try ResponseDecoder.decode(response.body, kind: job.teacher.kind)
+            let decoded = try ResponseDecoder.decode(response.body, kind: job.teacher.kind, encodeLogprobs: encodeLogprobs)
             guard !decoded.choices.isEmpty else { throw TeacherError.malformedBody(detail: "no choices") }
             return result(response.status, .success(TeacherAnswer(response: decoded, rawBody: keepRaw ? response.body : nil)),
                           rateLimit: rateLimit, receivedAt: receivedAt)

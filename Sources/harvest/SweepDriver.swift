@@ -117,6 +117,13 @@ struct SweepDriver {
             reporter.start()
             let outcome = try await runner.run(sweepId: summary.sweepId)
             reporter.finish(outcome)
+            let shaped = runner.trafficSnapshot()
+            if shaped.endpoints.count > 1 || shaped.breakerOpens > 0 || shaped.windowDecreases > 0 || shaped.pauses > 0 {
+                for e in shaped.endpoints {
+                    printStatus("  \(e.baseURL ?? teacher.baseURL): \(e.sent) requests, \(e.failures) failed\(e.breaker.isClosed ? "" : ", taken out (breaker open)")")
+                }
+                printStatus("  traffic: window \(shaped.window), halved \(shaped.windowDecreases)×, \(shaped.pauses) rate-limit pauses, \(shaped.breakerOpens) breaker openings")
+            }
             let states = try store.jobStates(sweepId: summary.sweepId)
             let failed = states[.failed] ?? 0
             let open = (states[.pending] ?? 0) + (states[.leased] ?? 0)

@@ -15,6 +15,9 @@ struct HarvestScenario {
         var mockCPU: Double
         var peakRSS: Double
         var overhead: LatencyHistogram
+        var latency: LatencyHistogram
+        /// Mean requests in flight, sampled every 10 ms.
+        var meanInFlight = 0.0
         var dbBytes: Int
         var importSeconds: Double
         var enqueueSeconds: Double
@@ -66,7 +69,18 @@ struct HarvestScenario {
         ProcessProbe.resetPeakRSS()
         let cpu0 = ProcessProbe.cpuSeconds()
         let mock0 = ProcessProbe.cpuSeconds(pid: mockPID)
+        let sampler = Task {
+            var n = 0.0, inFlight = 0.0
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(10))
+                n += 1
+                inFlight += Double(runner.trafficSnapshot().inFlight)
+            }
+            return inFlight / max(n, 1)
+        }
         let outcome = try await runner.run(sweepId: sweep.sweepId)
+        sampler.cancel()
+        let meanInFlight = await sampler.value
         let cpu = ProcessProbe.cpuSeconds() - cpu0
         let mockCPU = ProcessProbe.cpuSeconds(pid: mockPID) - mock0
         let peak = ProcessProbe.peakRSSMiB()
@@ -74,7 +88,7 @@ struct HarvestScenario {
         let size = { (p: String) in (try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int) ?? 0 }
         if keepDB { print("  database kept at \(dbPath)") }
         return Result(jobs: sweep.totalJobs, outcome: outcome, cpu: cpu, mockCPU: mockCPU, peakRSS: peak,
-                      overhead: runner.overheadHistogram(), dbBytes: size(dbPath) + size(dbPath + "-wal"),
+                      overhead: runner.overheadHistogram(), latency: runner.latencyHistogram(), meanInFlight: meanInFlight, dbBytes: size(dbPath) + size(dbPath + "-wal"),
                       importSeconds: seconds(t1 - t0), enqueueSeconds: seconds(t2 - t1), threads: threads)
     }
 }

@@ -117,6 +117,7 @@ extension SweepRunner {
         if result.sentAt > 0, result.sentAt >= admittedAt, committedAt >= result.receivedAt {
             let own = (result.sentAt - admittedAt) + (committedAt - result.receivedAt)
             overhead.withLock { $0.record(own) }
+            latency.withLock { $0.record(result.receivedAt - result.sentAt) }
         }
         let missingCount = counters.withLock {
             $0.done += 1

@@ -23,6 +23,7 @@ public final class SweepRunner: Sendable {
     let failFast: FailFastMonitor
     let held = Mutex(HeldJobs())
     let overhead = Mutex(LatencyHistogram())
+    let latency = Mutex(LatencyHistogram())
     let clock = MonotonicTrafficClock()
 
     /// Jobs this runner holds: claimed and not yet settled or released.
@@ -36,8 +37,12 @@ public final class SweepRunner: Sendable {
 
     /// What a child task of the run loop reports.
     enum Child: Sendable {
+        /// A job was settled or released.
         case job
+        /// The periodic tick (lease renewal, fail-fast checks).
         case tick
+        /// A background claim returned these jobs.
+        case claimed([Job])
     }
 
     /// Creates a runner. Without `traffic` the runner bounds concurrency at `options.concurrency` and nothing
@@ -65,31 +70,36 @@ public final class SweepRunner: Sendable {
     /// received body to the durable commit (the teacher's latency excluded).
     public func overheadHistogram() -> LatencyHistogram { overhead.withLock { $0 } }
 
+    /// The teacher's latency per answered request as harvest sees it: from hand-off to the transport until the
+    /// whole response has arrived.
+    public func latencyHistogram() -> LatencyHistogram { latency.withLock { $0 } }
+
     /// Runs until every job of the sweep is done or failed, or a stop (signal, fail-fast rule) is requested.
     public func run(sweepId: Int64) async throws -> SweepOutcome {
         let started = ContinuousClock.now
         var lastRenewal = clock.now()
         try await withThrowingTaskGroup(of: Child.self) { group in
             var running = 0
+            var claiming = 0
             var exhausted = false
             var ticking = false
             while true {
+                // Hold up to a window more than may be in flight, and claim in the background: a claim waits for
+                // the writer's current group commit (an fsync), and the window must not run dry meanwhile. Jobs
+                // backing off or committing hold no teacher slot, so claim past them too.
                 let window = traffic.window
-                let refill = max(1, window / 8)
-                // Jobs backing off or committing hold no teacher slot: claim past them so the window stays full.
-                let capacity = window + refill + held.withLock { $0.backingOff + $0.committing }
-                let free = capacity - running
-                if !exhausted, !stop.isStopping, free > 0, running == 0 || free >= refill {
-                    let jobs = try await store.claimJobs(sweepId: sweepId, owner: options.owner, limit: free,
-                                                         leaseSeconds: options.leaseSeconds)
-                    if jobs.isEmpty { exhausted = true }
-                    for job in jobs where held.withLock({ $0.ids.insert(job.id).inserted }) {
-                        group.addTask { try await self.process(job); return .job }
-                        running += 1
+                let prefetch = max(16, window)
+                let refill = max(1, prefetch / 4)
+                let capacity = window + prefetch + held.withLock { $0.backingOff + $0.committing }
+                let free = capacity - running - claiming
+                if !exhausted, !stop.isStopping, claiming == 0, free > 0, running == 0 || free >= refill {
+                    claiming = free
+                    group.addTask { [store, options] in
+                        .claimed(try await store.claimJobs(sweepId: sweepId, owner: options.owner, limit: free,
+                                                           leaseSeconds: options.leaseSeconds))
                     }
-                    if !jobs.isEmpty { continue }
                 }
-                if running == 0 { break }
+                if running == 0, claiming == 0 { break }
                 let aborting = stop.level == .abort
                 if aborting { group.cancelAll() }
                 if !ticking, !aborting {
@@ -101,6 +111,13 @@ public final class SweepRunner: Sendable {
                 }
                 switch try await group.next() {
                 case .job?: running -= 1
+                case .claimed(let jobs)?:
+                    claiming = 0
+                    if jobs.isEmpty { exhausted = true }
+                    for job in jobs where held.withLock({ $0.ids.insert(job.id).inserted }) {
+                        group.addTask { try await self.process(job); return .job }
+                        running += 1
+                    }
                 case .tick?:
                     ticking = false
                     await periodic(lastRenewal: &lastRenewal)

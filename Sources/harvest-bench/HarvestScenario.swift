@@ -18,6 +18,8 @@ struct HarvestScenario {
         var latency: LatencyHistogram
         /// Mean requests in flight, sampled every 10 ms.
         var meanInFlight = 0.0
+        /// Completions per second between 20 % and 80 % of the jobs (no ramp-up, no tail).
+        var steadyRate = 0.0
         var dbBytes: Int
         var importSeconds: Double
         var enqueueSeconds: Double
@@ -69,18 +71,24 @@ struct HarvestScenario {
         ProcessProbe.resetPeakRSS()
         let cpu0 = ProcessProbe.cpuSeconds()
         let mock0 = ProcessProbe.cpuSeconds(pid: mockPID)
+        let total = sweep.totalJobs
         let sampler = Task {
             var n = 0.0, inFlight = 0.0
+            var t20: ContinuousClock.Instant?, t80: ContinuousClock.Instant?
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(10))
                 n += 1
                 inFlight += Double(runner.trafficSnapshot().inFlight)
+                let done = runner.snapshot().done
+                if t20 == nil, done * 5 >= total { t20 = .now }
+                if t80 == nil, done * 5 >= total * 4 { t80 = .now }
             }
-            return inFlight / max(n, 1)
+            let steady = t20.flatMap { a in t80.map { b in Double(total) * 0.6 / seconds(b - a) } } ?? 0
+            return (inFlight / max(n, 1), steady)
         }
         let outcome = try await runner.run(sweepId: sweep.sweepId)
         sampler.cancel()
-        let meanInFlight = await sampler.value
+        let (meanInFlight, steadyRate) = await sampler.value
         let cpu = ProcessProbe.cpuSeconds() - cpu0
         let mockCPU = ProcessProbe.cpuSeconds(pid: mockPID) - mock0
         let peak = ProcessProbe.peakRSSMiB()
@@ -88,7 +96,7 @@ struct HarvestScenario {
         let size = { (p: String) in (try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int) ?? 0 }
         if keepDB { print("  database kept at \(dbPath)") }
         return Result(jobs: sweep.totalJobs, outcome: outcome, cpu: cpu, mockCPU: mockCPU, peakRSS: peak,
-                      overhead: runner.overheadHistogram(), latency: runner.latencyHistogram(), meanInFlight: meanInFlight, dbBytes: size(dbPath) + size(dbPath + "-wal"),
+                      overhead: runner.overheadHistogram(), latency: runner.latencyHistogram(), meanInFlight: meanInFlight, steadyRate: steadyRate, dbBytes: size(dbPath) + size(dbPath + "-wal"),
                       importSeconds: seconds(t1 - t0), enqueueSeconds: seconds(t2 - t1), threads: threads)
     }
 }

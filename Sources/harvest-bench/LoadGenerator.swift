@@ -14,6 +14,8 @@ struct LoadGenerator {
         var generatorCPU: Double
         var mockCPU: Double
         var peakRSS: Double
+        /// Completions per second between 20 % and 80 % of the requests (no ramp-up, no tail).
+        var steadyRate: Double
         var requestsPerSecond: Double { Double(ok) / seconds }
     }
 
@@ -46,6 +48,16 @@ struct LoadGenerator {
         let cpu0 = ProcessProbe.cpuSeconds()
         let mock0 = ProcessProbe.cpuSeconds(pid: mockPID)
         let start = ContinuousClock.now
+        let sampler = Task {
+            var t20: ContinuousClock.Instant?, t80: ContinuousClock.Instant?
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(10))
+                let done = ok.value.withLock { $0 }
+                if t20 == nil, done * 5 >= total { t20 = .now }
+                if t80 == nil, done * 5 >= total * 4 { t80 = .now }
+            }
+            return t20.flatMap { a in t80.map { b in Double(total) * 0.6 / seconds(b - a) } } ?? 0
+        }
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<concurrency {
                 group.addTask {
@@ -63,10 +75,11 @@ struct LoadGenerator {
                 }
             }
         }
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Result(requests: total, ok: ok.value.withLock { $0 }, seconds: seconds, generatorCPU: ProcessProbe.cpuSeconds() - cpu0,
-                      mockCPU: ProcessProbe.cpuSeconds(pid: mockPID) - mock0, peakRSS: ProcessProbe.peakRSSMiB())
+        let elapsed = seconds(ContinuousClock.now - start)
+        sampler.cancel()
+        let steady = await sampler.value
+        return Result(requests: total, ok: ok.value.withLock { $0 }, seconds: elapsed, generatorCPU: ProcessProbe.cpuSeconds() - cpu0,
+                      mockCPU: ProcessProbe.cpuSeconds(pid: mockPID) - mock0, peakRSS: ProcessProbe.peakRSSMiB(), steadyRate: steady)
     }
 }
 

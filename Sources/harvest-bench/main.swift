@@ -15,16 +15,17 @@ func printHeader(_ title: String) {
 }
 
 func printCeiling(_ r: LoadGenerator.Result) {
-    print("  mock ceiling  \(f(r.requestsPerSecond, 0)) req/s (\(r.ok)/\(r.requests) ok in \(f(r.seconds, 2)) s; "
+    print("  mock ceiling  \(f(r.requestsPerSecond, 0)) req/s overall, \(f(r.steadyRate, 0)) req/s steady (20–80 %) "
+        + "(\(r.ok)/\(r.requests) ok in \(f(r.seconds, 2)) s; "
         + "mock CPU \(f(r.mockCPU * 1000 / Double(max(r.ok, 1)), 3)) ms/req, generator CPU "
         + "\(f(r.generatorCPU * 1000 / Double(max(r.ok, 1)), 3)) ms/req, generator peak RSS \(f(r.peakRSS, 0)) MiB)")
-    print("RESULT rps=\(r.requestsPerSecond)")
+    print("RESULT rps=\(r.requestsPerSecond) steady=\(r.steadyRate)")
 }
 
 func printHarvest(_ r: HarvestScenario.Result) {
     let c = r.outcome.counters
     print("  jobs          \(r.jobs): done \(c.done), failed \(c.failed), retries \(c.retries), wall \(f(r.outcome.seconds, 2)) s")
-    print("  throughput    \(f(r.requestsPerSecond, 0)) req/s")
+    print("  throughput    \(f(r.requestsPerSecond, 0)) req/s overall, \(f(r.steadyRate, 0)) req/s steady (20–80 % of the jobs)")
     print("  harvest CPU   \(f(r.cpu, 2)) s = \(f(r.cpuMsPerRequest * 1000, 0)) ms per 1,000 requests (\(f(r.cpuMsPerRequest, 3)) ms/req); "
         + "mock CPU \(f(r.mockCPU * 1000 / Double(max(c.done, 1)), 3)) ms/req")
     print("  overhead      p50 \(f(r.overhead.percentile(0.5) * 1e6, 0)) µs, p99 \(f(r.overhead.percentile(0.99) * 1e6, 0)) µs, "
@@ -36,7 +37,7 @@ func printHarvest(_ r: HarvestScenario.Result) {
     if ProcessInfo.processInfo.environment["HARVEST_BENCH_THREADS"] != nil {
         print("  threads       " + r.threads.prefix(6).map { "\($0.0) \(f($0.1, 2)) s" }.joined(separator: ", "))
     }
-    print("RESULT rps=\(r.requestsPerSecond) seconds=\(r.outcome.seconds) done=\(c.done) jobs=\(r.jobs)")
+    print("RESULT rps=\(r.requestsPerSecond) steady=\(r.steadyRate) seconds=\(r.outcome.seconds) done=\(c.done) jobs=\(r.jobs)")
 }
 
 /// One measurement, in this process.
@@ -124,18 +125,19 @@ if let name = args.measure {
 print("harvest-bench: \(args.prompts) jobs × \(args.samples) samples, max_tokens \(args.maxTokens), "
     + "top_logprobs \(args.logprobs.map(String.init) ?? "off"), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
     + "Swift release build, \(Date())")
-var ceiling0: Double?
+/// `harvest / mock ceiling` overall and steady.
+func ratio(_ h: [String: Double], _ c: [String: Double]?) {
+    guard let c, let hr = h["rps"], let cr = c["rps"], let hs = h["steady"], let cs = c["steady"], cr > 0, cs > 0 else { return }
+    print("  ratio         harvest / mock ceiling = \(f(hr / cr * 100, 0)) % overall, \(f(hs / cs * 100, 0)) % steady")
+}
+var ceilingRun: [String: Double]?
 if args.teacher == nil, args.runs(.ceiling) || args.runs(.harvest) || args.runs(.scale) {
-    ceiling0 = try child("ceiling0")["rps"]
+    ceilingRun = try child("ceiling0")
 }
-if args.runs(.harvest), let rps = try child("harvest0")["rps"], let ceiling0 {
-    print("  ratio         harvest / mock ceiling = \(f(rps / ceiling0 * 100, 0)) %")
-}
+if args.runs(.harvest) { ratio(try child("harvest0"), ceilingRun) }
 if args.runs(.latency) {
-    let c = try child("ceiling500")["rps"]
-    if let rps = try child("harvest500")["rps"], let c {
-        print("  ratio         harvest / mock ceiling = \(f(rps / c * 100, 0)) %")
-    }
+    let c = try child("ceiling500")
+    ratio(try child("harvest500"), c)
 }
 if args.runs(.faults) {
     let clean = try child("clean")
@@ -144,9 +146,7 @@ if args.runs(.faults) {
         print("  under faults  \(Int(jobs - done)) jobs not done; completion time \(f(b / a, 2))× the fault-free run")
     }
 }
-if args.runs(.scale), let rps = try child("scale")["rps"], let ceiling0 {
-    print("  ratio         harvest / mock ceiling = \(f(rps / ceiling0 * 100, 0)) %")
-}
+if args.runs(.scale) { ratio(try child("scale"), ceilingRun) }
 if args.runs(.decode) {
     _ = try child("decode")
 }

@@ -90,7 +90,7 @@ extension PullReader {
             } else if keyIs("logprob") {
                 logprob = try double()
             } else if keyIs("bytes") {
-                bytes = try withText(token) { text throws(JSONError) in try byteArray(matching: text, into: &scratch.bytes) }
+                bytes = try bytesMember(matching: token, into: &scratch.bytes)
             } else if keyIs("top_logprobs") {
                 try encodedTopEntries(&builder, &scratch)
             } else if keyIs("id") {
@@ -132,7 +132,7 @@ extension PullReader {
                 } else if keyIs("logprob") {
                     logprob = try double()
                 } else if keyIs("bytes") {
-                    bytes = try withText(token) { text throws(JSONError) in try byteArray(matching: text, into: &scratch.alternativeBytes) }
+                    bytes = try bytesMember(matching: token, into: &scratch.alternativeBytes)
                 } else if keyIs("id") {
                     explicitId = try lenientInt()
                 } else {
@@ -189,6 +189,18 @@ extension PullReader {
         out.removeAll(keepingCapacity: true)
         withText(token) { out.append(contentsOf: $0) }
         bytes = .stored
+    }
+
+    /// The `bytes` member, compared with `token` (see ``byteArray(matching:into:)``).
+    @inline(__always)
+    private mutating func bytesMember(matching token: TokenText, into out: inout [UInt8]) throws(JSONError) -> BytesValue {
+        switch token {
+        case .range(let start, let count):
+            return try byteArray(matching: UnsafeBufferPointer(rebasing: buf[start..<(start + count)]), into: &out)
+        case .owned(let text):
+            let copy = text
+            return try copy.withUnsafeBufferPointer { (t) throws(JSONError) -> BytesValue in try byteArray(matching: t, into: &out) }
+        }
     }
 
     /// A `bytes` array compared with `token` as it is read: `.equalToToken` without copying when it holds exactly

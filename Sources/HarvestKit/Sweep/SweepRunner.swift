@@ -84,11 +84,12 @@ public final class SweepRunner: Sendable {
             var exhausted = false
             var ticking = false
             while true {
-                // Hold up to a window more than may be in flight, and claim in the background: a claim waits for
-                // the writer's current group commit (an fsync), and the window must not run dry meanwhile. Jobs
-                // backing off or committing hold no teacher slot, so claim past them too.
+                // Hold up to two windows more than may be in flight, and claim in the background: a claim waits
+                // for the writer's current group commit (an fsync, often tens of ms under load), and the window
+                // must not run dry meanwhile. Jobs backing off or committing hold no teacher slot, so claim past
+                // them too. Held jobs keep their leases (renewed), so holding more costs nothing but memory.
                 let window = traffic.window
-                let prefetch = max(16, window)
+                let prefetch = max(64, 2 * window)
                 let refill = max(1, prefetch / 4)
                 let capacity = window + prefetch + held.withLock { $0.backingOff + $0.committing }
                 let free = capacity - running - claiming

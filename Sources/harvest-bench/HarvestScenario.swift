@@ -15,6 +15,8 @@ struct HarvestScenario {
         var mockCPU: Double
         var peakRSS: Double
         var overhead: LatencyHistogram
+        var toSend: LatencyHistogram
+        var toCommit: LatencyHistogram
         var latency: LatencyHistogram
         /// Mean requests in flight, sampled every 10 ms.
         var meanInFlight = 0.0
@@ -96,7 +98,8 @@ struct HarvestScenario {
         let size = { (p: String) in (try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int) ?? 0 }
         if keepDB { print("  database kept at \(dbPath)") }
         return Result(jobs: sweep.totalJobs, outcome: outcome, cpu: cpu, mockCPU: mockCPU, peakRSS: peak,
-                      overhead: runner.overheadHistogram(), latency: runner.latencyHistogram(), meanInFlight: meanInFlight, steadyRate: steadyRate, dbBytes: size(dbPath) + size(dbPath + "-wal"),
+                      overhead: runner.overheadHistogram(), toSend: runner.overheadParts().toSend,
+                      toCommit: runner.overheadParts().toCommit, latency: runner.latencyHistogram(), meanInFlight: meanInFlight, steadyRate: steadyRate, dbBytes: size(dbPath) + size(dbPath + "-wal"),
                       importSeconds: seconds(t1 - t0), enqueueSeconds: seconds(t2 - t1), threads: threads)
     }
 }

@@ -30,6 +30,8 @@ func printHarvest(_ r: HarvestScenario.Result) {
         + "mock CPU \(f(r.mockCPU * 1000 / Double(max(c.done, 1)), 3)) ms/req")
     print("  overhead      p50 \(f(r.overhead.percentile(0.5) * 1e6, 0)) µs, p99 \(f(r.overhead.percentile(0.99) * 1e6, 0)) µs, "
         + "mean \(f(r.overhead.mean * 1e6, 0)) µs (admission→send + body→commit, teacher latency excluded)")
+    print("    of which    admission→send p50 \(f(r.toSend.percentile(0.5) * 1e6, 0)) µs, p99 \(f(r.toSend.percentile(0.99) * 1e6, 0)) µs; "
+        + "body→durable commit p50 \(f(r.toCommit.percentile(0.5) * 1e6, 0)) µs, p99 \(f(r.toCommit.percentile(0.99) * 1e6, 0)) µs")
     print("  teacher       latency p50 \(f(r.latency.percentile(0.5) * 1e3, 1)) ms, p99 \(f(r.latency.percentile(0.99) * 1e3, 1)) ms (send→body, as harvest sees it); mean in flight \(f(r.meanInFlight, 1))")
     print("  peak RSS      \(f(r.peakRSS, 1)) MiB during the sweep")
     print("  DB size       \(f(Double(r.dbBytes) / 1_048_576, 1)) MiB (\(f(Double(r.dbBytes) / Double(max(c.done, 1)) / 1024, 1)) KiB per response); "

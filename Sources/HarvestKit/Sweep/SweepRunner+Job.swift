@@ -117,6 +117,8 @@ extension SweepRunner {
         if result.sentAt > 0, result.sentAt >= admittedAt, committedAt >= result.receivedAt {
             let own = (result.sentAt - admittedAt) + (committedAt - result.receivedAt)
             overhead.withLock { $0.record(own) }
+            overheadToSend.withLock { $0.record(result.sentAt - admittedAt) }
+            overheadToCommit.withLock { $0.record(committedAt - result.receivedAt) }
             latency.withLock { $0.record(result.receivedAt - result.sentAt) }
         }
         let missingCount = counters.withLock {

@@ -23,6 +23,8 @@ public final class SweepRunner: Sendable {
     let failFast: FailFastMonitor
     let held = Mutex(HeldJobs())
     let overhead = Mutex(LatencyHistogram())
+    let overheadToSend = Mutex(LatencyHistogram())
+    let overheadToCommit = Mutex(LatencyHistogram())
     let latency = Mutex(LatencyHistogram())
     let clock = MonotonicTrafficClock()
 
@@ -70,6 +72,12 @@ public final class SweepRunner: Sendable {
     /// received body to the durable commit (the teacher's latency excluded).
     public func overheadHistogram() -> LatencyHistogram { overhead.withLock { $0 } }
 
+    /// The two parts of ``overheadHistogram()``: admission → hand-off to the transport (encoding, scheduling), and
+    /// received body → durable commit (validation, transcoding, the group commit and its fsync).
+    public func overheadParts() -> (toSend: LatencyHistogram, toCommit: LatencyHistogram) {
+        (overheadToSend.withLock { $0 }, overheadToCommit.withLock { $0 })
+    }
+
     /// The teacher's latency per answered request as harvest sees it: from hand-off to the transport until the
     /// whole response has arrived.
     public func latencyHistogram() -> LatencyHistogram { latency.withLock { $0 } }
@@ -84,12 +92,12 @@ public final class SweepRunner: Sendable {
             var exhausted = false
             var ticking = false
             while true {
-                // Hold up to two windows more than may be in flight, and claim in the background: a claim waits
-                // for the writer's current group commit (an fsync, often tens of ms under load), and the window
-                // must not run dry meanwhile. Jobs backing off or committing hold no teacher slot, so claim past
-                // them too. Held jobs keep their leases (renewed), so holding more costs nothing but memory.
+                // Hold up to two windows (at most 1,024 jobs) more than may be in flight, and claim in the
+                // background: a claim waits for the writer's current group commit (an fsync, often tens of ms under
+                // load), and the window must not run dry meanwhile. Jobs backing off or committing hold no teacher
+                // slot, so claim past them too. Held jobs keep their leases (renewed).
                 let window = traffic.window
-                let prefetch = max(64, 2 * window)
+                let prefetch = max(64, min(2 * window, 1024))
                 let refill = max(1, prefetch / 4)
                 let capacity = window + prefetch + held.withLock { $0.backingOff + $0.committing }
                 let free = capacity - running - claiming

@@ -16,7 +16,8 @@ struct SweepCommand: AsyncParsableCommand {
             job keys use --teacher-name, else the first URL, so replicas never change what counts as done).
             Exit codes: 0 all jobs done, 2 some jobs failed, 3 interrupted, 4 bad input, 5 database error,
             6 unknown prompt set, 7 teacher unreachable or not an OpenAI-compatible endpoint,
-            8 stopped by a fail-fast rule (wrong key, error rate, missing logprobs, no endpoint available).
+            8 stopped by a fail-fast rule (wrong key or quota, first attempts all failing, error rate, missing logprobs,
+            every replica failing).
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -43,7 +43,10 @@ struct TrafficFlags: ParsableArguments {
     @Option(help: "Stop when more than this fraction of the window's attempts failed (429s not counted).")
     var failFastErrorRate: Double = 0.5
 
-    @Flag(help: "Disable every fail-fast rule (wrong key, error rate, missing logprobs, no endpoint).")
+    @Option(help: "Stop when every replica has been failing for this many seconds.")
+    var failFastUnavailable: Double = 300
+
+    @Flag(help: "Disable every fail-fast rule (wrong key, first attempts all failing, error rate, missing logprobs, no replica).")
     var noFailFast = false
 
     func validate() throws {
@@ -51,7 +54,7 @@ struct TrafficFlags: ParsableArguments {
             if let value, !(value > 0) { throw ValidationError("\(name) must be greater than 0") }
         }
         for (name, value) in [("--first-byte-timeout", firstByteTimeout), ("--idle-timeout", idleTimeout),
-                              ("--breaker-cooldown", breakerCooldown)] where value < 0 {
+                              ("--breaker-cooldown", breakerCooldown), ("--fail-fast-unavailable", failFastUnavailable)] where value < 0 {
             throw ValidationError("\(name) must not be negative")
         }
         if let connectTimeout, !(connectTimeout > 0) { throw ValidationError("--connect-timeout must be greater than 0") }
@@ -64,7 +67,7 @@ struct TrafficFlags: ParsableArguments {
     /// The fail-fast policy these flags select.
     var failFast: FailFastPolicy {
         if noFailFast { return .off }
-        return FailFastPolicy(window: failFastWindow, maxErrorRate: failFastErrorRate)
+        return FailFastPolicy(window: failFastWindow, maxErrorRate: failFastErrorRate, maxUnavailableSeconds: failFastUnavailable)
     }
 
     /// The breaker policy these flags select.

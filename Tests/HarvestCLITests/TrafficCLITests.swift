@@ -55,7 +55,8 @@ final class MockProcess {
         let r = try CLIRunner.run(["sweep", "s", "--run", "--teacher", mock.url, "--model", "mock-teacher", "--max-tokens", "4",
                                    "--fail-fast-window", "20", "--breaker-failures", "1000", "--concurrency", "4", "--db", db])
         #expect(r.status == 8, "\(r.stderr)")
-        #expect(r.stderr.contains("fail-fast rule \"errorRate\""))
+        #expect(r.stderr.contains("fail-fast rule \"initialFailures\""))
+        #expect(r.stderr.contains("the first 10 attempts all failed"))
         #expect(r.stderr.contains("run the same command again"))
     }
 
@@ -82,7 +83,7 @@ final class MockProcess {
         #expect(try CLIRunner.run(["sweep", "s", "--run", "--teacher", "http://a/v1", "--teacher", "http://a/v1"]).status == 64)
         let help = try CLIRunner.run(["sweep", "--help"]).stdout
         for flag in ["--teacher-name", "--rpm", "--tpm", "--qps", "--adaptive", "--first-byte-timeout", "--idle-timeout",
-                     "--breaker-failures", "--fail-fast-window", "--no-fail-fast", "8 stopped by a fail-fast rule"] {
+                     "--breaker-failures", "--fail-fast-window", "--fail-fast-unavailable", "--no-fail-fast", "8 stopped by a fail-fast rule"] {
             #expect(help.contains(flag), "\(flag)")
         }
     }

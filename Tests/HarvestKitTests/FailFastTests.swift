@@ -51,13 +51,33 @@ final class ScriptedTeacher: TeacherCalling {
         defer { dir.cleanup() }
         let teacher = ScriptedTeacher(status: 500) { _ in .failure(.http(status: 500, message: "boom")) }
         let options = SweepOptions(concurrency: 8, retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.001, maxDelay: 0.002),
-                                   rescuePath: dir.path("r"), failFast: FailFastPolicy(window: 50, maxErrorRate: 0.5))
+                                   rescuePath: dir.path("r"),
+                                   failFast: FailFastPolicy(window: 50, maxErrorRate: 0.5, maxInitialFailures: nil))
         let traffic = TrafficController(options: TrafficOptions(limits: TeacherLimits(maxInFlight: 8),
                                                                 breaker: BreakerPolicy(failureThreshold: 1000)))
         let outcome = try await SweepRunner(store: store, client: teacher, options: options, traffic: traffic).run(sweepId: sweepId)
         #expect(outcome.failFast?.rule == .errorRate)
         #expect(outcome.failFast?.detail.contains("of the last 50 attempts failed") == true)
         #expect(teacher.calls.withLock { $0 } < 100)
+    }
+
+    @Test func aTeacherThatAnswersNothingStopsAfterTheFirstAttempts() async throws {
+        let (store, sweepId, dir) = try sweep(1000)
+        defer { dir.cleanup() }
+        let teacher = ScriptedTeacher(status: 500) { _ in .failure(.http(status: 500, message: "model not loaded")) }
+        let options = SweepOptions(concurrency: 4, retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.001, maxDelay: 0.002),
+                                   rescuePath: dir.path("r"))
+        let outcome = try await SweepRunner(store: store, client: teacher, options: options).run(sweepId: sweepId)
+        #expect(outcome.failFast?.rule == .initialFailures)
+        #expect(outcome.failFast?.detail.contains("model not loaded") == true)
+        #expect(teacher.calls.withLock { $0 } <= 14, "10 attempts, plus those already in flight")
+        // Once an answer has arrived, failures go to the error-rate rule instead.
+        let monitor = FailFastMonitor(policy: FailFastPolicy(window: 0, maxInitialFailures: 2))
+        let ok = TeacherCallResult(startedAt: 0, latencyMs: 0, httpStatus: 200, retryAfter: nil,
+                                   outcome: .success(TeacherAnswer(response: TeacherResponse(choices: [CompletionChoice(index: 0, content: "x")]), rawBody: nil)))
+        let bad = TeacherCallResult(startedAt: 0, latencyMs: 0, httpStatus: 500, retryAfter: nil, outcome: .failure(.http(status: 500, message: "")))
+        #expect(monitor.recordAttempt(ok) == nil)
+        for _ in 0..<5 { #expect(monitor.recordAttempt(bad) == nil) }
     }
 
     @Test func teacherWithoutLogprobsStopsButEveryAnswerIsStoredAndMarked() async throws {

@@ -10,6 +10,8 @@ public final class FailFastMonitor: Sendable {
         var attempts: SlidingRing
         var answers: SlidingRing
         var trip: FailFastTrip?
+        /// Failed attempts before the first answer; nil once one arrived.
+        var initialFailures: Int? = 0
     }
 
     /// Creates a monitor.
@@ -46,6 +48,17 @@ public final class FailFastMonitor: Sendable {
                 s.trip = immediate
                 return immediate
             }
+            if !failed {
+                s.initialFailures = nil
+            } else if let n = s.initialFailures {
+                s.initialFailures = n + 1
+                if let limit = policy.maxInitialFailures, n + 1 >= limit {
+                    let trip = FailFastTrip(rule: .initialFailures, detail: "the first \(n + 1) attempts all failed and no answer arrived;"
+                                            + " last error: \(result.errorText ?? "unknown")")
+                    s.trip = trip
+                    return trip
+                }
+            }
             guard policy.window > 0 else { return nil }
             s.attempts.push(failed)
             guard s.attempts.isFull, Double(s.attempts.trueCount) > policy.maxErrorRate * Double(policy.window) else { return nil }
@@ -77,7 +90,7 @@ public final class FailFastMonitor: Sendable {
         return state.withLock { s -> FailFastTrip? in
             guard s.trip == nil else { return nil }
             let trip = FailFastTrip(rule: .unavailable,
-                                    detail: "no teacher endpoint has answered for \(Int(seconds)) s (limit \(Int(limit)) s); last error: \(lastError ?? "unknown")")
+                                    detail: "every teacher endpoint has been failing for \(Int(seconds)) s (limit \(Int(limit)) s); last error: \(lastError ?? "unknown")")
             s.trip = trip
             return trip
         }

@@ -13,19 +13,25 @@ public struct FailFastPolicy: Sendable, Equatable {
     public var maxMissingLogprobsRate: Double?
     /// Stop when no endpoint has been available (every breaker open) for this many seconds (nil disables).
     public var maxUnavailableSeconds: Double?
+    /// Stop when the first this many attempts of a run all failed (429s not counted) before a single answer
+    /// arrived: the teacher is up but cannot serve these requests (nil disables).
+    public var maxInitialFailures: Int?
 
-    /// Creates a policy; the defaults stop on a wrong key at once and on a broken teacher after 100 attempts.
+    /// Creates a policy; the defaults stop on a wrong key at once, on a teacher that answers nothing after 10
+    /// attempts, and on a broken teacher after 100 attempts.
     public init(stopOnAuthError: Bool = true, window: Int = 100, maxErrorRate: Double = 0.5,
-                maxMissingLogprobsRate: Double? = 0.5, maxUnavailableSeconds: Double? = 300) {
+                maxMissingLogprobsRate: Double? = 0.5, maxUnavailableSeconds: Double? = 300, maxInitialFailures: Int? = 10) {
         self.stopOnAuthError = stopOnAuthError
         self.window = max(0, window)
         self.maxErrorRate = maxErrorRate
         self.maxMissingLogprobsRate = maxMissingLogprobsRate
         self.maxUnavailableSeconds = maxUnavailableSeconds
+        self.maxInitialFailures = maxInitialFailures
     }
 
     /// No rule at all: the sweep runs until every job is settled or it is stopped by hand.
-    public static let off = FailFastPolicy(stopOnAuthError: false, window: 0, maxMissingLogprobsRate: nil, maxUnavailableSeconds: nil)
+    public static let off = FailFastPolicy(stopOnAuthError: false, window: 0, maxMissingLogprobsRate: nil, maxUnavailableSeconds: nil,
+                                           maxInitialFailures: nil)
 }
 
 /// Which fail-fast rule stopped a sweep, and why, for people.
@@ -38,6 +44,8 @@ public struct FailFastTrip: Error, Sendable, Equatable, CustomStringConvertible 
         case quotaExhausted
         /// Too many failed attempts in the window.
         case errorRate
+        /// The first attempts of the run all failed.
+        case initialFailures
         /// Too many answers without the requested logprobs.
         case missingLogprobs
         /// No endpoint available for too long.
@@ -56,5 +64,5 @@ public struct FailFastTrip: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     /// One line for people.
-    public var description: String { "stopped by the fail-fast rule \"\(rule.rawValue)\": \(detail)" }
+    public var description: String { "fail-fast rule \"\(rule.rawValue)\": \(detail)" }
 }

@@ -27,6 +27,11 @@ final class CurlEventLoop: @unchecked Sendable {
     // Event-thread state.
     private var active: [UInt64: EasyTransfer] = [:]
     private var idleHandles: [EasyHandle] = []
+    /// Active transfers with a first-byte or idle limit, and when they were last checked.
+    private var watchedCount = 0
+    private var lastLimitScan = 0.0
+    /// How often (seconds) first-byte and idle limits are checked while any transfer has one.
+    private static let limitScanInterval = 0.05
 
     /// Creates the multi handle and starts the event thread.
     init(configuration: CurlTransport.Configuration) throws(TransportError) {
@@ -105,8 +110,10 @@ final class CurlEventLoop: @unchecked Sendable {
             var running: Int32 = 0
             _ = curl_multi_perform(multi, &running)
             collectFinished()
-            // Returns on socket activity, curl's own timers, a wakeup, or after a second.
-            _ = curl_multi_poll(multi, nil, 0, 1000, nil)
+            if watchedCount > 0 { expireLimits() }
+            // Returns on socket activity, curl's own timers, a wakeup, or after a second
+            // (a tenth of that while first-byte or idle limits are watched).
+            _ = curl_multi_poll(multi, nil, 0, watchedCount > 0 ? 100 : 1000, nil)
         }
     }
 
@@ -130,12 +137,36 @@ final class CurlEventLoop: @unchecked Sendable {
             return
         }
         active[ticket.id] = transfer
+        if transfer.isWatched {
+            transfer.markStarted(at: MonotonicTime.now())
+            watchedCount += 1
+        }
     }
 
     private func abort(_ id: UInt64) {
         guard let transfer = active.removeValue(forKey: id) else { return }
+        if transfer.isWatched { watchedCount -= 1 }
         _ = curl_multi_remove_handle(multi, transfer.easy.raw)
         retire(transfer)
+    }
+
+    /// Ends transfers whose first-byte or idle limit has passed with a `.timeout` error.
+    /// Checked at most every ``limitScanInterval``, so a limit fires up to that much late.
+    private func expireLimits() {
+        let now = MonotonicTime.now()
+        guard now - lastLimitScan >= Self.limitScanInterval else { return }
+        lastLimitScan = now
+        var expired: [(EasyTransfer, TransportError)] = []
+        for transfer in active.values where transfer.isWatched {
+            if let error = transfer.expiredLimit(at: now) { expired.append((transfer, error)) }
+        }
+        for (transfer, error) in expired {
+            active.removeValue(forKey: transfer.ticket.id)
+            watchedCount -= 1
+            _ = curl_multi_remove_handle(multi, transfer.easy.raw)
+            retire(transfer)
+            transfer.ticket.finish(.failure(error))
+        }
     }
 
     /// Answers every transfer curl reports as done.
@@ -153,7 +184,7 @@ final class CurlEventLoop: @unchecked Sendable {
             let transfer = Unmanaged<EasyTransfer>.fromOpaque(user).takeUnretainedValue()
             let outcome = transfer.outcome(for: code)
             _ = curl_multi_remove_handle(multi, handle)
-            active.removeValue(forKey: transfer.ticket.id)
+            if active.removeValue(forKey: transfer.ticket.id)?.isWatched == true { watchedCount -= 1 }
             retire(transfer)
             transfer.ticket.finish(outcome)
         }
@@ -178,6 +209,7 @@ final class CurlEventLoop: @unchecked Sendable {
             transfer.ticket.finish(.failure(Self.shutDownError(transfer.ticket)))
         }
         active.removeAll()
+        watchedCount = 0
         idleHandles.removeAll()
         _ = curl_multi_cleanup(multi)
         exited.leave()

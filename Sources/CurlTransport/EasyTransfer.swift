@@ -18,11 +18,45 @@ final class EasyTransfer {
     private var responseBody: [UInt8] = []
     private var responseHeaders: [HTTPHeader] = []
     private var capExceeded = false
+    /// Monotonic seconds when the transfer was started, and when the latest response byte arrived (0: none yet).
+    private(set) var startedAt = 0.0
+    private(set) var lastByteAt = 0.0
+    /// The first-byte and idle limits of the request (0 = off).
+    let firstByteTimeout: Double
+    let idleTimeout: Double
 
     init(ticket: RequestTicket, easy: EasyHandle) {
         self.ticket = ticket
         self.easy = easy
         maxResponseBytes = ticket.request.maxResponseBytes
+        firstByteTimeout = max(0, ticket.request.timeouts.firstByte)
+        idleTimeout = max(0, ticket.request.timeouts.idle)
+    }
+
+    /// True when the transfer has a first-byte or idle limit the event loop must watch.
+    var isWatched: Bool { firstByteTimeout > 0 || idleTimeout > 0 }
+
+    /// Marks the start of the transfer (for the first-byte limit).
+    func markStarted(at now: Double) {
+        startedAt = now
+    }
+
+    /// The timeout error when the first-byte or idle limit has passed at `now`, else nil.
+    func expiredLimit(at now: Double) -> TransportError? {
+        if lastByteAt == 0 {
+            guard firstByteTimeout > 0, now - startedAt >= firstByteTimeout else { return nil }
+            return TransportError(kind: .timeout, code: 0,
+                                  message: "no response within \(Self.seconds(firstByteTimeout)) s (first-byte timeout)",
+                                  url: CurlErrorMapping.redactedURL(ticket.request.url))
+        }
+        guard idleTimeout > 0, now - lastByteAt >= idleTimeout else { return nil }
+        return TransportError(kind: .timeout, code: 0,
+                              message: "response stalled: no data for \(Self.seconds(idleTimeout)) s (idle timeout)",
+                              url: CurlErrorMapping.redactedURL(ticket.request.url))
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
     }
 
     deinit {
@@ -170,6 +204,7 @@ final class EasyTransfer {
     /// `CURLOPT_WRITEFUNCTION`: appends body bytes; returning less than `length` aborts the transfer.
     private func receiveBody(_ data: UnsafeMutablePointer<CChar>?, _ length: Int) -> Int {
         guard length > 0, let data else { return length }
+        if isWatched { lastByteAt = MonotonicTime.now() }
         guard responseBody.count + length <= maxResponseBytes else {
             capExceeded = true
             return 0
@@ -181,6 +216,7 @@ final class EasyTransfer {
     /// `CURLOPT_HEADERFUNCTION`: one header line per call, status lines included.
     private func receiveHeader(_ data: UnsafeMutablePointer<CChar>?, _ length: Int) -> Int {
         guard length > 0, let data else { return length }
+        if isWatched { lastByteAt = MonotonicTime.now() }
         let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
         if line.hasPrefix("HTTP/") {
             // A new response (after 1xx or an auth round): keep only the final one's headers.

@@ -21,12 +21,29 @@ public struct HTTPTimeouts: Sendable, Hashable {
     public var lowSpeedSeconds: Double
     /// Minimum bytes per second below which a transfer counts as stalled.
     public var lowSpeedBytes: Int
+    /// Seconds from the moment the request is handed to the connection until the first byte of the
+    /// response (the status line) arrives; 0 disables. A non-streaming teacher sends nothing until the whole
+    /// answer is generated, so keep it above the slowest generation (or leave it off and rely on `total`).
+    public var firstByte: Double
+    /// Seconds without a single received byte once the response has started (a stalled body); 0 disables.
+    /// Unlike curl's low-speed limit this never fires while the teacher is still generating.
+    public var idle: Double
     /// Creates timeouts. Defaults suit a teacher answering a few hundred tokens.
     public init(connect: Double = 10, total: Double = 600, lowSpeedSeconds: Double = 0, lowSpeedBytes: Int = 1) {
         self.connect = connect
         self.total = total
         self.lowSpeedSeconds = lowSpeedSeconds
         self.lowSpeedBytes = lowSpeedBytes
+        self.firstByte = 0
+        self.idle = 0
+    }
+
+    /// Creates timeouts with a first-byte and an idle (stalled body) limit.
+    public init(connect: Double, total: Double, firstByte: Double, idle: Double,
+                lowSpeedSeconds: Double = 0, lowSpeedBytes: Int = 1) {
+        self.init(connect: connect, total: total, lowSpeedSeconds: lowSpeedSeconds, lowSpeedBytes: lowSpeedBytes)
+        self.firstByte = firstByte
+        self.idle = idle
     }
 }
 

@@ -126,4 +126,13 @@ public protocol JobStore: Sendable {
     func commitSuccess(_ attempt: AttemptRecord, response: ResponseRecord) async throws
     /// Returns leased jobs to pending (graceful stop).
     func release(jobIds: [Int64], owner: String) async throws
+    /// Extends the lease of jobs still leased to `owner` to `leaseSeconds` from now, so a job that waits for
+    /// admission or is retried for a long time is never claimed (and paid for) by another runner.
+    /// Jobs that are done, failed or leased to someone else are left alone.
+    func renewLeases(jobIds: [Int64], owner: String, leaseSeconds: Double) async throws
+}
+
+extension JobStore {
+    /// Default for stores without leases that can expire: does nothing.
+    public func renewLeases(jobIds: [Int64], owner: String, leaseSeconds: Double) async throws {}
 }

@@ -22,16 +22,15 @@ public enum LogprobCodec {
 
     /// Encodes the token list.
     public static func encode(_ tokens: [TokenLogprob]) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(16 + tokens.count * (24 + (tokens.first?.top.count ?? 0) * 16))
-        out.append(contentsOf: magic)
-        putVarint(UInt64(tokens.count), &out)
+        let out = ByteSink(capacity: 16 + tokens.count * (24 + (tokens.first?.top.count ?? 0) * 20))
+        out.append(magic)
+        out.appendVarint(UInt64(tokens.count))
         for t in tokens {
-            putEntry(token: t.token, logprob: t.logprob, bytes: t.bytes, tokenId: t.tokenId, &out)
-            putVarint(UInt64(t.top.count), &out)
-            for a in t.top { putEntry(token: a.token, logprob: a.logprob, bytes: a.bytes, tokenId: a.tokenId, &out) }
+            putEntry(token: t.token, logprob: t.logprob, bytes: t.bytes, tokenId: t.tokenId, out)
+            out.appendVarint(UInt64(t.top.count))
+            for a in t.top { putEntry(token: a.token, logprob: a.logprob, bytes: a.bytes, tokenId: a.tokenId, out) }
         }
-        return out
+        return out.array
     }
 
     /// Decodes a blob produced by ``encode(_:)``.
@@ -62,36 +61,48 @@ public enum LogprobCodec {
         }
     }
 
-    private static func putEntry(token: String, logprob: Double, bytes: [UInt8]?, tokenId: Int?, _ out: inout [UInt8]) {
-        var flags: UInt8 = 0
-        let utf8 = token.utf8
-        if let bytes {
-            flags |= Flag.hasBytes
-            if bytes.elementsEqual(utf8) { flags |= Flag.bytesEqualToken }
-        }
-        if tokenId != nil { flags |= Flag.hasTokenId }
-        out.append(flags)
-        putVarint(UInt64(utf8.count), &out)
-        out.append(contentsOf: utf8)
-        let bits = logprob.bitPattern
-        for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: bits >> (UInt64(i) * 8))) }
-        if let bytes, flags & Flag.bytesEqualToken == 0 {
-            putVarint(UInt64(bytes.count), &out)
-            out.append(contentsOf: bytes)
-        }
-        if let tokenId {
-            let z = UInt64(bitPattern: Int64((tokenId << 1) ^ (tokenId >> 63)))
-            putVarint(z, &out)
+    private static func putEntry(token: String, logprob: Double, bytes: [UInt8]?, tokenId: Int?, _ out: ByteSink) {
+        var token = token
+        token.withUTF8 { utf8 in
+            if let bytes {
+                bytes.withUnsafeBufferPointer { putEntry(token: utf8, logprob: logprob, bytes: $0, tokenId: tokenId, out) }
+            } else {
+                putEntry(token: utf8, logprob: logprob, bytes: nil, tokenId: tokenId, out)
+            }
         }
     }
 
-    @inline(__always) static func putVarint(_ value: UInt64, _ out: inout [UInt8]) {
-        var v = value
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
+    /// Appends one entry (flags, token, logprob bits, `bytes` unless equal to the token, token id).
+    static func putEntry(token: UnsafeBufferPointer<UInt8>, logprob: Double, bytes: UnsafeBufferPointer<UInt8>?, tokenId: Int?,
+                         _ out: ByteSink) {
+        var flags: UInt8 = 0
+        var bytesEqual = false
+        if let bytes {
+            flags |= Flag.hasBytes
+            bytesEqual = bytes.count == token.count && (bytes.baseAddress == token.baseAddress || Self.equal(bytes, token))
+            if bytesEqual { flags |= Flag.bytesEqualToken }
         }
-        out.append(UInt8(v))
+        if tokenId != nil { flags |= Flag.hasTokenId }
+        out.append(flags)
+        out.appendVarint(UInt64(token.count))
+        out.append(token)
+        out.appendBits(logprob.bitPattern)
+        if let bytes, !bytesEqual {
+            out.appendVarint(UInt64(bytes.count))
+            out.append(bytes)
+        }
+        if let tokenId {
+            out.appendVarint(UInt64(bitPattern: Int64((tokenId << 1) ^ (tokenId >> 63))))
+        }
+    }
+
+    @inline(__always) private static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        while i < a.count {
+            if a[i] != b[i] { return false }
+            i += 1
+        }
+        return true
     }
 
     private struct Entry {

@@ -84,6 +84,22 @@ public struct CompletionChoice: Sendable, Equatable {
     public var finishReason: String?
     /// Token logprobs of the content, when requested and sent.
     public var logprobs: [TokenLogprob]?
+    /// The token logprobs already encoded as an `HLP1` blob (``LogprobCodec``), when the decoder was asked to
+    /// transcode them straight from the body (``logprobs`` is then nil). Stored as is.
+    public var encodedLogprobs: [UInt8]?
+    /// Token entries in ``encodedLogprobs``.
+    public var encodedLogprobCount = 0
+
+    /// Token entries with logprobs, from whichever form the choice holds; nil when it has none at all.
+    public var logprobTokenCount: Int? {
+        if let logprobs { return logprobs.count }
+        return encodedLogprobs == nil ? nil : encodedLogprobCount
+    }
+
+    /// The logprobs as an `HLP1` blob (encoding ``logprobs`` when they were decoded), or nil when there are none.
+    public var logprobsBlob: [UInt8]? {
+        encodedLogprobs ?? logprobs.map(LogprobCodec.encode)
+    }
 
     /// Creates a choice.
     public init(index: Int, content: String, reasoning: String? = nil, finishReason: String? = nil, logprobs: [TokenLogprob]? = nil) {

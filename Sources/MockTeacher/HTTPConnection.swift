@@ -89,13 +89,38 @@ final class HTTPConnection {
             let body = handler.writer.bytes
             reply.writeHead(contentLength: body.count, keepAlive: keep, into: &head)
             let bodyCount = reply.delivery == .truncated ? body.count / 2 : body.count
-            let sent = head.withUnsafeBytes { headBytes in
-                body.withUnsafeBytes { bodyBytes in
-                    SocketIO.sendAll(fd, headBytes, UnsafeRawBufferPointer(rebasing: bodyBytes[0..<bodyCount]))
+            let sent: Bool
+            if let trickle = reply.trickle {
+                sent = sendSlowly(head: head, body: body[0..<bodyCount], chunks: trickle.chunks, seconds: trickle.seconds)
+            } else {
+                sent = head.withUnsafeBytes { headBytes in
+                    body.withUnsafeBytes { bodyBytes in
+                        SocketIO.sendAll(fd, headBytes, UnsafeRawBufferPointer(rebasing: bodyBytes[0..<bodyCount]))
+                    }
                 }
             }
             if !sent, let fingerprint = reply.servedFingerprint { state.retractServed(fingerprint) }
             return sent && keep && reply.delivery == .complete
         }
+    }
+
+    /// The slow-body fault: the head, then `body` in `chunks` pieces with equal pauses in between, over
+    /// `seconds`. Returns false (sending no more) when the peer hangs up or the server stops meanwhile.
+    private func sendSlowly(head: [UInt8], body: ArraySlice<UInt8>, chunks: Int, seconds: Double) -> Bool {
+        let pieces = max(2, chunks)
+        let pause = max(0, seconds) / Double(pieces - 1)
+        guard head.withUnsafeBytes({ SocketIO.sendAll(fd, $0) }) else { return false }
+        let size = (body.count + pieces - 1) / pieces
+        var offset = body.startIndex
+        var index = 0
+        while offset < body.endIndex {
+            if index > 0, SocketIO.interruptibleSleep(seconds: pause, wakeFD: state.wakeFD, peerFD: fd) { return false }
+            let end = min(body.endIndex, offset + max(1, size))
+            let ok = body[offset..<end].withUnsafeBytes { SocketIO.sendAll(fd, $0) }
+            guard ok else { return false }
+            offset = end
+            index += 1
+        }
+        return true
     }
 }

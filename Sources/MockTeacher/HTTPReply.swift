@@ -22,6 +22,8 @@ struct HTTPReply {
     /// The fingerprint of a valid completion in the body; it was counted as served before
     /// sending and is retracted if the send fails.
     var servedFingerprint: String? = nil
+    /// Send the body in this many pieces spread over this many seconds (the slow-body fault), or all at once.
+    var trickle: (chunks: Int, seconds: Double)? = nil
 
     /// Writes the status line and headers (ending with the blank line) into `out`.
     func writeHead(contentLength: Int, keepAlive: Bool, into out: inout [UInt8]) {
@@ -45,6 +47,7 @@ struct HTTPReply {
         case 429: "Too Many Requests"
         case 431: "Request Header Fields Too Large"
         case 500: "Internal Server Error"
+        case 503: "Service Unavailable"
         default: "Status"
         }
     }

@@ -4,7 +4,8 @@
 /// generator keyed by (``seed``, request fingerprint, how many times that fingerprint has been
 /// seen), so a run is reproducible regardless of thread scheduling, and a retried request gets a
 /// fresh draw. The kinds are tried in the order of ``MockFaultKind/allCases``; while the rates sum
-/// to at most 1 each fires with exactly its rate. `GET` endpoints are never faulted.
+/// to at most 1 each fires with exactly its rate. ``slowBody`` is drawn separately (a second number), so
+/// it combines with the others. `GET` endpoints are never faulted.
 public struct MockFaults: Sendable, Equatable {
     /// 429 with a `Retry-After` header of ``retryAfterSeconds``.
     public var rateLimited: Double = 0
@@ -18,6 +19,23 @@ public struct MockFaults: Sendable, Equatable {
     public var stall: Double = 0
     /// 200 with `Content-Type: text/html` and an HTML page instead of JSON.
     public var html: Double = 0
+    /// 200 with a completion whose bytes are not valid UTF-8 (two bytes of the `id` replaced by `0xFF 0xFE`).
+    /// Not counted as served.
+    public var invalidUTF8: Double = 0
+    /// A valid completion sent as `Content-Type: text/plain`. Counted as served (the answer is usable).
+    public var wrongContentType: Double = 0
+    /// 200 with `"choices": []`. Not counted as served.
+    public var emptyChoices: Double = 0
+    /// A valid completion with `"logprobs": null` although logprobs were requested. Counted as served.
+    public var missingLogprobs: Double = 0
+    /// Drawn on its own (so it combines with every fault that sends a body): the body is sent in
+    /// ``slowBodyChunks`` pieces spread over ``slowBodySeconds``. If the client hangs up meanwhile, a completion
+    /// is not counted as served.
+    public var slowBody: Double = 0
+    /// How long a slow body takes from its first to its last piece, in seconds.
+    public var slowBodySeconds: Double = 2
+    /// Pieces of a slow body (at least 2).
+    public var slowBodyChunks: Int = 8
     /// Value of `Retry-After` on 429 answers, in seconds (fractions allowed; written without a
     /// fraction when whole, e.g. `1`, `0`, `0.25`).
     public var retryAfterSeconds: Double = 1
@@ -59,9 +77,17 @@ public struct MockFaults: Sendable, Equatable {
         case .reset: reset
         case .stall: stall
         case .html: html
+        case .invalidUTF8: invalidUTF8
+        case .wrongContentType: wrongContentType
+        case .emptyChoices: emptyChoices
+        case .missingLogprobs: missingLogprobs
+        case .slowBody: slowBody
         case .badRequestForModel: 0
         }
     }
+
+    /// Whether the slow-body modifier fires for a uniform number `u` in [0, 1).
+    func slowBodyFires(_ u: Double) -> Bool { u < min(max(slowBody, 0), 1) }
 
     /// The drawn fault for a uniform number `u` in [0, 1), or nil for a normal answer.
     func pick(_ u: Double) -> MockFaultKind? {
@@ -89,9 +115,20 @@ public enum MockFaultKind: String, Sendable, Hashable, CaseIterable {
     case stall
     /// 200 with an HTML body.
     case html
+    /// 200 with invalid UTF-8 in the body.
+    case invalidUTF8
+    /// A valid completion sent as `text/plain`.
+    case wrongContentType
+    /// 200 with `choices: []`.
+    case emptyChoices
+    /// A valid completion without the requested logprobs.
+    case missingLogprobs
+    /// The body trickles in slowly (a modifier, drawn on its own).
+    case slowBody
     /// 400 for ``MockFaults/badRequestForModel``.
     case badRequestForModel
 
     /// The probabilistic kinds, in draw order.
-    static let drawn: [MockFaultKind] = [.rateLimited, .serverError, .truncated, .reset, .stall, .html]
+    static let drawn: [MockFaultKind] = [.rateLimited, .serverError, .truncated, .reset, .stall, .html,
+                                         .invalidUTF8, .wrongContentType, .emptyChoices, .missingLogprobs]
 }

@@ -52,10 +52,10 @@ final class RequestHandler {
     /// Writes an error body and returns its reply.
     func error(_ status: Int, _ message: String, type: String = "invalid_request_error",
                param: String? = nil, code: String? = nil, fault: MockFaultKind? = nil,
-               retryAfter: String? = nil) -> ConnectionAction {
+               retryAfter: String? = nil, trickle: (chunks: Int, seconds: Double)? = nil) -> ConnectionAction {
         writer.reset()
         ErrorBody.write(message: message, type: type, param: param, code: code, into: &writer)
-        return reply(HTTPReply(status: status, retryAfter: retryAfter), fault: fault)
+        return reply(HTTPReply(status: status, retryAfter: retryAfter, trickle: trickle), fault: fault)
     }
 
     private func methodNotAllowed(_ head: HTTPRequestHead) -> ConnectionAction {
@@ -95,13 +95,17 @@ final class RequestHandler {
         let attempt = state.nextAttempt(of: fingerprint)
         var faultRNG = SplitMix64(seed: faults.seed ^ seed ^ SplitMix64.mix(UInt64(attempt) &+ 0x4641_554C_54))
         let fault = faults.pick(Double(faultRNG.next() >> 11) * 0x1p-53)
+        let slow = faults.slowBodyFires(Double(faultRNG.next() >> 11) * 0x1p-53)
+        let trickle: (chunks: Int, seconds: Double)? = slow ? (faults.slowBodyChunks, faults.slowBodySeconds) : nil
+        if slow { state.recordResponse(status: nil, fault: .slowBody) }
         switch fault {
         case .rateLimited:
             return self.error(429, "Rate limit reached for the mock teacher. Please retry.",
                               type: "rate_limit_error", code: "rate_limit_exceeded", fault: .rateLimited,
-                              retryAfter: Self.formatSeconds(faults.retryAfterSeconds))
+                              retryAfter: Self.formatSeconds(faults.retryAfterSeconds), trickle: trickle)
         case .serverError:
-            return self.error(500, "The mock teacher had an injected internal error.", type: "server_error", fault: .serverError)
+            return self.error(500, "The mock teacher had an injected internal error.", type: "server_error", fault: .serverError,
+                              trickle: trickle)
         case .reset:
             state.recordResponse(status: nil, fault: .reset)
             return .reset
@@ -111,21 +115,44 @@ final class RequestHandler {
         case .html:
             writer.reset()
             writer.bytes.append(contentsOf: Self.htmlPage)
-            return reply(HTTPReply(status: 200, contentType: "text/html; charset=utf-8"), fault: .html)
-        case .truncated, .badRequestForModel, nil:
+            return reply(HTTPReply(status: 200, contentType: "text/html; charset=utf-8", trickle: trickle), fault: .html)
+        case .emptyChoices:
+            writer.reset()
+            writer.beginObject()
+            writer.key("id"); writer.string("chatcmpl-empty")
+            writer.key("object"); writer.string(endpoint == .chat ? "chat.completion" : "text_completion")
+            writer.key("model"); writer.string(request.model ?? configuration.model)
+            writer.key("choices"); writer.beginArray(); writer.endArray()
+            writer.endObject()
+            return reply(HTTPReply(status: 200, trickle: trickle), fault: .emptyChoices)
+        case .truncated, .badRequestForModel, .invalidUTF8, .wrongContentType, .missingLogprobs, .slowBody, nil:
             break
         }
         let context = AnswerContext(fingerprint: fingerprint, seed: seed ^ configuration.vocabularySeed,
                                     model: request.model ?? configuration.model,
                                     earlyStopRate: configuration.earlyStopRate)
+        var answered = request
+        if fault == .missingLogprobs { answered.logprobs = false }
         switch endpoint {
-        case .chat: ChatResponder.write(request, context: context, sampler: &sampler, scratch: &scratch, into: &writer)
-        case .legacy: CompletionsResponder.write(request, context: context, sampler: &sampler, scratch: &scratch, into: &writer)
+        case .chat: ChatResponder.write(answered, context: context, sampler: &sampler, scratch: &scratch, into: &writer)
+        case .legacy: CompletionsResponder.write(answered, context: context, sampler: &sampler, scratch: &scratch, into: &writer)
         }
-        if fault == .truncated {
-            return reply(HTTPReply(status: 200, delivery: .truncated, closeConnection: true), fault: .truncated)
+        switch fault {
+        case .truncated:
+            return reply(HTTPReply(status: 200, delivery: .truncated, closeConnection: true, trickle: trickle), fault: .truncated)
+        case .invalidUTF8:
+            // `{"id":"chatcmpl-…` / `{"id":"cmpl-…`: the first two bytes of the id's value become invalid UTF-8.
+            writer.bytes[7] = 0xFF
+            writer.bytes[8] = 0xFE
+            return reply(HTTPReply(status: 200, trickle: trickle), fault: .invalidUTF8)
+        case .wrongContentType:
+            return reply(HTTPReply(status: 200, contentType: "text/plain; charset=utf-8", servedFingerprint: fingerprint,
+                                   trickle: trickle), fault: .wrongContentType)
+        case .missingLogprobs:
+            return reply(HTTPReply(status: 200, servedFingerprint: fingerprint, trickle: trickle), fault: .missingLogprobs)
+        default:
+            return reply(HTTPReply(status: 200, servedFingerprint: fingerprint, trickle: trickle))
         }
-        return reply(HTTPReply(status: 200, servedFingerprint: fingerprint))
     }
 
     /// The body of the `html` fault.

@@ -6,6 +6,9 @@ import HarvestJSON
 struct PullReader {
     let buf: UnsafeBufferPointer<UInt8>
     var pos = 0
+    /// Transcode choices' logprobs straight into `HLP1` blobs (``CompletionChoice/encodedLogprobs``)
+    /// instead of building ``TokenLogprob`` values.
+    var encodeLogprobs = false
 
     /// The current member key as a byte range of `buf` (when it had no escapes).
     private var keyStart = 0

@@ -111,7 +111,7 @@ extension PullReader {
 
     // MARK: Legacy completions
 
-    private mutating func tokenColumn() throws(JSONError) -> [(String, Int?)]? {
+    mutating func tokenColumn() throws(JSONError) -> [(String, Int?)]? {
         guard try openArray("logprobs.tokens") else { return nil }
         var out = [(String, Int?)]()
         out.reserveCapacity(256)
@@ -127,7 +127,7 @@ extension PullReader {
         return out
     }
 
-    private mutating func doubleColumn() throws(JSONError) -> [Double]? {
+    mutating func doubleColumn() throws(JSONError) -> [Double]? {
         guard try openArray("logprobs.token_logprobs") else { return nil }
         var out = [Double]()
         out.reserveCapacity(256)
@@ -136,7 +136,7 @@ extension PullReader {
         return out
     }
 
-    private mutating func topColumn() throws(JSONError) -> [[TopLogprob]]? {
+    mutating func topColumn() throws(JSONError) -> [[TopLogprob]]? {
         guard try openArray("logprobs.top_logprobs") else { return nil }
         var out = [[TopLogprob]]()
         out.reserveCapacity(256)
@@ -161,7 +161,7 @@ extension PullReader {
 
     /// Zips the legacy columns. `token_logprobs` and a non-empty `top_logprobs` must have one
     /// entry per token; a missing `token_logprobs` column gives NaN logprobs.
-    private static func columns(tokens: [(String, Int?)], logprobs: [Double]?, tops: [[TopLogprob]]?,
+    static func columns(tokens: [(String, Int?)], logprobs: [Double]?, tops: [[TopLogprob]]?,
                                 offset: Int) throws(JSONError) -> [TokenLogprob] {
         if let logprobs, logprobs.count != tokens.count {
             throw JSONError("logprobs.token_logprobs has \(logprobs.count) entries for \(tokens.count) tokens", offset: offset)

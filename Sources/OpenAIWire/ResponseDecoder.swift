@@ -35,8 +35,17 @@ public enum ResponseDecoder {
     /// ``WireError/noChoices(bodyPrefix:)`` when there is nothing to decode, and
     /// ``WireError/malformed(reason:offset:bodyPrefix:)`` for anything that is not the expected JSON.
     public static func decode(_ body: [UInt8], kind: EndpointKind) throws(WireError) -> TeacherResponse {
+        try decode(body, kind: kind, encodeLogprobs: false)
+    }
+
+    /// Decodes a response body; with `encodeLogprobs`, each choice's logprobs are transcoded straight from the
+    /// body into an `HLP1` blob (``CompletionChoice/encodedLogprobs``, ``CompletionChoice/logprobs`` left nil),
+    /// byte for byte what ``LogprobCodec/encode(_:)`` gives for the decoded values, without building them.
+    /// Errors are the same as without it.
+    public static func decode(_ body: [UInt8], kind: EndpointKind, encodeLogprobs: Bool) throws(WireError) -> TeacherResponse {
         let outcome = body.withUnsafeBufferPointer { buf -> Result<TopLevel, JSONError> in
             var reader = PullReader(buf)
+            reader.encodeLogprobs = encodeLogprobs
             do throws(JSONError) {
                 return .success(try reader.topLevel(kind: kind))
             } catch {
@@ -170,7 +179,13 @@ extension PullReader {
         var first = true
         while try nextMember(&first) {
             if keyIs("logprobs") {
-                choice.logprobs = try logprobs()
+                if encodeLogprobs {
+                    let encoded = try encodedLogprobs()
+                    choice.encodedLogprobs = encoded?.blob
+                    choice.encodedLogprobCount = encoded?.count ?? 0
+                } else {
+                    choice.logprobs = try logprobs()
+                }
             } else if keyIs("message") {
                 sawMessage = try message(into: &choice)
             } else if keyIs("text") {
@@ -201,6 +216,11 @@ extension PullReader {
         if let tokenIds, var lp = choice.logprobs, lp.count == tokenIds.count {
             for i in lp.indices where lp[i].tokenId == nil { lp[i].tokenId = tokenIds[i] }
             choice.logprobs = lp
+        }
+        if let tokenIds, let blob = choice.encodedLogprobs, choice.encodedLogprobCount == tokenIds.count,
+           var lp = try? LogprobCodec.decode(blob) {
+            for i in lp.indices where lp[i].tokenId == nil { lp[i].tokenId = tokenIds[i] }
+            choice.encodedLogprobs = LogprobCodec.encode(lp)
         }
         return choice
     }

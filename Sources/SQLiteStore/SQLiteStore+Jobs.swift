@@ -35,7 +35,7 @@ struct ResponseRow: Sendable {
         promptTokens = r.usage?.promptTokens; completionTokens = r.usage?.completionTokens
         totalTokens = r.usage?.totalTokens; reasoningTokens = r.usage?.reasoningTokens
         model = r.model; responseId = r.responseId; systemFingerprint = r.systemFingerprint; receivedAt = r.receivedAt
-        logprobs = r.choice.logprobs.map(LogprobCodec.encode)
+        logprobs = r.choice.logprobsBlob
         raw = r.rawBody
     }
 }
@@ -153,6 +153,18 @@ enum JobRows {
         }
     }
 
+    static func renew(_ db: SQLiteDatabase, jobIds: [Int64], owner: String, expires: Double, now: Double) throws {
+        for id in jobIds {
+            try db.with("""
+                UPDATE jobs SET lease_expires = ?3, updated_at = ?4
+                WHERE id = ?1 AND state = 'leased' AND lease_owner = ?2
+                """) { s in
+                try s.bind(id, at: 1); try s.bind(owner, at: 2); try s.bind(expires, at: 3); try s.bind(now, at: 4)
+                try s.run()
+            }
+        }
+    }
+
     static func release(_ db: SQLiteDatabase, jobIds: [Int64], owner: String, now: Double) throws {
         for id in jobIds {
             try db.with("""
@@ -198,6 +210,16 @@ extension SQLiteStore {
     public func recordFailure(_ attempt: AttemptRecord, final: Bool) async throws {
         let a = AttemptRow(attempt, outcome: attempt.outcome)
         try await write { db in try JobRows.recordFailure(db, attempt: a, final: final, now: unixNow()) }
+    }
+
+    /// Extends the leases of jobs still leased to `owner` to `leaseSeconds` from now, in one transaction.
+    /// Jobs that are done, failed, pending or leased to another owner are left alone.
+    public func renewLeases(jobIds: [Int64], owner: String, leaseSeconds: Double) async throws {
+        guard !jobIds.isEmpty else { return }
+        try await write { db in
+            let now = unixNow()
+            try JobRows.renew(db, jobIds: jobIds, owner: owner, expires: now + leaseSeconds, now: now)
+        }
     }
 
     /// Returns jobs leased by `owner` to pending (jobs leased by others or already finished are left alone).

@@ -1,130 +1,154 @@
-import CurlTransport
 import Foundation
-import HarvestCore
 import HarvestKit
-import SQLiteStore
 
-// harvest-bench: harvests N generated prompts from the built-in mock teacher running as a separate process
-// (`harvest mock-teacher`, so its CPU is not counted), then prints req/s, harvest's CPU seconds, peak RSS and DB size.
-//
-// Usage: harvest-bench [--prompts 10000] [--max-tokens 128] [--logprobs 5] [--concurrency 64] [--latency-ms 0]
-//                      [--samples 1] [--teacher URL] [--keep-db]
+// harvest-bench: measures harvest against the built-in mock teacher, which runs as a separate process
+// (`harvest mock-teacher`, so its CPU is not counted as harvest's), next to the mock's own ceiling under a
+// loopback load generator. Every measurement runs in a fresh child process, so peak RSS and CPU belong to it
+// alone. Run the release build: `swift build -c release && .build/release/harvest-bench`.
+// See docs/BENCHMARKS.md ("Teacher traffic") for the method and the figures.
 
-struct BenchArgs {
-    var prompts = 10_000
-    var maxTokens = 128
-    var logprobs: Int? = 5
-    var concurrency = 64
-    var latencyMs = 0.0
-    var samples = 1
-    var teacher: String?
-    var keepDB = false
+let args = BenchArgs(CommandLine.arguments)
+let f = ProgressLine.fixed
 
-    init(_ argv: [String]) {
-        var i = 1
-        func next() -> String {
-            i += 1
-            guard i < argv.count else { fatalError("missing value for \(argv[i - 1])") }
-            return argv[i]
-        }
-        while i < argv.count {
-            switch argv[i] {
-            case "--prompts": prompts = Int(next())!
-            case "--max-tokens": maxTokens = Int(next())!
-            case "--logprobs": let v = Int(next())!; logprobs = v < 0 ? nil : v
-            case "--concurrency": concurrency = Int(next())!
-            case "--latency-ms": latencyMs = Double(next())!
-            case "--samples": samples = Int(next())!
-            case "--teacher": teacher = next()
-            case "--keep-db": keepDB = true
-            default: fatalError("unknown argument \(argv[i])")
-            }
-            i += 1
-        }
+func printHeader(_ title: String) {
+    print("\n== \(title) (load average \(ProcessProbe.loadAverage()))")
+}
+
+func printCeiling(_ r: LoadGenerator.Result) {
+    print("  mock ceiling  \(f(r.requestsPerSecond, 0)) req/s overall, \(f(r.steadyRate, 0)) req/s steady (20–80 %) "
+        + "(\(r.ok)/\(r.requests) ok in \(f(r.seconds, 2)) s; "
+        + "mock CPU \(f(r.mockCPU * 1000 / Double(max(r.ok, 1)), 3)) ms/req, generator CPU "
+        + "\(f(r.generatorCPU * 1000 / Double(max(r.ok, 1)), 3)) ms/req, generator peak RSS \(f(r.peakRSS, 0)) MiB)")
+    print("RESULT rps=\(r.requestsPerSecond) steady=\(r.steadyRate)")
+}
+
+func printHarvest(_ r: HarvestScenario.Result) {
+    let c = r.outcome.counters
+    print("  jobs          \(r.jobs): done \(c.done), failed \(c.failed), retries \(c.retries), wall \(f(r.outcome.seconds, 2)) s")
+    print("  throughput    \(f(r.requestsPerSecond, 0)) req/s overall, \(f(r.steadyRate, 0)) req/s steady (20–80 % of the jobs)")
+    print("  harvest CPU   \(f(r.cpu, 2)) s = \(f(r.cpuMsPerRequest * 1000, 0)) ms per 1,000 requests (\(f(r.cpuMsPerRequest, 3)) ms/req); "
+        + "mock CPU \(f(r.mockCPU * 1000 / Double(max(c.done, 1)), 3)) ms/req")
+    print("  overhead      p50 \(f(r.overhead.percentile(0.5) * 1e6, 0)) µs, p99 \(f(r.overhead.percentile(0.99) * 1e6, 0)) µs, "
+        + "mean \(f(r.overhead.mean * 1e6, 0)) µs (admission→send + body→commit, teacher latency excluded)")
+    print("    of which    admission→send p50 \(f(r.toSend.percentile(0.5) * 1e6, 0)) µs, p99 \(f(r.toSend.percentile(0.99) * 1e6, 0)) µs; "
+        + "body→durable commit p50 \(f(r.toCommit.percentile(0.5) * 1e6, 0)) µs, p99 \(f(r.toCommit.percentile(0.99) * 1e6, 0)) µs")
+    print("  teacher       latency p50 \(f(r.latency.percentile(0.5) * 1e3, 1)) ms, p99 \(f(r.latency.percentile(0.99) * 1e3, 1)) ms (send→body, as harvest sees it); mean in flight \(f(r.meanInFlight, 1))")
+    print("  peak RSS      \(f(r.peakRSS, 1)) MiB during the sweep")
+    print("  DB size       \(f(Double(r.dbBytes) / 1_048_576, 1)) MiB (\(f(Double(r.dbBytes) / Double(max(c.done, 1)) / 1024, 1)) KiB per response); "
+        + "import \(f(r.importSeconds, 2)) s, enqueue \(f(r.enqueueSeconds, 2)) s")
+    if ProcessInfo.processInfo.environment["HARVEST_BENCH_THREADS"] != nil {
+        print("  threads       " + r.threads.prefix(6).map { "\($0.0) \(f($0.1, 2)) s" }.joined(separator: ", "))
+    }
+    print("RESULT rps=\(r.requestsPerSecond) steady=\(r.steadyRate) seconds=\(r.outcome.seconds) done=\(c.done) jobs=\(r.jobs)")
+}
+
+/// One measurement, in this process.
+func measure(_ name: String) async throws {
+    switch name {
+    case "ceiling0":
+        printHeader("mock alone, 0 ms, \(args.concurrency) in flight")
+        printCeiling(try await ceiling(latencyMs: 0, concurrency: args.concurrency, logprobs: args.logprobs, total: args.prompts))
+    case "harvest0":
+        printHeader("harvest, 0 ms, \(args.concurrency) in flight")
+        printHarvest(try await harvest(latencyMs: 0, concurrency: args.concurrency, logprobs: args.logprobs, prompts: args.prompts))
+    case "ceiling500":
+        printHeader("mock alone, \(f(args.latencyMs, 0)) ms, \(args.latencyConcurrency) in flight, no logprobs")
+        printCeiling(try await ceiling(latencyMs: args.latencyMs, concurrency: args.latencyConcurrency, logprobs: nil, total: args.prompts))
+    case "harvest500":
+        printHeader("harvest, \(f(args.latencyMs, 0)) ms, \(args.latencyConcurrency) in flight, no logprobs")
+        printHarvest(try await harvest(latencyMs: args.latencyMs, concurrency: args.latencyConcurrency, logprobs: nil, prompts: args.prompts))
+    case "clean":
+        printHeader("harvest, 0 ms, fault-free reference with the 1 s stall limit")
+        printHarvest(try await harvest(latencyMs: 0, concurrency: args.concurrency, logprobs: args.logprobs, prompts: args.prompts, idle: 1))
+    case "faults":
+        printHeader("harvest, 0 ms, faults: 5 % 429 (Retry-After 1 s), 2 % 500, 1 % truncated, 1 % reset, 0.5 % 30 s stalls; 1 s stall limit")
+        printHarvest(try await harvest(latencyMs: 0, concurrency: args.concurrency, logprobs: args.logprobs, prompts: args.prompts,
+                                       faults: ["--rate429", "0.05", "--retry-after", "1", "--rate500", "0.02", "--rate-truncated", "0.01",
+                                                "--rate-reset", "0.01", "--rate-stall", "0.005", "--stall-seconds", "30"], idle: 1))
+    case "scale":
+        printHeader("harvest, 0 ms, \(args.concurrency) in flight, \(args.prompts * 10) jobs (10×)")
+        printHarvest(try await harvest(latencyMs: 0, concurrency: args.concurrency, logprobs: args.logprobs, prompts: args.prompts * 10))
+    case "decode":
+        printHeader("hot steps per answer")
+        try await DecodeScenario.run(maxTokens: args.maxTokens, logprobs: args.logprobs)
+    default:
+        fatalError("unknown measurement \(name)")
     }
 }
 
-func cpuSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+func ceiling(latencyMs: Double, concurrency: Int, logprobs: Int?, total: Int) async throws -> LoadGenerator.Result {
+    let (mock, url) = try ProcessProbe.startMock(latencyMs: latencyMs)
+    defer { ProcessProbe.stop(mock) }
+    let generator = LoadGenerator(baseURL: url, concurrency: concurrency, maxTokens: args.maxTokens, logprobs: logprobs)
+    return try await generator.run(total: total, mockPID: mock.processIdentifier)
 }
 
-func peakRSSMiB() -> Double {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-        let kb = Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
-        return kb / 1024
-    }
-    return 0
+func harvest(latencyMs: Double, concurrency: Int, logprobs: Int?, prompts: Int, faults: [String] = [],
+             idle: Double = 0) async throws -> HarvestScenario.Result {
+    let (mock, url) = try ProcessProbe.startMock(latencyMs: latencyMs, extra: faults)
+    defer { ProcessProbe.stop(mock) }
+    var scenario = HarvestScenario(baseURL: args.teacher ?? url, prompts: prompts, samples: args.samples, maxTokens: args.maxTokens,
+                                   logprobs: logprobs, concurrency: concurrency, keepDB: args.keepDB)
+    scenario.idleTimeout = idle
+    scenario.firstByteTimeout = idle
+    return try await scenario.run(mockPID: mock.processIdentifier)
 }
 
-func startMock(latencyMs: Double) throws -> (Process, Int) {
-    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("harvest")
+/// Runs one measurement in a fresh child process, echoes its lines, and returns its `RESULT` values.
+func child(_ name: String) throws -> [String: Double] {
     let process = Process()
-    process.executableURL = exe
-    process.arguments = ["mock-teacher", "--port", "0", "--latency-ms", "\(latencyMs)"]
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    process.arguments = Array(CommandLine.arguments.dropFirst()) + ["--measure", name]
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
-    var buffer = Data()
-    while !buffer.contains(0x0A) {
-        let chunk = pipe.fileHandleForReading.availableData
-        if chunk.isEmpty { fatalError("mock teacher exited before printing its port") }
-        buffer.append(chunk)
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    var values: [String: Double] = [:]
+    for line in output.split(separator: "\n", omittingEmptySubsequences: false) {
+        if line.hasPrefix("RESULT ") {
+            for pair in line.dropFirst(7).split(separator: " ") {
+                let kv = pair.split(separator: "=")
+                if kv.count == 2 { values[String(kv[0])] = Double(kv[1]) }
+            }
+        } else {
+            print(line)
+        }
     }
-    let line = String(decoding: buffer, as: UTF8.self)
-    guard let range = line.range(of: "127.0.0.1:"),
-          let port = Int(line[range.upperBound...].prefix { $0.isNumber }) else { fatalError("cannot read the port from: \(line)") }
-    return (process, port)
+    fflush(nil)
+    return values
 }
 
-let args = BenchArgs(CommandLine.arguments)
-let dir = FileManager.default.temporaryDirectory.appendingPathComponent("harvest-bench-\(getpid())")
-try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-let dbPath = dir.appendingPathComponent("bench.sqlite").path
-
-var mockProcess: Process?
-var baseURL = args.teacher
-if baseURL == nil {
-    let (process, port) = try startMock(latencyMs: args.latencyMs)
-    mockProcess = process
-    baseURL = "http://127.0.0.1:\(port)/v1"
+if let name = args.measure {
+    try await measure(name)
+    exit(0)
 }
 
-let store = try SQLiteStore(path: dbPath)
-let prompts = (0..<args.prompts).map { i in
-    PromptInput(externalId: "p\(i)", messages: [ChatMessage(role: "user", content: "Benchmark prompt number \(i): explain topic \(i % 97) briefly.")],
-                source: InputLocation(file: "bench", line: i + 1))
+print("harvest-bench: \(args.prompts) jobs × \(args.samples) samples, max_tokens \(args.maxTokens), "
+    + "top_logprobs \(args.logprobs.map(String.init) ?? "off"), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+    + "Swift release build, \(Date())")
+/// `harvest / mock ceiling` overall and steady.
+func ratio(_ h: [String: Double], _ c: [String: Double]?) {
+    guard let c, let hr = h["rps"], let cr = c["rps"], let hs = h["steady"], let cs = c["steady"], cr > 0, cs > 0 else { return }
+    print("  ratio         harvest / mock ceiling = \(f(hr / cr * 100, 0)) % overall, \(f(hs / cs * 100, 0)) % steady")
 }
-let t0 = Date()
-_ = try store.importPrompts(setName: "bench", prompts: prompts, sourceName: "bench")
-let importSeconds = Date().timeIntervalSince(t0)
-let params = SamplingParams(maxTokens: args.maxTokens, temperature: 0.7, seed: 7, topLogprobs: args.logprobs)
-let teacher = TeacherEndpoint(baseURL: baseURL!, model: "mock-teacher")
-let t1 = Date()
-let sweep = try store.createSweep(name: "bench", setName: "bench", teacher: teacher, params: params, samples: args.samples)
-let enqueueSeconds = Date().timeIntervalSince(t1)
-
-let transport = try CurlTransport(configuration: .init(maxConnections: args.concurrency * 2))
-let client = TeacherClient(transport: transport, apiKey: nil)
-let runner = SweepRunner(store: store, client: client, options: SweepOptions(concurrency: args.concurrency))
-let cpuBefore = cpuSeconds()
-let outcome = try await runner.run(sweepId: sweep.sweepId)
-let cpu = cpuSeconds() - cpuBefore
-transport.shutdown()
-mockProcess?.terminate()
-
-let dbBytes = ((try? FileManager.default.attributesOfItem(atPath: dbPath)[.size] as? Int) ?? 0)
-    + ((try? FileManager.default.attributesOfItem(atPath: dbPath + "-wal")[.size] as? Int) ?? 0)
-let n = outcome.counters.done
-print("harvest-bench: \(sweep.totalJobs) jobs, max_tokens \(args.maxTokens), top_logprobs \(args.logprobs.map(String.init) ?? "off"), concurrency \(args.concurrency), mock latency \(args.latencyMs) ms")
-print("  done          \(n) (failed \(outcome.counters.failed), retries \(outcome.counters.retries))")
-print("  wall          \(ProgressLine.fixed(outcome.seconds, 2)) s")
-print("  throughput    \(ProgressLine.fixed(Double(n) / outcome.seconds, 0)) req/s")
-print("  harvest CPU   \(ProgressLine.fixed(cpu, 2)) s (\(ProgressLine.fixed(cpu * 1000 / Double(max(n, 1)), 3)) ms per request)")
-print("  peak RSS      \(ProgressLine.fixed(peakRSSMiB(), 1)) MiB")
-print("  DB size       \(ProgressLine.fixed(Double(dbBytes) / 1_048_576, 1)) MiB (\(ProgressLine.fixed(Double(dbBytes) / Double(max(n, 1)) / 1024, 1)) KiB per response)")
-print("  import        \(ProgressLine.fixed(importSeconds, 2)) s, enqueue \(ProgressLine.fixed(enqueueSeconds, 2)) s")
-if !args.keepDB { try? FileManager.default.removeItem(at: dir) } else { print("  database kept at \(dbPath)") }
+var ceilingRun: [String: Double]?
+if args.teacher == nil, args.runs(.ceiling) || args.runs(.harvest) || args.runs(.scale) {
+    ceilingRun = try child("ceiling0")
+}
+if args.runs(.harvest) { ratio(try child("harvest0"), ceilingRun) }
+if args.runs(.latency) {
+    let c = try child("ceiling500")
+    ratio(try child("harvest500"), c)
+}
+if args.runs(.faults) {
+    let clean = try child("clean")
+    let faulty = try child("faults")
+    if let a = clean["seconds"], let b = faulty["seconds"], let done = faulty["done"], let jobs = faulty["jobs"] {
+        print("  under faults  \(Int(jobs - done)) jobs not done; completion time \(f(b / a, 2))× the fault-free run")
+    }
+}
+if args.runs(.scale) { ratio(try child("scale"), ceilingRun) }
+if args.runs(.decode) {
+    _ = try child("decode")
+}

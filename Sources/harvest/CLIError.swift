@@ -15,6 +15,7 @@ enum HarvestExit {
     static let database: Int32 = 5
     static let unknownName: Int32 = 6
     static let teacher: Int32 = 7
+    static let failFast: Int32 = 8
 }
 
 /// Prints an error for people on stderr and turns it into the documented exit code.

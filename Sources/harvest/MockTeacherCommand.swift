@@ -38,12 +38,40 @@ struct MockTeacherCommand: ParsableCommand {
     @Option(help: "Seconds a stalled request waits before closing.")
     var stallSeconds: Double = 30
 
+    @Option(help: "Fraction of answers that are an HTML page (200, text/html).")
+    var rateHtml: Double = 0
+
+    @Option(name: .customLong("rate-invalid-utf8"), help: "Fraction of answers whose body is not valid UTF-8.")
+    var rateInvalidUTF8: Double = 0
+
+    @Option(help: "Fraction of valid answers sent as text/plain.")
+    var rateWrongContentType: Double = 0
+
+    @Option(help: "Fraction of answers with \"choices\": [].")
+    var rateEmptyChoices: Double = 0
+
+    @Option(help: "Fraction of answers without the requested logprobs.")
+    var rateMissingLogprobs: Double = 0
+
+    @Option(help: "Fraction of answers whose body trickles in over --slow-body-seconds (combines with the others).")
+    var rateSlowBody: Double = 0
+
+    @Option(help: "Seconds a slow body takes from its first to its last piece.")
+    var slowBodySeconds: Double = 2
+
+    @Option(help: "Retry-After sent with 429 answers, seconds.")
+    var retryAfter: Double = 1
+
     func validate() throws {
         for (name, v) in [("--rate429", rate429), ("--rate500", rate500), ("--rate-truncated", rateTruncated),
-                          ("--rate-reset", rateReset), ("--rate-stall", rateStall)] where !(0...1).contains(v) {
+                          ("--rate-reset", rateReset), ("--rate-stall", rateStall), ("--rate-html", rateHtml),
+                          ("--rate-invalid-utf8", rateInvalidUTF8), ("--rate-wrong-content-type", rateWrongContentType),
+                          ("--rate-empty-choices", rateEmptyChoices), ("--rate-missing-logprobs", rateMissingLogprobs),
+                          ("--rate-slow-body", rateSlowBody)] where !(0...1).contains(v) {
             throw ValidationError("\(name) must be between 0 and 1")
         }
         if !(0...65535).contains(port) { throw ValidationError("--port must be 0…65535") }
+        if slowBodySeconds < 0 || retryAfter < 0 || stallSeconds < 0 { throw ValidationError("durations must not be negative") }
     }
 
     func run() throws {
@@ -54,6 +82,14 @@ struct MockTeacherCommand: ParsableCommand {
         faults.reset = rateReset
         faults.stall = rateStall
         faults.stallSeconds = stallSeconds
+        faults.html = rateHtml
+        faults.invalidUTF8 = rateInvalidUTF8
+        faults.wrongContentType = rateWrongContentType
+        faults.emptyChoices = rateEmptyChoices
+        faults.missingLogprobs = rateMissingLogprobs
+        faults.slowBody = rateSlowBody
+        faults.slowBodySeconds = slowBodySeconds
+        faults.retryAfterSeconds = retryAfter
         var config = MockTeacherConfiguration()
         config.host = host
         config.port = port

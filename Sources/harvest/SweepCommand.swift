@@ -22,12 +22,17 @@ struct SweepCommand: AsyncParsableCommand {
             harvest sweep SET --run: harvests the prompt set SET in the foreground. Without --teacher (and without a
             base_url in --config) the built-in mock teacher is started on loopback. The API key is read from the
             environment variable named by --api-key-env; it is never stored or logged.
+            Repeat --teacher to spread requests over replicas of one teacher (least-loaded healthy replica first;
+            job keys use --teacher-name, else the first URL, so replicas never change what counts as done).
             Exit codes: 0 all jobs done, 2 some jobs failed, 3 interrupted, 4 bad input, 5 database error,
-            6 unknown prompt set, 7 teacher unreachable or not an OpenAI-compatible endpoint.
+            6 unknown prompt set, 7 teacher unreachable or not an OpenAI-compatible endpoint,
+            8 stopped by a fail-fast rule (wrong key or quota, first attempts all failing, error rate, missing logprobs,
+            every replica failing).
             """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var teacherOptions: TeacherOptions
+    @OptionGroup(title: "Traffic") var traffic: TrafficFlags
 
     @Argument(help: "A sweep of the daemon config (queued), or with --run the prompt set to harvest.")
     var set: String
@@ -81,7 +86,8 @@ struct SweepCommand: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode(HarvestExit.badInput)
         }
-        let plan = SweepPlanBuilder(config: cfg, options: teacherOptions, samples: samples, concurrency: concurrency, maxAttempts: maxAttempts)
+        var plan = SweepPlanBuilder(config: cfg, options: teacherOptions, samples: samples, concurrency: concurrency, maxAttempts: maxAttempts)
+        plan.apply(traffic)
         let code = await SweepDriver(databasePath: global.databasePath, setName: set, plan: plan, keepRaw: keepRaw, sweepName: name).run()
         if code != 0 { throw ExitCode(code) }
     }
@@ -115,8 +121,8 @@ extension SweepCommand {
 
 /// Teacher and sampling flags shared by `sweep` and `demo`.
 struct TeacherOptions: ParsableArguments {
-    @Option(help: "Teacher base URL, e.g. http://127.0.0.1:8000/v1 (default: the built-in mock teacher).")
-    var teacher: String?
+    @Option(help: "Teacher base URL, e.g. http://127.0.0.1:8000/v1 (default: the built-in mock teacher). Repeat it for replicas of one teacher.")
+    var teacher: [String] = []
 
     @Option(help: "Model name sent to the teacher.")
     var model: String?
@@ -164,9 +170,10 @@ struct TeacherOptions: ParsableArguments {
         if let extraBody {
             guard case .object? = try? JSONValue.parse(extraBody) else { throw ValidationError("--extra-body must be a JSON object") }
         }
-        if let teacher, !(teacher.hasPrefix("http://") || teacher.hasPrefix("https://")) {
+        for teacher in self.teacher where !(teacher.hasPrefix("http://") || teacher.hasPrefix("https://")) {
             throw ValidationError("--teacher must be an http:// or https:// URL")
         }
+        if Set(self.teacher).count != self.teacher.count { throw ValidationError("--teacher lists the same URL twice") }
         if let apiKeyEnv, ProcessInfo.processInfo.environment[apiKeyEnv] == nil {
             throw ValidationError("--api-key-env names \(apiKeyEnv), but that environment variable is not set")
         }

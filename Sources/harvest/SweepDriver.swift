@@ -8,7 +8,10 @@ import SQLiteStore
 
 /// The resolved settings of one sweep: config file values overridden by flags.
 struct SweepPlanBuilder {
-    var teacherURL: String?
+    /// Replica base URLs (empty: the built-in mock teacher).
+    var teacherURLs: [String]
+    /// Teacher identity for job keys (nil: the first URL).
+    var teacherName: String?
     var model: String
     var endpoint: EndpointKind
     var apiKeyEnv: String?
@@ -17,9 +20,13 @@ struct SweepPlanBuilder {
     var concurrency: Int
     var maxAttempts: Int
     var timeouts: HTTPTimeouts
+    var maxResponseBytes = 64 << 20
+    var limits: TeacherLimits
+    var breaker = BreakerPolicy()
+    var failFast = FailFastPolicy()
 
     init(config: HarvestConfig, options: TeacherOptions, samples: Int?, concurrency: Int?, maxAttempts: Int?) {
-        teacherURL = options.teacher ?? config.baseURL
+        teacherURLs = options.teacher.isEmpty ? (config.baseURL.map { [$0] } ?? []) : options.teacher
         model = options.model ?? config.model ?? "mock-teacher"
         endpoint = options.endpoint.flatMap(EndpointKind.init(rawValue:)) ?? config.endpoint
         apiKeyEnv = options.apiKeyEnv ?? config.apiKeyEnv
@@ -36,6 +43,20 @@ struct SweepPlanBuilder {
         self.concurrency = concurrency ?? config.concurrency
         self.maxAttempts = maxAttempts ?? config.maxAttempts
         timeouts = HTTPTimeouts(connect: config.connectTimeout, total: options.timeout ?? config.totalTimeout)
+        limits = TeacherLimits(maxInFlight: self.concurrency)
+    }
+
+    /// Applies the `sweep` traffic flags.
+    mutating func apply(_ flags: TrafficFlags) {
+        teacherName = flags.teacherName
+        limits = TeacherLimits(maxInFlight: concurrency, requestsPerMinute: flags.rpm, tokensPerMinute: flags.tpm,
+                               requestsPerSecond: flags.qps, adaptive: flags.adaptive)
+        if let connect = flags.connectTimeout { timeouts.connect = connect }
+        timeouts.firstByte = flags.firstByteTimeout
+        timeouts.idle = flags.idleTimeout
+        maxResponseBytes = flags.maxResponseMb << 20
+        breaker = flags.breaker
+        failFast = flags.failFast
     }
 }
 
@@ -63,44 +84,56 @@ struct SweepDriver {
             guard try store.setNames().contains(where: { $0.name == setName }) else {
                 throw StoreError.unknownSet(setName)
             }
-            var baseURL = plan.teacherURL
-            if baseURL == nil {
+            var urls = plan.teacherURLs
+            if urls.isEmpty {
                 let server = MockTeacherServer(MockTeacherConfiguration(model: plan.model))
                 let port = try server.start()
                 mock = server
-                baseURL = "http://127.0.0.1:\(port)/v1"
-                printStatus("no --teacher given: using the built-in mock teacher at \(baseURL!)")
+                urls = ["http://127.0.0.1:\(port)/v1"]
+                printStatus("no --teacher given: using the built-in mock teacher at \(urls[0])")
             }
             // The built-in mock listens on a new port each run; its stable name keeps job keys (and re-runs) stable.
-            let teacher = TeacherEndpoint(baseURL: baseURL!, model: plan.model, kind: plan.endpoint, apiKeyEnv: plan.apiKeyEnv,
-                                          name: mock == nil ? nil : "builtin-mock")
+            // Replicas share one identity: the --teacher-name, else the first URL.
+            let teacher = TeacherEndpoint(baseURL: urls[0], model: plan.model, kind: plan.endpoint, apiKeyEnv: plan.apiKeyEnv,
+                                          name: mock == nil ? plan.teacherName : "builtin-mock")
             let apiKey = plan.apiKeyEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
             let transport = try CurlTransport(configuration: .init(maxConnections: max(16, plan.concurrency * 2)))
             defer { transport.shutdown() }
-            let models = try await TeacherProbe.check(teacher, transport: transport, apiKey: apiKey)
-            if !models.isEmpty, !models.contains(teacher.model) {
-                printStatus("note: the teacher lists models \(models.prefix(5).joined(separator: ", ")); \"\(teacher.model)\" is not among them")
-            }
+            let replicas = try await Self.probe(urls, teacher: teacher, transport: transport, apiKey: apiKey)
             let name = sweepName ?? Self.defaultName(set: setName, teacher: teacher, params: plan.params, samples: plan.samples)
             let summary = try store.createSweep(name: name, setName: setName, teacher: teacher, params: plan.params, samples: plan.samples)
             printStatus("sweep \(summary.sweepId) \"\(name)\": \(summary.totalJobs) jobs (\(summary.newJobs) new, \(summary.alreadyDone) already done, \(summary.requeuedFailed) failed jobs retried) → \(teacher.baseURL) model \(teacher.model)")
             let stop = StopSignal()
             let trap = SignalTrap(stop: stop)
             defer { trap.cancel() }
-            let client = TeacherClient(transport: transport, apiKey: apiKey, timeouts: plan.timeouts, keepRaw: keepRaw)
-            let options = SweepOptions(concurrency: plan.concurrency, retry: RetryPolicy(maxAttempts: plan.maxAttempts))
-            let runner = SweepRunner(store: store, client: client, options: options, stop: stop)
+            let client = TeacherClient(transport: transport, apiKey: apiKey, timeouts: plan.timeouts,
+                                       maxResponseBytes: plan.maxResponseBytes, keepRaw: keepRaw)
+            let options = SweepOptions(concurrency: plan.concurrency, retry: RetryPolicy(maxAttempts: plan.maxAttempts),
+                                       failFast: plan.failFast)
+            let traffic = TrafficController(options: TrafficOptions(limits: plan.limits, endpoints: replicas, breaker: plan.breaker))
+            let runner = SweepRunner(store: store, client: client, options: options, stop: stop, traffic: traffic)
             let line = ProgressLine(total: summary.totalJobs, doneBefore: summary.alreadyDone)
             let reporter = ProgressReporter(line: line, runner: runner)
             reporter.start()
             let outcome = try await runner.run(sweepId: summary.sweepId)
             reporter.finish(outcome)
+            let shaped = runner.trafficSnapshot()
+            if shaped.endpoints.count > 1 || shaped.breakerOpens > 0 || shaped.windowDecreases > 0 || shaped.pauses > 0 {
+                for e in shaped.endpoints {
+                    printStatus("  \(e.baseURL ?? teacher.baseURL): \(e.sent) requests, \(e.failures) failed\(e.breaker.isClosed ? "" : ", taken out (breaker open)")")
+                }
+                printStatus("  traffic: window \(shaped.window), halved \(shaped.windowDecreases)×, \(shaped.pauses) rate-limit pauses, \(shaped.breakerOpens) breaker openings")
+            }
             let states = try store.jobStates(sweepId: summary.sweepId)
             let failed = states[.failed] ?? 0
             let open = (states[.pending] ?? 0) + (states[.leased] ?? 0)
             if let reason = outcome.stopReason { printStatus("stopped: \(reason)") }
             if outcome.counters.missingLogprobs > 0 {
                 printStatus("warning: \(outcome.counters.missingLogprobs) answers came without logprobs although they were requested (stored anyway)")
+            }
+            if outcome.failFast != nil {
+                printStatus("\(open) jobs not done yet, \(failed) failed; fix the cause and run the same command again to continue")
+                return HarvestExit.failFast
             }
             if open > 0 {
                 printStatus("\(open) jobs not done yet; run the same command again to continue")
@@ -114,5 +147,28 @@ struct SweepDriver {
         } catch {
             return fail(error).rawValue
         }
+    }
+
+    /// Probes every replica before anything is written; returns the URLs that answered. Throws the first
+    /// probe error when none did; names the others that failed.
+    static func probe(_ urls: [String], teacher: TeacherEndpoint, transport: any HTTPTransport, apiKey: String?) async throws -> [String] {
+        var healthy: [String] = []
+        var firstError: (any Error)?
+        for url in urls {
+            var replica = teacher
+            replica.baseURL = url
+            do {
+                let models = try await TeacherProbe.check(replica, transport: transport, apiKey: apiKey)
+                if healthy.isEmpty, !models.isEmpty, !models.contains(teacher.model) {
+                    printStatus("note: the teacher lists models \(models.prefix(5).joined(separator: ", ")); \"\(teacher.model)\" is not among them")
+                }
+                healthy.append(url)
+            } catch {
+                if firstError == nil { firstError = error }
+                if urls.count > 1 { printStatus("warning: replica \(url) is left out: \(error)") }
+            }
+        }
+        if healthy.isEmpty, let firstError { throw firstError }
+        return healthy
     }
 }

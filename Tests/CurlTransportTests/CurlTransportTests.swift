@@ -150,6 +150,43 @@ struct CurlTransportTests {
         #expect(ContinuousClock.now - started < .seconds(30), "the stalled body was cut before the 5 s answer")
     }
 
+    @Test func firstByteLimitCutsASilentServer() async throws {
+        let server = try LoopbackServer()
+        server.route("/silent", .delay(milliseconds: 5000, body: "late"))
+        let transport = try CurlTransport()
+        defer { transport.shutdown() }
+        let started = ContinuousClock.now
+        let error = await expectTransportError(.timeout) {
+            try await transport.send(HTTPRequest(url: server.url("/silent"),
+                                                 timeouts: HTTPTimeouts(connect: 2, total: 30, firstByte: 0.3, idle: 0)))
+        }
+        #expect(error?.message.contains("first-byte") == true)
+        #expect(ContinuousClock.now - started < .seconds(2))
+        // The connection is dropped, and the transport keeps working.
+        server.route("/ok", .ok("fine"))
+        let ok = try await transport.send(HTTPRequest(url: server.url("/ok"), timeouts: HTTPTimeouts(connect: 2, total: 5, firstByte: 1, idle: 1)))
+        #expect(ok.status == 200)
+    }
+
+    @Test func idleLimitCutsAStalledBodyButNotASlowStart() async throws {
+        let server = try LoopbackServer()
+        server.route("/stalled", .pauseMidBody(milliseconds: 4000))
+        server.route("/paused", .pauseMidBody(milliseconds: 300))
+        let transport = try CurlTransport()
+        defer { transport.shutdown() }
+        let started = ContinuousClock.now
+        let error = await expectTransportError(.timeout) {
+            try await transport.send(HTTPRequest(url: server.url("/stalled"),
+                                                 timeouts: HTTPTimeouts(connect: 2, total: 30, firstByte: 0, idle: 0.4)))
+        }
+        #expect(error?.message.contains("stalled") == true)
+        #expect(ContinuousClock.now - started < .seconds(2))
+        // A pause shorter than the idle limit is fine; the first-byte limit no longer applies once bytes flow.
+        let response = try await transport.send(HTTPRequest(url: server.url("/paused"),
+                                                            timeouts: HTTPTimeouts(connect: 2, total: 30, firstByte: 0.2, idle: 1)))
+        #expect(response.body.count == 200)
+    }
+
     @Test func declaredOversizeBodyFailsWithResponseTooLarge() async throws {
         let server = try LoopbackServer()
         server.route("/huge", .huge(bytes: 1 << 20, declareLength: true))

@@ -20,6 +20,8 @@ final class LoopbackServer: @unchecked Sendable {
         case closeMidBody
         /// 429 with a `Retry-After` header.
         case tooManyRequests(retryAfter: Int)
+        /// Declares 200 body bytes, sends 100, pauses (noticing a hang-up), then sends the other 100.
+        case pauseMidBody(milliseconds: Int)
     }
 
     private struct Counters {
@@ -150,6 +152,14 @@ final class LoopbackServer: @unchecked Sendable {
             let head = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"
             _ = connection.write(Array(head.utf8) + [UInt8](repeating: UInt8(ascii: "y"), count: 100))
             return false
+        case .pauseMidBody(let milliseconds):
+            let head = "HTTP/1.1 200 OK\r\nContent-Length: 200\r\n\r\n"
+            guard connection.write(Array(head.utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 100)),
+                  connection.waitWhileOpen(milliseconds: milliseconds) else {
+                locked { $0.hangupsDuringDelay += 1 }
+                return false
+            }
+            return connection.write([UInt8](repeating: UInt8(ascii: "b"), count: 100))
         case .tooManyRequests(let retryAfter):
             return connection.respond(
                 status: "429 Too Many Requests", headers: ["Retry-After: \(retryAfter)"], body: Array("slow down".utf8))

@@ -34,4 +34,22 @@ import Testing
             #expect(s.finalize() == SHA256.digest(data), "split \(split)")
         }
     }
+
+    @Test func mixedChunksAndNonContiguousInputEqualOneShot() {
+        let data = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 17) }
+        var s = SHA256()
+        var i = 0
+        var size = 1
+        while i < data.count {
+            let end = min(data.count, i + size)
+            if size.isMultiple(of: 2) {
+                s.update(data[i..<end])
+            } else {
+                s.update(data[i..<end].lazy.map { $0 })  // not contiguous: byte by byte
+            }
+            i = end
+            size = size * 3 % 97 + 1
+        }
+        #expect(s.finalize() == SHA256.digest(data))
+    }
 }

@@ -19,3 +19,14 @@ struct TempDir {
 
     func cleanup() { try? FileManager.default.removeItem(at: url) }
 }
+
+import HarvestKit
+import Synchronization
+
+/// A clock tests move by hand.
+final class ManualClock: TrafficClock {
+    private let time: Mutex<Double>
+    init(_ start: Double = 1000) { time = Mutex(start) }
+    func now() -> Double { time.withLock { $0 } }
+    func advance(_ seconds: Double) { time.withLock { $0 += seconds } }
+}

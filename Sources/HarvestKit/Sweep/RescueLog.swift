@@ -34,9 +34,9 @@ final class RescueLog: Sendable {
             if let c = usage.completionTokens { w.key("completion_tokens"); w.int(c) }
             w.endObject()
         }
-        if let logprobs = record.choice.logprobs {
+        if let blob = record.choice.logprobsBlob {
             w.key("logprobs_hlp1_base64")
-            w.string(Data(LogprobCodec.encode(logprobs)).base64EncodedString())
+            w.string(Data(blob).base64EncodedString())
         }
         w.endObject()
         w.bytes.append(0x0A)

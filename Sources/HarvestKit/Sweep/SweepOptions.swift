@@ -13,15 +13,28 @@ public struct SweepOptions: Sendable {
     public var owner: String
     /// Where responses that could not be committed are appended, so a paid answer is never lost.
     public var rescuePath: String
+    /// When the sweep stops early (wrong key, broken teacher, no logprobs, no endpoint).
+    public var failFast: FailFastPolicy
+    /// Seconds between lease renewals of the jobs this runner holds (nil: a third of ``leaseSeconds``, at most 60).
+    /// Renewal keeps a job that waits for admission or backs off for long from being claimed by another runner.
+    public var leaseRenewalSeconds: Double?
 
     /// Creates options.
     public init(concurrency: Int = 64, retry: RetryPolicy = RetryPolicy(), leaseSeconds: Double = 900,
-                owner: String = SweepOptions.defaultOwner, rescuePath: String = "harvest-rescue.jsonl") {
+                owner: String = SweepOptions.defaultOwner, rescuePath: String = "harvest-rescue.jsonl",
+                failFast: FailFastPolicy = FailFastPolicy(), leaseRenewalSeconds: Double? = nil) {
         self.concurrency = concurrency
         self.retry = retry
         self.leaseSeconds = leaseSeconds
         self.owner = owner
         self.rescuePath = rescuePath
+        self.failFast = failFast
+        self.leaseRenewalSeconds = leaseRenewalSeconds
+    }
+
+    /// The lease renewal interval in effect, seconds.
+    public var effectiveLeaseRenewal: Double {
+        max(0.05, leaseRenewalSeconds ?? min(leaseSeconds / 3, 60))
     }
 
     /// `hostname:pid`.
@@ -48,6 +61,8 @@ public struct SweepCounters: Sendable, Equatable {
     public var missingLogprobs = 0
     /// Jobs handed back to pending by a stop.
     public var released = 0
+    /// Failed attempts answered 429 (rate limited).
+    public var rateLimited = 0
     /// The latest error text.
     public var lastError: String?
 
@@ -65,12 +80,15 @@ public struct SweepOutcome: Sendable, Equatable {
     public var stopReason: String?
     /// Wall-clock seconds of the run.
     public var seconds: Double
+    /// The fail-fast rule that stopped the run, if one did.
+    public var failFast: FailFastTrip?
 
     /// Creates an outcome.
-    public init(counters: SweepCounters, interrupted: Bool, stopReason: String?, seconds: Double) {
+    public init(counters: SweepCounters, interrupted: Bool, stopReason: String?, seconds: Double, failFast: FailFastTrip? = nil) {
         self.counters = counters
         self.interrupted = interrupted
         self.stopReason = stopReason
         self.seconds = seconds
+        self.failFast = failFast
     }
 }

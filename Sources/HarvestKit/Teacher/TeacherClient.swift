@@ -14,6 +14,9 @@ public struct TeacherClient: TeacherCalling {
     public var maxResponseBytes: Int
     /// Keep the raw body for the store.
     public var keepRaw: Bool
+    /// Transcode logprobs straight into the stored `HLP1` blob (``CompletionChoice/encodedLogprobs``) instead of
+    /// decoding them into values (the default: the store needs only the blob, and it is several times cheaper).
+    public var encodeLogprobs = true
 
     /// Creates a client.
     public init(transport: any HTTPTransport, apiKey: String?, timeouts: HTTPTimeouts = HTTPTimeouts(),
@@ -25,14 +28,18 @@ public struct TeacherClient: TeacherCalling {
         self.keepRaw = keepRaw
     }
 
-    /// Sends the job once.
+    /// Sends the job once, to `job.teacher.requestURL`.
+    ///
+    /// Rules for what comes back (each failure is an attempt error; ``RetryPolicy`` decides retry or fail):
+    /// - non-2xx: ``TeacherError/http(status:message:)`` with the server's own message;
+    /// - no complete response (connect, first-byte/idle/total timeout, reset, truncated body, size cap):
+    ///   ``TeacherError/transport(_:)``;
+    /// - a 2xx body that is not valid UTF-8, not JSON (an HTML page), truncated JSON, an error object or
+    ///   `choices: []`: ``TeacherError/malformedBody(detail:)``, naming the content type when it is not JSON;
+    /// - the `Content-Type` alone never rejects an answer: a valid completion sent as `text/plain` is kept.
     public func call(_ job: Job) async -> TeacherCallResult {
         let startedAt = Date().timeIntervalSince1970
-        let clock = ContinuousClock.now
-        func elapsedMs() -> Double {
-            let d = ContinuousClock.now - clock
-            return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-        }
+        let clock = MonotonicTrafficClock()
         let body: [UInt8]
         do {
             body = try RequestEncoder.body(for: job)
@@ -42,34 +49,62 @@ public struct TeacherClient: TeacherCalling {
         }
         let request = HTTPRequest(url: job.teacher.requestURL, method: "POST", headers: RequestEncoder.headers(apiKey: apiKey),
                                   body: body, timeouts: timeouts, maxResponseBytes: maxResponseBytes)
+        let sentAt = clock.now()
+        func result(_ status: Int?, _ outcome: Result<TeacherAnswer, TeacherError>, rateLimit: RateLimitInfo? = nil,
+                    receivedAt: Double) -> TeacherCallResult {
+            var r = TeacherCallResult(startedAt: startedAt, latencyMs: (receivedAt - sentAt) * 1000, httpStatus: status,
+                                      retryAfter: rateLimit?.retryAfter, outcome: outcome, rateLimit: rateLimit)
+            r.sentAt = sentAt
+            r.receivedAt = receivedAt
+            return r
+        }
         let response: HTTPResponse
         do {
             response = try await transport.send(request)
         } catch let error as TransportError {
-            return TeacherCallResult(startedAt: startedAt, latencyMs: elapsedMs(), httpStatus: nil, retryAfter: nil,
-                                     outcome: .failure(.transport(error)))
+            return result(nil, .failure(.transport(error)), receivedAt: clock.now())
         } catch {
             let e = TransportError(kind: .cancelled, message: String(describing: error), url: request.url)
-            return TeacherCallResult(startedAt: startedAt, latencyMs: elapsedMs(), httpStatus: nil, retryAfter: nil,
-                                     outcome: .failure(.transport(e)))
+            return result(nil, .failure(.transport(e)), receivedAt: clock.now())
         }
-        let latency = elapsedMs()
-        let retryAfter = response.header("retry-after").flatMap { RetryPolicy.parseRetryAfter($0, now: Date().timeIntervalSince1970) }
+        let receivedAt = clock.now()
+        var contentType: String?
+        var rateLimit: RateLimitInfo?
+        var hasRateLimitHeaders = false
+        for header in response.headers {
+            let name = header.name.lowercased()
+            if name == "content-type" {
+                contentType = header.value
+            } else if name == "retry-after" || name.hasPrefix("x-ratelimit-") {
+                hasRateLimitHeaders = true
+            }
+        }
+        if hasRateLimitHeaders { rateLimit = RateLimitInfo.parse(response.headers, now: startedAt + (receivedAt - sentAt)) }
         guard (200..<300).contains(response.status) else {
-            return TeacherCallResult(startedAt: startedAt, latencyMs: latency, httpStatus: response.status, retryAfter: retryAfter,
-                                     outcome: .failure(.http(status: response.status, message: Self.errorMessage(response.body))))
+            return result(response.status, .failure(.http(status: response.status, message: Self.errorMessage(response.body))),
+                          rateLimit: rateLimit, receivedAt: receivedAt)
+        }
+        if let offset = UTF8Validation.firstInvalidOffset(response.body) {
+            let detail = "body is not valid UTF-8 (byte \(offset))\(Self.typeNote(contentType)); body starts: \(BodyPreview.text(response.body, limit: 80))"
+            return result(response.status, .failure(.malformedBody(detail: detail)), rateLimit: rateLimit, receivedAt: receivedAt)
         }
         do {
-            let decoded = try ResponseDecoder.decode(response.body, kind: job.teacher.kind)
+            let decoded = try ResponseDecoder.decode(response.body, kind: job.teacher.kind, encodeLogprobs: encodeLogprobs)
             guard !decoded.choices.isEmpty else { throw TeacherError.malformedBody(detail: "no choices") }
-            return TeacherCallResult(startedAt: startedAt, latencyMs: latency, httpStatus: response.status, retryAfter: nil,
-                                     outcome: .success(TeacherAnswer(response: decoded, rawBody: keepRaw ? response.body : nil)))
+            return result(response.status, .success(TeacherAnswer(response: decoded, rawBody: keepRaw ? response.body : nil)),
+                          rateLimit: rateLimit, receivedAt: receivedAt)
         } catch let error as TeacherError {
-            return TeacherCallResult(startedAt: startedAt, latencyMs: latency, httpStatus: response.status, retryAfter: nil, outcome: .failure(error))
+            return result(response.status, .failure(error), rateLimit: rateLimit, receivedAt: receivedAt)
         } catch {
-            return TeacherCallResult(startedAt: startedAt, latencyMs: latency, httpStatus: response.status, retryAfter: nil,
-                                     outcome: .failure(.malformedBody(detail: String(describing: error))))
+            let detail = String(describing: error) + Self.typeNote(contentType)
+            return result(response.status, .failure(.malformedBody(detail: detail)), rateLimit: rateLimit, receivedAt: receivedAt)
         }
+    }
+
+    /// ` (content-type text/html)` when the type is not JSON, else empty.
+    static func typeNote(_ contentType: String?) -> String {
+        guard let contentType else { return " (no content-type)" }
+        return contentType.lowercased().contains("json") ? "" : " (content-type \(contentType))"
     }
 
     /// The server's error message from an OpenAI-style error body, else the body's first bytes as text.

@@ -50,14 +50,28 @@ public struct TeacherCallResult: Sendable {
     public var retryAfter: Double?
     /// The decoded answer (with the raw body when kept) or the error.
     public var outcome: Result<TeacherAnswer, TeacherError>
+    /// Rate-limit headers of the answer (`x-ratelimit-*`, `Retry-After`), when the teacher sent any.
+    public var rateLimit: RateLimitInfo?
+    /// Monotonic seconds (``MonotonicTrafficClock``) when the request was handed to the transport; 0 if unknown.
+    public var sentAt: Double = 0
+    /// Monotonic seconds when the transport returned the response or the error; 0 if unknown.
+    public var receivedAt: Double = 0
 
     /// Creates a result.
-    public init(startedAt: Double, latencyMs: Double, httpStatus: Int?, retryAfter: Double?, outcome: Result<TeacherAnswer, TeacherError>) {
+    public init(startedAt: Double, latencyMs: Double, httpStatus: Int?, retryAfter: Double?, outcome: Result<TeacherAnswer, TeacherError>,
+                rateLimit: RateLimitInfo? = nil) {
         self.startedAt = startedAt
         self.latencyMs = latencyMs
         self.httpStatus = httpStatus
         self.retryAfter = retryAfter
         self.outcome = outcome
+        self.rateLimit = rateLimit
+    }
+
+    /// The error for people, nil on success.
+    public var errorText: String? {
+        if case .failure(let e) = outcome { return e.description }
+        return nil
     }
 }
 

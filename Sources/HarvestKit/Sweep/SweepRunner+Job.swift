@@ -1,0 +1,155 @@
+import Foundation
+import HarvestCore
+import Logging
+
+/// One job's attempts: admission, send, retry decision, commit.
+extension SweepRunner {
+    /// Note stored on the success attempt of an answer that lacks the requested logprobs.
+    public static let missingLogprobsNote = "answer stored without the requested logprobs"
+
+    /// Sends `job` until it is done, failed, or released by a stop.
+    func process(_ job: Job) async throws {
+        defer { held.withLock { _ = $0.ids.remove(job.id) } }
+        var attempt = 0
+        let estimate = traffic.options.limits.tokensPerMinute != nil ? TokenEstimate.tokens(for: job) : 0
+        let stop = self.stop
+        while true {
+            if stop.isStopping {
+                try await release(job)
+                return
+            }
+            guard let admission = await traffic.admit(estimatedTokens: estimate, abandon: { stop.isStopping }) else {
+                try await release(job)
+                return
+            }
+            attempt += 1
+            var sent = job
+            if let url = admission.baseURL { sent.teacher.baseURL = url }
+            counters.withLock { $0.inFlight += 1 }
+            let result = await client.call(sent)
+            counters.withLock { $0.inFlight -= 1 }
+            traffic.finish(admission, report: TrafficReport(result))
+            if let trip = failFast.recordAttempt(result) { tripped(trip) }
+            switch result.outcome {
+            case .success(let answer):
+                held.withLock { $0.committing += 1 }
+                defer { held.withLock { $0.committing -= 1 } }
+                try await commit(job, result: result, answer: answer, admittedAt: admission.admittedAt)
+                return
+            case .failure(let error):
+                if case .transport(let t) = error, t.kind == .cancelled {
+                    try await release(job)
+                    return
+                }
+                guard try await recordFailure(job, sent: sent, error: error, result: result, attempt: attempt) else { return }
+            }
+        }
+    }
+
+    /// Records a failed attempt; sleeps the backoff and returns true when the job is to be retried.
+    private func recordFailure(_ job: Job, sent: Job, error: TeacherError, result: TeacherCallResult, attempt: Int) async throws -> Bool {
+        let decision = options.retry.decide(error.failureClass, attempt: attempt, retryAfter: result.retryAfter,
+                                            random: Double.random(in: 0..<1))
+        let record = AttemptRecord(jobId: job.id, startedAt: result.startedAt, latencyMs: result.latencyMs,
+                                   httpStatus: result.httpStatus, outcome: decision == .fail ? .fatal : .retry,
+                                   error: error.description)
+        var log = logger
+        log[metadataKey: "job.id"] = "\(job.id)"
+        log[metadataKey: "teacher.url"] = "\(sent.teacher.baseURL)"
+        if let status = result.httpStatus { log[metadataKey: "http.status"] = "\(status)" }
+        switch decision {
+        case .fail:
+            try await store.recordFailure(record, final: true)
+            counters.withLock {
+                $0.failed += 1
+                $0.lastError = error.description
+                if result.httpStatus == 429 { $0.rateLimited += 1 }
+            }
+            log.warning("job failed", metadata: ["attempt": "\(attempt)", "error": "\(error.description)"])
+            return false
+        case .retry(let delay):
+            try await store.recordFailure(record, final: false)
+            counters.withLock {
+                $0.retries += 1
+                $0.lastError = error.description
+                if result.httpStatus == 429 { $0.rateLimited += 1 }
+            }
+            log.debug("retrying", metadata: ["attempt": "\(attempt)", "retry.after_s": "\(delay)", "error": "\(error.description)"])
+            held.withLock { $0.backingOff += 1 }
+            await sleep(seconds: delay)
+            held.withLock { $0.backingOff -= 1 }
+            return true
+        }
+    }
+
+    /// Stores the answer (attempt, response, job done) in one transaction; on repeated refusal, rescues it.
+    ///
+    /// Missing logprobs rule: an answer without the logprobs that were asked for is still stored and the job is
+    /// done (the answer is paid for); the success attempt carries ``missingLogprobsNote``, the counter
+    /// `missingLogprobs` grows, and the fail-fast rule `missingLogprobs` may stop the sweep.
+    func commit(_ job: Job, result: TeacherCallResult, answer: TeacherAnswer, admittedAt: Double) async throws {
+        let response = answer.response
+        let choice = response.choices[0]
+        let missing = job.params.topLogprobs != nil && (choice.logprobTokenCount.map { $0 == 0 && !choice.content.isEmpty } ?? true)
+        let record = ResponseRecord(jobId: job.id, choice: choice, usage: response.usage, model: response.model,
+                                    responseId: response.id, systemFingerprint: response.systemFingerprint,
+                                    receivedAt: Date().timeIntervalSince1970, rawBody: answer.rawBody)
+        let attempt = AttemptRecord(jobId: job.id, startedAt: result.startedAt, latencyMs: result.latencyMs,
+                                    httpStatus: result.httpStatus, outcome: .success, error: missing ? Self.missingLogprobsNote : nil)
+        var lastError: (any Error)?
+        for tryNumber in 0..<3 {
+            do {
+                try await store.commitSuccess(attempt, response: record)
+                lastError = nil
+                break
+            } catch {
+                lastError = error
+                logger.error("could not store a response, retrying", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(200 * (tryNumber + 1)))
+            }
+        }
+        if let lastError {
+            rescue.append(job: job, record: record)
+            stop.request(.drain, reason: "the database refused a response (\(lastError)); it was saved to \(options.rescuePath)")
+            throw lastError
+        }
+        let committedAt = clock.now()
+        if result.sentAt > 0, result.sentAt >= admittedAt, committedAt >= result.receivedAt {
+            let own = (result.sentAt - admittedAt) + (committedAt - result.receivedAt)
+            overhead.withLock { $0.record(own) }
+            overheadToSend.withLock { $0.record(result.sentAt - admittedAt) }
+            overheadToCommit.withLock { $0.record(committedAt - result.receivedAt) }
+            latency.withLock { $0.record(result.receivedAt - result.sentAt) }
+        }
+        let missingCount = counters.withLock {
+            $0.done += 1
+            $0.promptTokens += response.usage?.promptTokens ?? 0
+            $0.completionTokens += response.usage?.completionTokens ?? 0
+            if missing { $0.missingLogprobs += 1 }
+            return $0.missingLogprobs
+        }
+        if job.params.topLogprobs != nil {
+            if missing, missingCount <= 3 || missingCount.isMultiple(of: 1000) {
+                logger.warning("answer stored without the requested logprobs",
+                               metadata: ["job.id": "\(job.id)", "answers.missing_logprobs": "\(missingCount)"])
+            }
+            if let trip = failFast.recordAnswer(missingLogprobs: missing) { tripped(trip) }
+        }
+    }
+
+    /// Hands a held job back to pending.
+    func release(_ job: Job) async throws {
+        try await store.release(jobIds: [job.id], owner: options.owner)
+        counters.withLock { $0.released += 1 }
+    }
+
+    /// Sleeps up to `seconds`, waking early when a stop is requested.
+    func sleep(seconds: Double) async {
+        var remaining = seconds
+        while remaining > 0, !stop.isStopping {
+            let step = min(remaining, 0.25)
+            try? await Task.sleep(for: .milliseconds(Int(step * 1000)))
+            remaining -= step
+        }
+    }
+}

@@ -1,0 +1,70 @@
+/// Command-line arguments of `harvest-bench`.
+///
+/// ```
+/// harvest-bench [--scenario all|ceiling|harvest|latency|faults|scale|decode] [--prompts 10000] [--max-tokens 128]
+///               [--logprobs 5] [--concurrency 64] [--latency-ms 0] [--latency-concurrency 2000]
+///               [--samples 1] [--teacher URL] [--keep-db]
+/// ```
+struct BenchArgs {
+    /// Which measurements to run.
+    enum Scenario: String {
+        /// Everything below, in order.
+        case all
+        /// The mock alone under a loopback load generator (no store), at 0 ms and at the latency setting.
+        case ceiling
+        /// harvest against the mock at 0 ms.
+        case harvest
+        /// harvest and the mock ceiling at 500 ms latency, many in flight, no logprobs.
+        case latency
+        /// harvest under the standard fault mix, next to a fault-free run.
+        case faults
+        /// harvest at 10× the jobs (RSS must stay flat).
+        case scale
+        /// CPU per answer of decoding, transcoding and validation (not part of `all`).
+        case decode
+    }
+
+    var scenario = Scenario.all
+    var prompts = 10_000
+    var maxTokens = 128
+    var logprobs: Int? = 5
+    var concurrency = 64
+    var latencyMs = 500.0
+    var latencyConcurrency = 2000
+    var samples = 1
+    var teacher: String?
+    var keepDB = false
+    /// Internal: run this one measurement in this process (the parent runs each in a child).
+    var measure: String?
+
+    init(_ argv: [String]) {
+        var i = 1
+        func next() -> String {
+            i += 1
+            guard i < argv.count else { fatalError("missing value for \(argv[i - 1])") }
+            return argv[i]
+        }
+        while i < argv.count {
+            switch argv[i] {
+            case "--scenario":
+                guard let s = Scenario(rawValue: next()) else { fatalError("unknown scenario \(argv[i])") }
+                scenario = s
+            case "--prompts": prompts = Int(next())!
+            case "--max-tokens": maxTokens = Int(next())!
+            case "--logprobs": let v = Int(next())!; logprobs = v < 0 ? nil : v
+            case "--concurrency": concurrency = Int(next())!
+            case "--latency-ms": latencyMs = Double(next())!
+            case "--latency-concurrency": latencyConcurrency = Int(next())!
+            case "--samples": samples = Int(next())!
+            case "--teacher": teacher = next()
+            case "--keep-db": keepDB = true
+            case "--measure": measure = next()
+            default: fatalError("unknown argument \(argv[i])")
+            }
+            i += 1
+        }
+    }
+
+    /// Whether `s` is selected.
+    func runs(_ s: Scenario) -> Bool { (scenario == .all && s != .decode) || scenario == s }
+}

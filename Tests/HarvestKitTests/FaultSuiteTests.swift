@@ -1,0 +1,131 @@
+import CurlTransport
+import Foundation
+import HarvestCore
+import HarvestKit
+import MockTeacher
+import SQLiteStore
+import Synchronization
+import Testing
+
+/// The fault suite: real sockets, the mock teacher with every fault on, and the guarantees that matter to
+/// someone who pays per request — every job done, exactly one stored (and one served) answer per job, and no
+/// sweep-wide stall longer than the stall timeout.
+@Suite(.serialized) struct FaultSuiteTests {
+    /// Seconds harvest waits for a first byte or for more of a started body (the mock stalls for 30 s).
+    static let stallTimeout = 1.0
+
+    struct Run {
+        var outcome: SweepOutcome
+        var maxGap: Double
+        var served: [String: Int]
+        var stats: MockTeacherStats
+        var responses: Int
+        var jobs: Int
+    }
+
+    /// Runs `prompts` jobs against a mock with `faults`; tracks the longest time without a completed job while
+    /// at least one window of jobs was still open (the tail of a run is serial by nature).
+    func run(prompts: Int, faults: MockFaults, logprobs: Int? = 2, concurrency: Int = 64) async throws -> Run {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        var config = MockTeacherConfiguration()
+        config.faults = faults
+        let mock = MockTeacherServer(config)
+        let port = try mock.start()
+        defer { mock.stop() }
+        let store = try SQLiteStore(path: dir.path("faults.sqlite"))
+        _ = try store.importPrompts(setName: "f", prompts: EndToEndTests.prompts(prompts), sourceName: "gen")
+        let teacher = TeacherEndpoint(baseURL: "http://127.0.0.1:\(port)/v1", model: "mock-teacher")
+        let sweep = try store.createSweep(name: "f", setName: "f", teacher: teacher,
+                                          params: SamplingParams(maxTokens: 16, temperature: 0.7, seed: 3, topLogprobs: logprobs), samples: 1)
+        let transport = try CurlTransport(configuration: .init(maxConnections: concurrency * 2))
+        defer { transport.shutdown() }
+        let timeouts = HTTPTimeouts(connect: 5, total: 30, firstByte: Self.stallTimeout, idle: Self.stallTimeout)
+        let client = TeacherClient(transport: transport, apiKey: nil, timeouts: timeouts)
+        let options = SweepOptions(retry: RetryPolicy(maxAttempts: 12, baseDelay: 0.05, maxDelay: 0.2), rescuePath: dir.path("rescue.jsonl"))
+        let traffic = TrafficController(options: TrafficOptions(limits: TeacherLimits(maxInFlight: concurrency)))
+        let runner = SweepRunner(store: store, client: client, options: options, traffic: traffic)
+
+        let gap = Mutex((last: ContinuousClock.now, done: 0, max: 0.0))
+        let watcher = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(5))
+                let done = runner.snapshot().done
+                let now = ContinuousClock.now
+                gap.withLock { g in
+                    if done != g.done {
+                        g.done = done
+                        g.last = now
+                    } else if prompts - done >= concurrency {
+                        let d = now - g.last
+                        g.max = max(g.max, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+                    }
+                }
+            }
+        }
+        let outcome = try await runner.run(sweepId: sweep.sweepId)
+        watcher.cancel()
+        let counts = try store.counts()
+        return Run(outcome: outcome, maxGap: gap.withLock { $0.max }, served: mock.servedFingerprints(), stats: mock.stats(),
+                   responses: counts["responses"] ?? -1, jobs: try store.jobStates(sweepId: sweep.sweepId)[.done] ?? -1)
+    }
+
+    func expectExactlyOnce(_ r: Run, jobs: Int) {
+        #expect(r.outcome.counters.done == jobs)
+        #expect(r.outcome.counters.failed == 0)
+        #expect(r.outcome.failFast == nil)
+        #expect(r.jobs == jobs, "every job is done")
+        #expect(r.responses == jobs, "exactly one stored response per job")
+        #expect(r.served.count == jobs, "the mock answered every job")
+        #expect(r.served.values.allSatisfy { $0 == 1 }, "no answer was paid for twice: \(r.served.values.filter { $0 > 1 }.count) jobs")
+    }
+
+    @Test func twoThousandJobsUnderTheStandardFaultMix() async throws {
+        var faults = MockFaults(rateLimited: 0.05, serverError: 0.02, truncated: 0.01, reset: 0.01, stall: 0.005,
+                                retryAfterSeconds: 1, stallSeconds: 30, seed: 2026)
+        faults.seed = 2026
+        let r = try await run(prompts: 2000, faults: faults)
+        expectExactlyOnce(r, jobs: 2000)
+        for kind in [MockFaultKind.rateLimited, .serverError, .truncated, .reset, .stall] {
+            #expect(r.stats.faultsInjected[kind, default: 0] > 0, "\(kind) was injected")
+        }
+        // Every fault is a failed attempt harvest saw and retried, except that curl itself re-sends once when a
+        // reused keep-alive connection dies before any response byte (some resets).
+        let injected = r.stats.faultsInjected.values.reduce(0, +)
+        #expect(r.outcome.counters.retries <= injected)
+        #expect(r.outcome.counters.retries >= injected - r.stats.faultsInjected[.reset, default: 0])
+        #expect(r.maxGap < Self.stallTimeout, "longest sweep-wide stall \(r.maxGap) s")
+        print("fault suite: 2,000 jobs in \(r.outcome.seconds) s, \(r.outcome.counters.retries) retries, longest sweep-wide gap \(r.maxGap) s")
+    }
+
+    @Test func everyFaultAtOnceIncludingHostileBodies() async throws {
+        var faults = MockFaults(rateLimited: 0.03, serverError: 0.02, truncated: 0.01, reset: 0.01, stall: 0.005, html: 0.01,
+                                retryAfterSeconds: 0.2, stallSeconds: 30, seed: 7)
+        faults.invalidUTF8 = 0.01
+        faults.wrongContentType = 0.01
+        faults.emptyChoices = 0.01
+        faults.missingLogprobs = 0.01
+        faults.slowBody = 0.03
+        faults.slowBodySeconds = 0.3
+        faults.slowBodyChunks = 4
+        let r = try await run(prompts: 1000, faults: faults)
+        expectExactlyOnce(r, jobs: 1000)
+        for kind in [MockFaultKind.html, .invalidUTF8, .wrongContentType, .emptyChoices, .missingLogprobs, .slowBody] {
+            #expect(r.stats.faultsInjected[kind, default: 0] > 0, "\(kind) was injected")
+        }
+        // Answers without logprobs and answers sent as text/plain are usable: stored, not retried.
+        #expect(r.outcome.counters.missingLogprobs == r.stats.faultsInjected[.missingLogprobs])
+    }
+
+    @Test func stalledBodiesAreCutAndRetried() async throws {
+        var faults = MockFaults(seed: 11)
+        faults.slowBody = 0.1
+        faults.slowBodySeconds = 20  // two pieces 20 s apart: harvest's idle limit cuts them
+        faults.slowBodyChunks = 2
+        let started = ContinuousClock.now
+        let r = try await run(prompts: 300, faults: faults, concurrency: 32)
+        expectExactlyOnce(r, jobs: 300)
+        #expect(r.stats.faultsInjected[.slowBody, default: 0] >= 10)
+        #expect(ContinuousClock.now - started < .seconds(15), "cut after the idle limit, not after 20 s")
+    }
+}

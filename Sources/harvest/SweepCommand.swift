@@ -159,7 +159,7 @@ struct TeacherOptions: ParsableArguments {
 
     /// True when no flag was given.
     var isEmpty: Bool {
-        teacher == nil && model == nil && endpoint == nil && apiKeyEnv == nil && maxTokens == nil && temperature == nil && topP == nil
+        teacher.isEmpty && model == nil && endpoint == nil && apiKeyEnv == nil && maxTokens == nil && temperature == nil && topP == nil
             && seed == nil && stop.isEmpty && logprobs == nil && extraBody == nil && timeout == nil
     }
 

@@ -120,7 +120,8 @@ final class TeacherWorker: Sendable {
                                    keepRaw: settings.keepRaw)
         let observed = ObservedTeacher(inner: client, teacher: name, prices: settings.prices, metrics: context.metrics)
         let options = SweepOptions(concurrency: limit, retry: RetryPolicy(maxAttempts: settings.maxAttempts),
-                                   leaseSeconds: context.leaseSeconds, owner: context.owner, rescuePath: context.rescuePath)
+                                   leaseSeconds: context.leaseSeconds, owner: context.owner, rescuePath: context.rescuePath,
+                                   prefetch: 0)
         let runner = SweepRunner(store: queue, client: observed, options: options, stop: stop, logger: logger)
         let task = Task { try await runner.run(sweepId: 0) }
         let abortNow = state.withLock { s -> Bool in

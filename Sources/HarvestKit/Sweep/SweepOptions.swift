@@ -18,11 +18,14 @@ public struct SweepOptions: Sendable {
     /// Seconds between lease renewals of the jobs this runner holds (nil: a third of ``leaseSeconds``, at most 60).
     /// Renewal keeps a job that waits for admission or backs off for long from being claimed by another runner.
     public var leaseRenewalSeconds: Double?
+    /// Jobs claimed ahead of the in-flight window (nil: two windows, 64…1,024). The daemon uses 0: it claims
+    /// only what it can send at once, so per-run budgets and drain accounting stay exact.
+    public var prefetch: Int?
 
     /// Creates options.
     public init(concurrency: Int = 64, retry: RetryPolicy = RetryPolicy(), leaseSeconds: Double = 900,
                 owner: String = SweepOptions.defaultOwner, rescuePath: String = "harvest-rescue.jsonl",
-                failFast: FailFastPolicy = FailFastPolicy(), leaseRenewalSeconds: Double? = nil) {
+                failFast: FailFastPolicy = FailFastPolicy(), leaseRenewalSeconds: Double? = nil, prefetch: Int? = nil) {
         self.concurrency = concurrency
         self.retry = retry
         self.leaseSeconds = leaseSeconds
@@ -30,6 +33,7 @@ public struct SweepOptions: Sendable {
         self.rescuePath = rescuePath
         self.failFast = failFast
         self.leaseRenewalSeconds = leaseRenewalSeconds
+        self.prefetch = prefetch
     }
 
     /// The lease renewal interval in effect, seconds.

@@ -97,7 +97,7 @@ public final class SweepRunner: Sendable {
                 // load), and the window must not run dry meanwhile. Jobs backing off or committing hold no teacher
                 // slot, so claim past them too. Held jobs keep their leases (renewed).
                 let window = traffic.window
-                let prefetch = max(64, min(2 * window, 1024))
+                let prefetch = options.prefetch.map { max(0, $0) } ?? max(64, min(2 * window, 1024))
                 let refill = max(1, prefetch / 4)
                 let capacity = window + prefetch + held.withLock { $0.backingOff + $0.committing }
                 let free = capacity - running - claiming

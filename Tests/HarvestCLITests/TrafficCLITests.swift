@@ -35,6 +35,15 @@ final class MockProcess {
     }
 }
 
+/// Runs blocking `body` (child processes) on its own thread, so it holds none of the cooperative threads.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        Thread {
+            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+        }.start()
+    }
+}
+
 @Suite(.serialized) struct TrafficCLITests {
     func setUp(prompts: Int) throws -> (URL, String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("harvest-cli-\(UUID().uuidString)")
@@ -47,32 +56,34 @@ final class MockProcess {
         return (dir, db)
     }
 
-    @Test func brokenTeacherStopsWithExitCode8AndSaysWhy() throws {
+    @Test func brokenTeacherStopsWithExitCode8AndSaysWhy() async throws {
         let (dir, db) = try setUp(prompts: 300)
         defer { try? FileManager.default.removeItem(at: dir) }
         let mock = try MockProcess(["--rate500", "1"])
         defer { mock.stop() }
-        let r = try CLIRunner.run(["sweep", "s", "--run", "--teacher", mock.url, "--model", "mock-teacher", "--max-tokens", "4",
-                                   "--fail-fast-window", "20", "--breaker-failures", "1000", "--concurrency", "4", "--db", db])
+        let url = mock.url
+        let r = try await offPool { try CLIRunner.run(["sweep", "s", "--run", "--teacher", url, "--model", "mock-teacher", "--max-tokens", "4",
+                                   "--fail-fast-window", "20", "--breaker-failures", "1000", "--concurrency", "4", "--db", db]) }
         #expect(r.status == 8, "\(r.stderr)")
         #expect(r.stderr.contains("fail-fast rule \"initialFailures\""))
         #expect(r.stderr.contains("the first 10 attempts all failed"))
         #expect(r.stderr.contains("run the same command again"))
     }
 
-    @Test func replicasShareOneIdentity() throws {
+    @Test func replicasShareOneIdentity() async throws {
         let (dir, db) = try setUp(prompts: 40)
         defer { try? FileManager.default.removeItem(at: dir) }
         let a = try MockProcess([])
         let b = try MockProcess([])
         defer { a.stop(); b.stop() }
-        let first = try CLIRunner.run(["sweep", "s", "--run", "--teacher", a.url, "--teacher", b.url, "--teacher-name", "team",
-                                       "--model", "mock-teacher", "--max-tokens", "4", "--db", db])
+        let (urlA, urlB) = (a.url, b.url)
+        let first = try await offPool { try CLIRunner.run(["sweep", "s", "--run", "--teacher", urlA, "--teacher", urlB, "--teacher-name", "team",
+                                                           "--model", "mock-teacher", "--max-tokens", "4", "--db", db]) }
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stderr.contains("40 jobs (40 new"))
         // Other order, same name: nothing new to pay for.
-        let second = try CLIRunner.run(["sweep", "s", "--run", "--teacher", b.url, "--teacher", a.url, "--teacher-name", "team",
-                                        "--model", "mock-teacher", "--max-tokens", "4", "--db", db])
+        let second = try await offPool { try CLIRunner.run(["sweep", "s", "--run", "--teacher", urlB, "--teacher", urlA, "--teacher-name", "team",
+                                                            "--model", "mock-teacher", "--max-tokens", "4", "--db", db]) }
         #expect(second.status == 0)
         #expect(second.stderr.contains("40 jobs (0 new, 40 already done"))
     }

@@ -134,7 +134,9 @@ struct CurlTransportTests {
         let elapsed = ContinuousClock.now - started
         #expect(error?.code == 28)  // CURLE_OPERATION_TIMEDOUT
         #expect(elapsed >= .milliseconds(250))
-        #expect(elapsed < .seconds(30), "the 0.3 s timeout fired (the bound is loose: CI machines are shared)")
+        // Promptly: the server saw the hang-up during its 5 s delay. (Wall time would also count the seconds other
+        // suites may hold every cooperative thread on a busy 2-core machine.)
+        #expect(await eventually(within: 3) { server.hangupsDuringDelay == 1 })
     }
 
     @Test func lowSpeedLimitFailsWithTimeout() async throws {
@@ -142,12 +144,12 @@ struct CurlTransportTests {
         server.route("/stall", .delay(milliseconds: 5000, body: "late"))
         let transport = try CurlTransport()
         defer { transport.shutdown() }
-        let started = ContinuousClock.now
         let timeouts = HTTPTimeouts(connect: 2, total: 30, lowSpeedSeconds: 1, lowSpeedBytes: 1)
         await expectTransportError(.timeout) {
             try await transport.send(HTTPRequest(url: server.url("/stall"), timeouts: timeouts))
         }
-        #expect(ContinuousClock.now - started < .seconds(30), "the stalled body was cut before the 5 s answer")
+        // Cut during the server's 5 s delay, not after it.
+        #expect(await eventually(within: 3) { server.hangupsDuringDelay == 1 })
     }
 
     @Test func firstByteLimitCutsASilentServer() async throws {
@@ -155,13 +157,13 @@ struct CurlTransportTests {
         server.route("/silent", .delay(milliseconds: 5000, body: "late"))
         let transport = try CurlTransport()
         defer { transport.shutdown() }
-        let started = ContinuousClock.now
         let error = await expectTransportError(.timeout) {
             try await transport.send(HTTPRequest(url: server.url("/silent"),
                                                  timeouts: HTTPTimeouts(connect: 2, total: 30, firstByte: 0.3, idle: 0)))
         }
         #expect(error?.message.contains("first-byte") == true)
-        #expect(ContinuousClock.now - started < .seconds(30), "cut by the limit (the kind and message prove it), bound loose for shared CI")
+        // The server saw the hang-up during its 5 s delay: the limit cut the transfer, not the server.
+        #expect(await eventually(within: 3) { server.hangupsDuringDelay == 1 })
         // The connection is dropped, and the transport keeps working.
         server.route("/ok", .ok("fine"))
         let ok = try await transport.send(HTTPRequest(url: server.url("/ok"), timeouts: HTTPTimeouts(connect: 2, total: 5, firstByte: 1, idle: 1)))
@@ -174,13 +176,13 @@ struct CurlTransportTests {
         server.route("/paused", .pauseMidBody(milliseconds: 300))
         let transport = try CurlTransport()
         defer { transport.shutdown() }
-        let started = ContinuousClock.now
         let error = await expectTransportError(.timeout) {
             try await transport.send(HTTPRequest(url: server.url("/stalled"),
                                                  timeouts: HTTPTimeouts(connect: 2, total: 30, firstByte: 0, idle: 0.4)))
         }
         #expect(error?.message.contains("stalled") == true)
-        #expect(ContinuousClock.now - started < .seconds(30), "cut by the limit (the kind and message prove it), bound loose for shared CI")
+        // The server saw the hang-up during its 4 s pause in the middle of the body.
+        #expect(await eventually(within: 3) { server.hangupsDuringDelay == 1 })
         // A pause shorter than the idle limit is fine; the first-byte limit no longer applies once bytes flow.
         let response = try await transport.send(HTTPRequest(url: server.url("/paused"),
                                                             timeouts: HTTPTimeouts(connect: 2, total: 30, firstByte: 0.2, idle: 1)))
@@ -234,14 +236,14 @@ struct CurlTransportTests {
         let transport = try CurlTransport()
         defer { transport.shutdown() }
         let task = Task { try await transport.send(HTTPRequest(url: server.url("/slow"))) }
-        #expect(await eventually(within: 30) { server.requestCount == 1 })
+        #expect(await eventually(within: 5) { server.requestCount == 1 })
         let cancelledAt = ContinuousClock.now
         task.cancel()
         let result = await task.result
-        #expect(ContinuousClock.now - cancelledAt < .seconds(8), "answered by the cancel, not by the server's 10 s reply")
+        #expect(ContinuousClock.now - cancelledAt < .seconds(1))
         #expect(throws: CancellationError.self) { try result.get() }
         // The event thread removed the easy handle, which closes the half-done connection.
-        #expect(await eventually(within: 30) { server.hangupsDuringDelay == 1 })
+        #expect(await eventually(within: 3) { server.hangupsDuringDelay == 1 })
     }
 
     @Test func alreadyCancelledTaskSendsNothing() async throws {
@@ -264,18 +266,18 @@ struct CurlTransportTests {
         let tasks = (0..<3).map { _ in
             Task { try await transport.send(HTTPRequest(url: server.url("/slow"))) }
         }
-        #expect(await eventually(within: 30) { server.requestCount == 3 })
+        #expect(await eventually(within: 5) { server.requestCount == 3 })
         let started = ContinuousClock.now
         transport.shutdown()
         for task in tasks {
             await expectTransportError(.cancelled) { try await task.value }
         }
-        #expect(ContinuousClock.now - started < .seconds(8), "failed by the shutdown, not by the server's 10 s reply")
+        #expect(ContinuousClock.now - started < .seconds(2))
         await expectTransportError(.cancelled) {
             try await transport.send(HTTPRequest(url: server.url("/echo")))
         }
         transport.shutdown()  // idempotent
-        #expect(await eventually(within: 30) { server.hangupsDuringDelay == 3 })
+        #expect(await eventually(within: 3) { server.hangupsDuringDelay == 3 })
     }
 
     @Test func malformedHeaderIsRejectedBeforeSending() async throws {

@@ -36,7 +36,7 @@ struct CLIRunner {
         }
     }
 
-    static func runBlocking(_ args: [String], cwd: URL?, environment: [String: String]) throws -> Result {
+    static func runBlocking(_ args: [String], cwd: URL? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = args

@@ -35,25 +35,35 @@ final class MockProcess {
     }
 }
 
+/// Runs blocking `body` (child processes) on its own thread, so it holds none of the cooperative threads.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        Thread {
+            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+        }.start()
+    }
+}
+
 @Suite(.serialized) struct TrafficCLITests {
-    func setUp(prompts: Int) async throws -> (URL, String) {
+    func setUp(prompts: Int) throws -> (URL, String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("harvest-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let db = dir.appendingPathComponent("h.sqlite").path
         let lines = (0..<prompts).map { "{\"id\":\"p\($0)\",\"prompt\":\"question \($0)\"}" }.joined(separator: "\n") + "\n"
         let file = dir.appendingPathComponent("p.jsonl")
         try Data(lines.utf8).write(to: file)
-        #expect(try await CLIRunner.run(["import", file.path, "--set", "s", "--db", db]).status == 0)
+        #expect(try CLIRunner.runBlocking(["import", file.path, "--set", "s", "--db", db]).status == 0)
         return (dir, db)
     }
 
     @Test func brokenTeacherStopsWithExitCode8AndSaysWhy() async throws {
-        let (dir, db) = try await setUp(prompts: 300)
+        let (dir, db) = try setUp(prompts: 300)
         defer { try? FileManager.default.removeItem(at: dir) }
         let mock = try MockProcess(["--rate500", "1"])
         defer { mock.stop() }
-        let r = try await CLIRunner.run(["sweep", "s", "--run", "--teacher", mock.url, "--model", "mock-teacher", "--max-tokens", "4",
-                                   "--fail-fast-window", "20", "--breaker-failures", "1000", "--concurrency", "4", "--db", db])
+        let url = mock.url
+        let r = try await offPool { try CLIRunner.runBlocking(["sweep", "s", "--run", "--teacher", url, "--model", "mock-teacher", "--max-tokens", "4",
+                                   "--fail-fast-window", "20", "--breaker-failures", "1000", "--concurrency", "4", "--db", db]) }
         #expect(r.status == 8, "\(r.stderr)")
         #expect(r.stderr.contains("fail-fast rule \"initialFailures\""))
         #expect(r.stderr.contains("the first 10 attempts all failed"))
@@ -61,27 +71,28 @@ final class MockProcess {
     }
 
     @Test func replicasShareOneIdentity() async throws {
-        let (dir, db) = try await setUp(prompts: 40)
+        let (dir, db) = try setUp(prompts: 40)
         defer { try? FileManager.default.removeItem(at: dir) }
         let a = try MockProcess([])
         let b = try MockProcess([])
         defer { a.stop(); b.stop() }
-        let first = try await CLIRunner.run(["sweep", "s", "--run", "--teacher", a.url, "--teacher", b.url, "--teacher-name", "team",
-                                       "--model", "mock-teacher", "--max-tokens", "4", "--db", db])
+        let (urlA, urlB) = (a.url, b.url)
+        let first = try await offPool { try CLIRunner.runBlocking(["sweep", "s", "--run", "--teacher", urlA, "--teacher", urlB, "--teacher-name", "team",
+                                                           "--model", "mock-teacher", "--max-tokens", "4", "--db", db]) }
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stderr.contains("40 jobs (40 new"))
         // Other order, same name: nothing new to pay for.
-        let second = try await CLIRunner.run(["sweep", "s", "--run", "--teacher", b.url, "--teacher", a.url, "--teacher-name", "team",
-                                        "--model", "mock-teacher", "--max-tokens", "4", "--db", db])
+        let second = try await offPool { try CLIRunner.runBlocking(["sweep", "s", "--run", "--teacher", urlB, "--teacher", urlA, "--teacher-name", "team",
+                                                            "--model", "mock-teacher", "--max-tokens", "4", "--db", db]) }
         #expect(second.status == 0)
         #expect(second.stderr.contains("40 jobs (0 new, 40 already done"))
     }
 
-    @Test func trafficFlagsAreValidated() async throws {
-        #expect(try await CLIRunner.run(["sweep", "s", "--run", "--rpm", "0"]).status == 64)
-        #expect(try await CLIRunner.run(["sweep", "s", "--run", "--fail-fast-error-rate", "2"]).status == 64)
-        #expect(try await CLIRunner.run(["sweep", "s", "--run", "--teacher", "http://a/v1", "--teacher", "http://a/v1"]).status == 64)
-        let help = try await CLIRunner.run(["sweep", "--help"]).stdout
+    @Test func trafficFlagsAreValidated() throws {
+        #expect(try CLIRunner.runBlocking(["sweep", "s", "--run", "--rpm", "0"]).status == 64)
+        #expect(try CLIRunner.runBlocking(["sweep", "s", "--run", "--fail-fast-error-rate", "2"]).status == 64)
+        #expect(try CLIRunner.runBlocking(["sweep", "s", "--run", "--teacher", "http://a/v1", "--teacher", "http://a/v1"]).status == 64)
+        let help = try CLIRunner.runBlocking(["sweep", "--help"]).stdout
         for flag in ["--teacher-name", "--rpm", "--tpm", "--qps", "--adaptive", "--first-byte-timeout", "--idle-timeout",
                      "--breaker-failures", "--fail-fast-window", "--fail-fast-unavailable", "--no-fail-fast", "8 stopped by a fail-fast rule"] {
             #expect(help.contains(flag), "\(flag)")

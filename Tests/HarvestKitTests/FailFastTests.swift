@@ -21,18 +21,20 @@ final class ScriptedTeacher: TeacherCalling {
 }
 
 @Suite(.serialized) struct FailFastTests {
-    func sweep(_ n: Int, logprobs: Int? = nil) throws -> (SQLiteStore, Int64, TempDir) {
+    func sweep(_ n: Int, logprobs: Int? = nil) async throws -> (SQLiteStore, Int64, TempDir) {
         let dir = try TempDir()
         let store = try SQLiteStore(path: dir.path("ff.sqlite"))
-        _ = try store.importPrompts(setName: "s", prompts: EndToEndTests.prompts(n), sourceName: "gen")
         let teacher = TeacherEndpoint(baseURL: "http://127.0.0.1:9/v1", model: "m")
-        let s = try store.createSweep(name: "s", setName: "s", teacher: teacher,
-                                      params: SamplingParams(maxTokens: 4, topLogprobs: logprobs), samples: 1)
+        let s = try await offPool {
+            _ = try store.importPrompts(setName: "s", prompts: EndToEndTests.prompts(n), sourceName: "gen")
+            return try store.createSweep(name: "s", setName: "s", teacher: teacher,
+                                         params: SamplingParams(maxTokens: 4, topLogprobs: logprobs), samples: 1)
+        }
         return (store, s.sweepId, dir)
     }
 
     @Test func wrongKeyStopsAfterTheFirstWaveNotAfterEveryJob() async throws {
-        let (store, sweepId, dir) = try sweep(2000)
+        let (store, sweepId, dir) = try await sweep(2000)
         defer { dir.cleanup() }
         let teacher = ScriptedTeacher(status: 401) { _ in .failure(.http(status: 401, message: "Incorrect API key provided")) }
         let runner = SweepRunner(store: store, client: teacher, options: SweepOptions(concurrency: 16, rescuePath: dir.path("r")))
@@ -47,7 +49,7 @@ final class ScriptedTeacher: TeacherCalling {
     }
 
     @Test func errorRateOverTheWindowStopsTheSweep() async throws {
-        let (store, sweepId, dir) = try sweep(1000)
+        let (store, sweepId, dir) = try await sweep(1000)
         defer { dir.cleanup() }
         let teacher = ScriptedTeacher(status: 500) { _ in .failure(.http(status: 500, message: "boom")) }
         let options = SweepOptions(concurrency: 8, retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.001, maxDelay: 0.002),
@@ -62,7 +64,7 @@ final class ScriptedTeacher: TeacherCalling {
     }
 
     @Test func aTeacherThatAnswersNothingStopsAfterTheFirstAttempts() async throws {
-        let (store, sweepId, dir) = try sweep(1000)
+        let (store, sweepId, dir) = try await sweep(1000)
         defer { dir.cleanup() }
         let teacher = ScriptedTeacher(status: 500) { _ in .failure(.http(status: 500, message: "model not loaded")) }
         let options = SweepOptions(concurrency: 4, retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.001, maxDelay: 0.002),
@@ -81,7 +83,7 @@ final class ScriptedTeacher: TeacherCalling {
     }
 
     @Test func teacherWithoutLogprobsStopsButEveryAnswerIsStoredAndMarked() async throws {
-        let (store, sweepId, dir) = try sweep(500, logprobs: 5)
+        let (store, sweepId, dir) = try await sweep(500, logprobs: 5)
         defer { dir.cleanup() }
         let teacher = ScriptedTeacher(status: 200) { _ in
             .success(TeacherAnswer(response: TeacherResponse(choices: [CompletionChoice(index: 0, content: "no logprobs here")]), rawBody: nil))
@@ -97,7 +99,7 @@ final class ScriptedTeacher: TeacherCalling {
     }
 
     @Test func missingLogprobsAloneAreStoredWhenTheRuleIsOff() async throws {
-        let (store, sweepId, dir) = try sweep(50, logprobs: 5)
+        let (store, sweepId, dir) = try await sweep(50, logprobs: 5)
         defer { dir.cleanup() }
         let teacher = ScriptedTeacher(status: 200) { _ in
             .success(TeacherAnswer(response: TeacherResponse(choices: [CompletionChoice(index: 0, content: "x")]), rawBody: nil))

@@ -17,6 +17,8 @@ import Testing
     struct Run {
         var outcome: SweepOutcome
         var maxGap: Double
+        /// The longest time the test's own executor could not run at all (other suites held its threads).
+        var starved: Double
         var served: [String: Int]
         var stats: MockTeacherStats
         var responses: Int
@@ -34,10 +36,12 @@ import Testing
         let port = try mock.start()
         defer { mock.stop() }
         let store = try SQLiteStore(path: dir.path("faults.sqlite"))
-        _ = try store.importPrompts(setName: "f", prompts: EndToEndTests.prompts(prompts), sourceName: "gen")
         let teacher = TeacherEndpoint(baseURL: "http://127.0.0.1:\(port)/v1", model: "mock-teacher")
-        let sweep = try store.createSweep(name: "f", setName: "f", teacher: teacher,
-                                          params: SamplingParams(maxTokens: 16, temperature: 0.7, seed: 3, topLogprobs: logprobs), samples: 1)
+        let sweep = try await offPool {
+            _ = try store.importPrompts(setName: "f", prompts: EndToEndTests.prompts(prompts), sourceName: "gen")
+            return try store.createSweep(name: "f", setName: "f", teacher: teacher,
+                                         params: SamplingParams(maxTokens: 16, temperature: 0.7, seed: 3, topLogprobs: logprobs), samples: 1)
+        }
         let transport = try CurlTransport(configuration: .init(maxConnections: concurrency * 2))
         defer { transport.shutdown() }
         let timeouts = HTTPTimeouts(connect: 5, total: 30, firstByte: Self.stallTimeout, idle: Self.stallTimeout)
@@ -46,19 +50,24 @@ import Testing
         let traffic = TrafficController(options: TrafficOptions(limits: TeacherLimits(maxInFlight: concurrency)))
         let runner = SweepRunner(store: store, client: client, options: options, traffic: traffic)
 
-        let gap = Mutex((last: ContinuousClock.now, done: 0, max: 0.0))
+        // The watcher also measures its own lateness: when another suite holds every cooperative thread, nothing
+        // in this process runs (neither the sweep nor the watcher), and that time is not a stall of the sweep.
+        let gap = Mutex((last: ContinuousClock.now, done: 0, max: 0.0, starved: 0.0))
         let watcher = Task {
+            var woke = ContinuousClock.now
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(5))
                 let done = runner.snapshot().done
                 let now = ContinuousClock.now
+                let late = max(0, Self.seconds(now - woke) - 0.005)
+                woke = now
                 gap.withLock { g in
+                    g.starved = max(g.starved, late)
                     if done != g.done {
                         g.done = done
                         g.last = now
                     } else if prompts - done >= concurrency {
-                        let d = now - g.last
-                        g.max = max(g.max, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+                        g.max = max(g.max, Self.seconds(now - g.last))
                     }
                 }
             }
@@ -66,8 +75,12 @@ import Testing
         let outcome = try await runner.run(sweepId: sweep.sweepId)
         watcher.cancel()
         let counts = try store.counts()
-        return Run(outcome: outcome, maxGap: gap.withLock { $0.max }, served: mock.servedFingerprints(), stats: mock.stats(),
+        return Run(outcome: outcome, maxGap: gap.withLock { $0.max }, starved: gap.withLock { $0.starved }, served: mock.servedFingerprints(), stats: mock.stats(),
                    responses: counts["responses"] ?? -1, jobs: try store.jobStates(sweepId: sweep.sweepId)[.done] ?? -1)
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
     func expectExactlyOnce(_ r: Run, jobs: Int) {
@@ -94,14 +107,9 @@ import Testing
         let injected = r.stats.faultsInjected.values.reduce(0, +)
         #expect(r.outcome.counters.retries <= injected)
         #expect(r.outcome.counters.retries >= injected - r.stats.faultsInjected[.reset, default: 0])
-        // The mock stalls for 30 s; harvest cuts a stall after `stallTimeout` (1 s). Run alone, the longest sweep-wide
-        // gap is ~0.05 s. In the full suite the daemon's process tests share the 2 cores and gaps of 1–4 s of pure
-        // scheduling appear, so the bound here proves what matters — no 30 s stall ever holds the sweep — and the
-        // figure is printed; `HARVEST_FAULT_SUITE_STRICT=1 swift test --filter FaultSuiteTests` checks it against the
-        // stall timeout itself.
-        let isolated = ProcessInfo.processInfo.environment["HARVEST_FAULT_SUITE_STRICT"] != nil
-        #expect(r.maxGap < (isolated ? Self.stallTimeout : 10), "longest sweep-wide stall \(r.maxGap) s")
-        print("fault suite: 2,000 jobs in \(r.outcome.seconds) s, \(r.outcome.counters.retries) retries, longest sweep-wide gap \(r.maxGap) s")
+        #expect(r.maxGap < Self.stallTimeout + r.starved, "longest sweep-wide stall \(r.maxGap) s (executor starved up to \(r.starved) s)")
+        print("fault suite: 2,000 jobs in \(r.outcome.seconds) s, \(r.outcome.counters.retries) retries, "
+            + "longest sweep-wide gap \(r.maxGap) s, executor starved up to \(r.starved) s by other suites")
     }
 
     @Test func everyFaultAtOnceIncludingHostileBodies() async throws {

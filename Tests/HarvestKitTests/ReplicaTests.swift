@@ -13,11 +13,13 @@ import Testing
         async throws -> (SweepOutcome, TrafficSnapshot, SQLiteStore, TempDir) {
         let dir = try TempDir()
         let store = try SQLiteStore(path: dir.path("replicas.sqlite"))
-        _ = try store.importPrompts(setName: "r", prompts: EndToEndTests.prompts(jobs), sourceName: "gen")
         let urls = replicas.map(\.baseURL)
         let teacher = TeacherEndpoint(baseURL: urls[0], model: "mock-teacher", name: name)
-        let sweep = try store.createSweep(name: "r", setName: "r", teacher: teacher,
-                                          params: SamplingParams(maxTokens: 8, seed: 5, topLogprobs: 1), samples: 1)
+        let sweep = try await offPool {
+            _ = try store.importPrompts(setName: "r", prompts: EndToEndTests.prompts(jobs), sourceName: "gen")
+            return try store.createSweep(name: "r", setName: "r", teacher: teacher,
+                                         params: SamplingParams(maxTokens: 8, seed: 5, topLogprobs: 1), samples: 1)
+        }
         let transport = try CurlTransport()
         defer { transport.shutdown() }
         let client = TeacherClient(transport: transport, apiKey: nil,

@@ -10,8 +10,7 @@ import Testing
         let b = try #require(await traffic.admit())
         #expect(a.sequence == 1 && b.sequence == 2)
         let third = Task { await traffic.admit() }
-        try await Task.sleep(for: .milliseconds(50))
-        #expect(traffic.snapshot().waiting == 1)
+        #expect(await eventually { traffic.snapshot().waiting == 1 })
         traffic.finish(a, report: TrafficReport(verdict: .alive, successLatency: 0.1))
         let c = try #require(await third.value)
         #expect(c.sequence == 3)
@@ -24,8 +23,7 @@ import Testing
         let traffic = TrafficController(options: TrafficOptions(limits: limits), clock: clock)
         _ = try #require(await traffic.admit())  // the burst holds one request at 4/s
         let next = Task { await traffic.admit() }
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(traffic.snapshot().waiting == 1, "the bucket is empty until the clock moves")
+        #expect(await eventually { traffic.snapshot().waiting == 1 }, "the bucket is empty until the clock moves")
         clock.advance(0.25)
         traffic.reevaluate()
         #expect(await next.value != nil)
@@ -37,8 +35,7 @@ import Testing
         let traffic = TrafficController(options: TrafficOptions(limits: limits), clock: clock)
         let a = try #require(await traffic.admit(estimatedTokens: 900))
         let blocked = Task { await traffic.admit(estimatedTokens: 900) }
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(traffic.snapshot().waiting == 1)
+        #expect(await eventually { traffic.snapshot().waiting == 1 })
         // The answer used only 100 tokens: 800 come back, and the waiting request fits.
         traffic.finish(a, report: TrafficReport(verdict: .alive, successLatency: 0.1, usedTokens: 100))
         #expect(await blocked.value != nil)
@@ -52,8 +49,7 @@ import Testing
         traffic.finish(a, report: TrafficReport(verdict: .alive, congestion: true, rateLimit: info))
         #expect(traffic.snapshot().pausedFor == 2)
         let waiting = Task { await traffic.admit() }
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(traffic.snapshot().waiting == 1)
+        #expect(await eventually { traffic.snapshot().waiting == 1 })
         clock.advance(2)
         traffic.reevaluate()
         #expect(await waiting.value != nil)
@@ -76,7 +72,7 @@ import Testing
         let flag = Mutex(false)
         let abandoning = Task { await traffic.admit(abandon: { flag.withLock { $0 } }) }
         let cancelled = Task { await traffic.admit() }
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(await eventually { traffic.snapshot().waiting == 2 })
         flag.withLock { $0 = true }
         cancelled.cancel()
         #expect(await abandoning.value == nil)
@@ -98,8 +94,7 @@ import Testing
         traffic.finish(b, report: TrafficReport(verdict: .failed))
         #expect(traffic.unavailableFor() == 0)
         let waiting = Task { await traffic.admit() }
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(traffic.snapshot().waiting == 1)
+        #expect(await eventually { traffic.snapshot().waiting == 1 })
         clock.advance(5)
         traffic.reevaluate()
         let trial = try #require(await waiting.value)

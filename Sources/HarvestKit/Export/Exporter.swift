@@ -21,9 +21,6 @@ public struct Exporter: Sendable {
         public var manifestPath: String?
     }
 
-    /// Formats by `--format` name.
-    public static var formatNames: [String] { ExportFormats.names }
-
     let store: SQLiteStore
 
     /// Creates an exporter over `store`.

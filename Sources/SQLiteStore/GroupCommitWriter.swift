@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CSQLite
 
 /// The single writer of a store: one connection, one dedicated thread, group commit.
 ///
@@ -141,6 +142,11 @@ final class GroupCommitWriter: @unchecked Sendable {
     private func threadMain() {
         lock.withLock { writerThread = pthread_self() }
         while let batch = nextBatch() { process(batch) }
+        if let db {
+            // A clean stop leaves no WAL content: the main file alone is a complete copy (offline backups).
+            // Best effort: on a full disk the checkpoint may fail, and the WAL then still holds the commits.
+            _ = sqlite3_wal_checkpoint_v2(db.handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
+        }
         db = nil  // closes the connection
         lock.withLock {
             finished = true

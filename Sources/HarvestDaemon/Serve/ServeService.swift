@@ -1,5 +1,6 @@
 import Foundation
 import HarvestCore
+import HarvestKit
 import Logging
 import ServiceLifecycle
 import SQLiteStore
@@ -72,7 +73,7 @@ public final class ServeService: Sendable {
         let databasePath = config.resolveDatabase(flag: databaseFlag, environment: environment)
         let store: SQLiteStore
         do {
-            store = try SQLiteStore(path: databasePath)
+            store = try SQLiteStore(path: databasePath, options: StoreOptions(reserveBytes: StoreOptions.reserveBytes(environment: environment)))
         } catch {
             throw .database(error as? StoreError ?? .invalidInput("\(databasePath): \(error)"))
         }
@@ -85,8 +86,17 @@ public final class ServeService: Sendable {
         await PriceSync.write(config, to: store, logger: logger)
         PriceSync.checkRuns(config, store: store, logger: logger)
 
-        let housekeeping = HousekeepingService(store: store, owner: owner, leaseSeconds: config.leaseSeconds, notifier: notifier,
-                                               metrics: metrics, logger: logger)
+        let rescuePath = config.resolveRescueFile(database: databasePath)
+        do {
+            if let summary = try await RescueImporter.importFile(rescuePath, into: store) {
+                logger.notice("rescue file imported", metadata: HousekeepingService.metadata(summary))
+            }
+        } catch {
+            // A full disk: the housekeeping tick imports it once the database accepts writes again.
+            logger.error("cannot import the rescue file yet", metadata: ["rescue.file": "\(rescuePath)", "error": "\(error)"])
+        }
+        let housekeeping = HousekeepingService(store: store, owner: owner, leaseSeconds: config.leaseSeconds, rescuePath: rescuePath,
+                                               notifier: notifier, metrics: metrics, logger: logger)
         var metricsServer: MetricsServer?
         if let address = config.metricsAddress {
             let staleAfter = max(10, config.leaseSeconds)
@@ -103,7 +113,7 @@ public final class ServeService: Sendable {
             metricsServer = server
         }
         let context = WorkerContext(store: store, owner: owner, leaseSeconds: config.leaseSeconds, pollSeconds: config.pollSeconds,
-                                    rescuePath: config.resolveRescueFile(database: databasePath), environment: environment,
+                                    rescuePath: rescuePath, environment: environment,
                                     metrics: metrics, logger: logger)
         let queue = QueueService(config: config, context: context) {
             notifier.stopping(status: "draining: waiting for in-flight requests")

@@ -36,7 +36,8 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
     public init(path: String, options: StoreOptions = .init()) throws {
         self.path = path
         self.options = options
-        gate = WriteGate(reserve: options.reserveBytes > 0 ? SpaceReserve(path: path + ".reserve", bytes: options.reserveBytes) : nil)
+        gate = WriteGate(reserve: options.reserveBytes > 0 ? SpaceReserve(path: path + ".reserve", bytes: options.reserveBytes) : nil,
+                         probePath: path + ".probe")
         do {
             let db = try SQLiteDatabase(path: path, mode: .readWriteCreate, busyTimeoutMs: options.busyTimeoutMs)
             let found = try Migrations.version(of: db)

@@ -5,10 +5,13 @@ import Synchronization
 /// the gate for claims; ``reopen(probe:)`` opens it again once the reserve can be allocated anew and a write passes.
 final class WriteGate: Sendable {
     private let reserve: SpaceReserve?
+    /// Without a reserve: a 1 MiB file allocated and deleted again to see whether the disk has room.
+    private let probeFile: SpaceReserve
     private let state = Mutex<WriteRefusal?>(nil)
 
-    init(reserve: SpaceReserve?) {
+    init(reserve: SpaceReserve?, probePath: String) {
         self.reserve = reserve
+        probeFile = SpaceReserve(path: probePath, bytes: 1 << 20)
     }
 
     /// The current refusal, if any.
@@ -37,7 +40,12 @@ final class WriteGate: Sendable {
     /// Ends the refused state when the reserve can be allocated again and `probe` (a small write) succeeds.
     func reopen(probe: () async throws -> Void) async -> Bool {
         guard refusal != nil else { return true }
-        if let reserve, !reserve.allocate() { return false }
+        if let reserve {
+            guard reserve.allocate() else { return false }
+        } else {
+            guard probeFile.allocate() else { return false }
+            probeFile.release()
+        }
         do {
             try await probe()
         } catch {

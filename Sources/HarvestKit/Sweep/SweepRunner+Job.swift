@@ -120,6 +120,8 @@ extension SweepRunner {
                 break
             } catch {
                 lastError = error
+                // Stop sending at the first refusal: every request sent from now on might have to be rescued.
+                if WriteRefusal.isRefusal(error), !stop.isStopping { refused(error) }
                 logger.error("could not store a response, retrying", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(200 * (tryNumber + 1)))
             }

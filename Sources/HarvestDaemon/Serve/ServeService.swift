@@ -35,7 +35,7 @@ public final class ServeService: Sendable {
     public let config: DaemonConfig
     /// The database file.
     public let databasePath: String
-    /// This process's lease owner (`host:pid:random`).
+    /// This daemon's lease owner (``LeaseOwner`` text: host, pid, start time, boot, pid namespace, random part).
     public let owner: String
     /// The metrics server, when configured.
     public let metricsServer: MetricsServer?
@@ -79,9 +79,9 @@ public final class ServeService: Sendable {
         let started = Date().timeIntervalSince1970
         let metrics = DaemonMetrics(startedAt: started)
         let notifier = SystemdNotifier(environment: environment)
-        // A random suffix: after a reboot the same pid may come back, and renewing a dead incarnation's leases
-        // under the same owner would keep its jobs leased forever.
-        let owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        // Host, pid, process start time, boot and a random part: a claim of another process on this host takes
+        // this daemon's jobs at once when it is gone, and never while it runs.
+        let owner = LeaseOwner.thisProcess().description
         await PriceSync.write(config, to: store, logger: logger)
         PriceSync.checkRuns(config, store: store, logger: logger)
 

@@ -106,6 +106,32 @@ final class SweepProcess: @unchecked Sendable {
               + "in \(String(format: "%.1f", seconds)) s, \(resent) requests re-sent (window \(window)), \(f.duplicatedAnswers) answers served twice")
     }
 
+    @Test func aRestartedDaemonTakesOverAtOnceDespiteLongLeases() async throws {
+        let jobs = 300, window = 16
+        let f = try DaemonFixture(latencyMs: 100)
+        try f.writePrompts(jobs)
+        try f.writeConfig(maxInFlight: window, leaseSeconds: 600)
+        let runId = try DaemonTests.runId(try await f.enqueue("main"))
+        let first = try await ServeProcess.start(config: f.configPath, directory: f.dir, name: "first")
+        defer { first.stop() }
+        #expect(try await f.waitUntil(seconds: 120) { (try DaemonTests.run(f, runId)?.done ?? 0) >= 50 }, "log: \(first.log)")
+        first.signal(SIGKILL)
+        _ = await first.waitForExit(seconds: 10)
+        let store = try f.store()
+        let leased = try store.leaseHoldings().reduce(0) { $0 + $1.jobs }
+        store.close()
+        #expect(leased > 0)
+        // Leases of 600 s: only the takeover of a dead owner lets the restart finish within the wait below.
+        let second = try await ServeProcess.start(config: f.configPath, directory: f.dir, name: "second")
+        defer { second.stop() }
+        #expect(try await f.waitUntil(seconds: 120) { try DaemonTests.run(f, runId)?.done == jobs }, "log: \(second.log)")
+        #expect(second.log.contains("took over jobs left leased by a harvest process that is no longer running"), "\(second.log)")
+        second.signal(SIGTERM)
+        #expect(await second.waitForExit(seconds: 30) == 0)
+        #expect(f.mock.servedFingerprints().count == jobs)
+        #expect(f.duplicatedAnswers <= window, "answers served twice: \(f.duplicatedAnswers)")
+    }
+
     @Test func twoLiveSweepsOnOneDatabaseNeverSendAJobTwice() async throws {
         let jobs = 300
         let f = try await Self.setUp(prompts: jobs, latencyMs: 40)

@@ -124,6 +124,16 @@ public final class ServeService: Sendable {
 
         // A first renewal proves the database is writable before READY=1 and primes /healthz.
         await housekeeping.tick()
+        // Jobs left leased by harvest processes of this host that are gone (kill -9, a crash) go back to the queue
+        // now (every claim would take them anyway); the log says so.
+        do {
+            for taken in try await store.takeOverDeadLeases() {
+                logger.notice("took over jobs left leased by a harvest process that is no longer running",
+                              metadata: ["jobs": "\(taken.jobs)", "lease.owner": "\(taken.owner)"])
+            }
+        } catch {
+            logger.error("cannot check for jobs left by ended harvest processes; claims retry it", metadata: ["error": "\(error)"])
+        }
         var meta: Logger.Metadata = ["db.path": "\(databasePath)", "owner": "\(owner)", "teachers": "\(config.teachers.count)",
                                      "sweeps": "\(config.sweeps.count)", "config.file": "\(configPath)"]
         if let metricsServer, let address = config.metricsAddress { meta["metrics.address"] = "\(address.host):\(metricsServer.port)" }

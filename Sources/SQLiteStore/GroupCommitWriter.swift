@@ -144,7 +144,10 @@ final class GroupCommitWriter: @unchecked Sendable {
         while let batch = nextBatch() { process(batch) }
         if let db {
             // A clean stop leaves no WAL content: the main file alone is a complete copy (offline backups).
-            // Best effort: on a full disk the checkpoint may fail, and the WAL then still holds the commits.
+            // Best effort: on a full disk the checkpoint may fail, and the WAL then still holds the commits. While
+            // another process (the daemon) uses the database, TRUNCATE cannot finish: give up after 200 ms instead
+            // of holding up a short command for the whole busy timeout.
+            sqlite3_busy_timeout(db.handle, 200)
             _ = sqlite3_wal_checkpoint_v2(db.handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
         }
         db = nil  // closes the connection

@@ -144,6 +144,8 @@ import Testing
         #expect(await f.waitUntil(seconds: 60) { httpGet(port: metricsPort, path: "/healthz")?.status == 503 }, "log: \(serve.log)")
         let health = try #require(httpGet(port: metricsPort, path: "/healthz"))
         #expect(health.body.contains("\"database_writable\":false"), "\(health.body)")
+        let status = "STATUS=unhealthy: the database refuses writes (disk full); no jobs are claimed until it accepts writes again"
+        #expect(await serve.notify.wait(for: status, seconds: 15).found, "systemd hears why")
         // Claims stopped: once the answers in flight are settled, nothing more is paid.
         var paid = -1
         _ = await f.waitUntil(seconds: 20) {
@@ -154,6 +156,8 @@ import Testing
         try await Task.sleep(for: .seconds(1))
         #expect(Self.paid(f.mock) == paid, "no new job was sent while the database refused writes")
         #expect(httpGet(port: metricsPort, path: "/healthz")?.status == 503)
+        // Answers that arrived are being committed (three tries) or rescued: wait until every paid one is settled.
+        _ = try await f.waitUntil(seconds: 20) { try Self.stored(database) + Self.rescued(rescuePath) == paid }
         let (stored, rescued) = (try Self.stored(database), Self.rescued(rescuePath))
         print("disk full, daemon, \(rescueDisk == nil ? "8 MiB reserve" : "no reserve, rescue on another disk"): paid \(paid), stored \(stored), rescued \(rescued)")
         #expect(paid == stored + rescued)

@@ -56,10 +56,12 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var stats = GroupCommitStats()
     private let maxBatch: Int
     private let maxDelay: Double
+    private let checkpointOnClose: Bool
 
     /// Takes ownership of `db`; call ``start()`` before submitting.
-    init(db: SQLiteDatabase, maxBatch: Int, maxDelayMs: Double) {
+    init(db: SQLiteDatabase, maxBatch: Int, maxDelayMs: Double, checkpointOnClose: Bool = false) {
         self.db = db
+        self.checkpointOnClose = checkpointOnClose
         self.path = db.path
         self.maxBatch = max(1, maxBatch)
         self.maxDelay = max(0, maxDelayMs) / 1000
@@ -142,7 +144,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private func threadMain() {
         lock.withLock { writerThread = pthread_self() }
         while let batch = nextBatch() { process(batch) }
-        if let db {
+        if checkpointOnClose, let db {
             // A clean stop leaves no WAL content: the main file alone is a complete copy (offline backups).
             // Best effort: on a full disk the checkpoint may fail, and the WAL then still holds the commits. While
             // another process (the daemon) uses the database, TRUNCATE cannot finish: give up after 200 ms instead

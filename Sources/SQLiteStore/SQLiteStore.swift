@@ -59,7 +59,8 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
                 PRAGMA cache_size = -32768;
                 """)
             try Migrations.migrate(db, createdBy: options.createdBy, now: unixNow())
-            writer = GroupCommitWriter(db: db, maxBatch: options.groupCommitMaxBatch, maxDelayMs: options.groupCommitMaxDelayMs)
+            writer = GroupCommitWriter(db: db, maxBatch: options.groupCommitMaxBatch, maxDelayMs: options.groupCommitMaxDelayMs,
+                                       checkpointOnClose: options.checkpointOnClose)
             try writer.start()
         } catch {
             throw StoreError.wrap(error, path: path)
@@ -70,9 +71,10 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
 
     deinit { close() }
 
-    /// Finishes queued writes, checkpoints the WAL into the database file and truncates it (so the main file alone
-    /// holds every committed answer), then closes all connections and removes the space reserve. Later calls fail
-    /// with ``StoreError/closed(path:)``.
+    /// Finishes queued writes, checkpoints the WAL into the database file and truncates it when
+    /// ``StoreOptions/checkpointOnClose`` (so the main file alone holds every committed answer; the last connection to
+    /// close does this anyway), then closes all connections and removes the space reserve. Later calls fail with
+    /// ``StoreError/closed(path:)``.
     public func close() {
         readers.close()
         writer.close()

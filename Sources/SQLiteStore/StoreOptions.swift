@@ -22,6 +22,10 @@ public struct StoreOptions: Sendable, Hashable {
     /// the answers in flight can still be committed or rescued (see ``WriteRefusal``). 0 (the default) keeps no
     /// reserve; `harvest sweep --run` and `harvest serve` use ``defaultReserveBytes``.
     public var reserveBytes: Int
+    /// Checkpoint the WAL into the database file and truncate it when the store closes (`wal_checkpoint(TRUNCATE)`),
+    /// so the main file alone holds every commit. For the processes that write answers (`sweep --run`, `serve`); off
+    /// for short commands, whose checkpoint would briefly hold up a running daemon's writer. Default false.
+    public var checkpointOnClose: Bool
     /// Reserve of the commands that pay for answers: 8 MiB.
     public static let defaultReserveBytes = 8 << 20
 
@@ -34,13 +38,15 @@ public struct StoreOptions: Sendable, Hashable {
 
     /// Creates options; the defaults favour durability.
     public init(synchronous: Synchronous = .full, busyTimeoutMs: Int = 5000, groupCommitMaxBatch: Int = 256,
-                groupCommitMaxDelayMs: Double = 2, createdBy: String = "harvest", reserveBytes: Int = 0) {
+                groupCommitMaxDelayMs: Double = 2, createdBy: String = "harvest", reserveBytes: Int = 0,
+                checkpointOnClose: Bool = false) {
         self.synchronous = synchronous
         self.busyTimeoutMs = busyTimeoutMs
         self.groupCommitMaxBatch = groupCommitMaxBatch
         self.groupCommitMaxDelayMs = groupCommitMaxDelayMs
         self.createdBy = createdBy
         self.reserveBytes = max(0, reserveBytes)
+        self.checkpointOnClose = checkpointOnClose
     }
 }
 

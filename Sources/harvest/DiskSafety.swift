@@ -5,10 +5,10 @@ import SQLiteStore
 /// Full-disk handling of the commands that pay for answers (`sweep --run`): the space reserve, importing a rescue
 /// file left by an earlier run, and the exit when the database refused writes.
 enum DiskSafety {
-    /// Store options with the space reserve: `$HARVEST_RESERVE_MB` MiB (0 disables it), else
-    /// ``StoreOptions/defaultReserveBytes``.
+    /// Store options with the space reserve (`$HARVEST_RESERVE_MB` MiB, 0 disables it, else
+    /// ``StoreOptions/defaultReserveBytes``) and a WAL checkpoint (TRUNCATE) at the end.
     static var payingStoreOptions: StoreOptions {
-        StoreOptions(reserveBytes: StoreOptions.reserveBytes(environment: ProcessInfo.processInfo.environment))
+        StoreOptions(reserveBytes: StoreOptions.reserveBytes(environment: ProcessInfo.processInfo.environment), checkpointOnClose: true)
     }
 
     /// Imports the rescue file at `path` (if any) and prints what happened.

@@ -73,7 +73,8 @@ public final class ServeService: Sendable {
         let databasePath = config.resolveDatabase(flag: databaseFlag, environment: environment)
         let store: SQLiteStore
         do {
-            store = try SQLiteStore(path: databasePath, options: StoreOptions(reserveBytes: StoreOptions.reserveBytes(environment: environment)))
+            store = try SQLiteStore(path: databasePath, options: StoreOptions(reserveBytes: StoreOptions.reserveBytes(environment: environment),
+                                                                         checkpointOnClose: true))
         } catch {
             throw .database(error as? StoreError ?? .invalidInput("\(databasePath): \(error)"))
         }

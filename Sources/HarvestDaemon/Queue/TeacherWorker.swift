@@ -71,8 +71,8 @@ final class TeacherWorker: Sendable {
         }
     }
 
-    /// Runs until shutdown or retirement. Throws when the database refuses an answer (it was saved to the
-    /// rescue file): the daemon must stop then.
+    /// Runs until shutdown or retirement. While the database refuses writes (disk full) it claims nothing and waits
+    /// for housekeeping to see the database accept writes again; refused answers are in the rescue file.
     func run() async throws {
         defer { state.withLock { $0.transport?.client.shutdown(); $0.transport = nil } }
         while true {

@@ -156,7 +156,8 @@ public final class ServeService: Sendable {
     }
 
     /// Runs until SIGTERM/SIGINT and a drain; hands back any job still leased, closes the database.
-    /// Throws when a service failed (e.g. the database refused an answer, which was saved to the rescue file).
+    /// Throws when a service failed. A database that refuses writes (disk full) is not a failure: claims pause and
+    /// `/healthz` reports it until the database accepts writes again (see ``HousekeepingService``).
     public func run() async throws {
         var failure: (any Error)?
         do {

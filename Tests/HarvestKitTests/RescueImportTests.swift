@@ -83,4 +83,39 @@ import Testing
         let summary = try #require(try await RescueImporter.importFile(log.path, into: store))
         #expect(summary.stored == 2 && summary.tornLines == 1)
     }
+
+    @Test func appendsDuringAnImportLandEitherInTheImportOrInTheNextFile() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let (store, jobs, _) = try await Self.claimedJobs(dir, 200)
+        defer { store.close() }
+        let log = RescueLog(path: dir.path("harvest-rescue.jsonl"))
+        let writer = RescueLog(path: log.path)  // a second appender, as another runner would be
+        for job in jobs.prefix(20) {
+            let (attempt, record) = Self.answer(for: job)
+            try log.append(job: job, attempt: attempt, record: record)
+        }
+        let rest = Array(jobs.dropFirst(20))
+        let appending = Thread {
+            for job in rest {
+                let (attempt, record) = Self.answer(for: job)
+                _ = try? writer.append(job: job, attempt: attempt, record: record)
+            }
+        }
+        appending.start()
+        var stored = 0
+        var imports = 0
+        while !appending.isFinished || FileManager.default.fileExists(atPath: log.path) {
+            if let summary = try await RescueImporter.importFile(log.path, into: store) {
+                #expect(summary.tornLines == 0)
+                stored += summary.stored
+                imports += 1
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(writer.count == rest.count)
+        #expect(imports >= 2, "imports ran while answers were being appended")
+        #expect(stored == 200, "every appended answer was imported exactly once")
+        #expect(try store.counts()["responses"] == 200)
+    }
 }

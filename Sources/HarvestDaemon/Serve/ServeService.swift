@@ -167,6 +167,16 @@ public final class ServeService: Sendable {
             logger.error("harvest serve failed", metadata: ["error": "\(error)"])
         }
         notifier.stopping(status: "stopping")
+        // Rescued answers' jobs are still leased to this process: store them before handing the rest back, so no
+        // other process claims (and pays for) them again.
+        let rescuePath = config.resolveRescueFile(database: databasePath)
+        do {
+            if let summary = try await RescueImporter.importFile(rescuePath, into: store) {
+                logger.notice("rescue file imported", metadata: HousekeepingService.metadata(summary))
+            }
+        } catch {
+            logger.error("cannot import the rescue file; the next start imports it", metadata: ["rescue.file": "\(rescuePath)", "error": "\(error)"])
+        }
         do {
             let released = try await store.releaseAll(owner: owner)
             if released > 0 { logger.notice("handed unanswered jobs back to the queue", metadata: ["jobs": "\(released)"]) }

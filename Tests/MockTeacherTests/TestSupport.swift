@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import HarvestJSON
+import HarvestTestSupport
 import MockTeacher
 
 /// Runs `body` against a freshly started server, stopping it afterwards.

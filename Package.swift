@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "HarvestExportTests", dependencies: ["HarvestExport", "HarvestCore", "HarvestCrypto", "HarvestJSON"]),
         .testTarget(name: "HarvestCurateTests", dependencies: ["HarvestCurate", "HarvestCore"]),
         .testTarget(name: "MockTeacherTests", dependencies: ["MockTeacher", "HarvestJSON", "HarvestTestSupport"]),
-        .testTarget(name: "HarvestKitTests", dependencies: ["HarvestKit"]),
+        .testTarget(name: "HarvestKitTests", dependencies: ["HarvestKit", "MockTeacher", "HarvestTestSupport"]),
         .testTarget(name: "HarvestDaemonTests", dependencies: ["HarvestDaemon", "HarvestKit", "HarvestTestSupport"]),
         .testTarget(name: "HarvestCLITests", dependencies: ["harvest", "MockTeacher", "SQLiteStore", "HarvestTestSupport"]),
     ],

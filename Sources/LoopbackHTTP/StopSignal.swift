@@ -3,15 +3,15 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// A one-way "the server is stopping" flag with a pipe that becomes readable when it is raised, so threads
 /// sleeping in `poll` (latency, stalls, slow bodies, header deadlines) wake at once.
-public final class StopSignal: @unchecked Sendable {
+public final class StopSignal: Sendable {
     /// The read end of the pipe; readable once ``raise()`` was called.
     public let wakeFD: Int32
     private let wakeWriteFD: Int32
-    private let lock = ConditionLock()
-    private var raised = false
+    private let raised = Atomic<Bool>(false)
 
     /// Creates a signal that is not raised.
     public init() {
@@ -30,15 +30,11 @@ public final class StopSignal: @unchecked Sendable {
     }
 
     /// Whether ``raise()`` was called.
-    public var isRaised: Bool { lock.withLock { raised } }
+    public var isRaised: Bool { raised.load(ordering: .acquiring) }
 
     /// Raises the flag and wakes every sleeper. Idempotent.
     public func raise() {
-        let first = lock.withLock { () -> Bool in
-            defer { raised = true }
-            return !raised
-        }
-        guard first else { return }
+        guard !raised.exchange(true, ordering: .acquiringAndReleasing) else { return }
         var byte: UInt8 = 1
         _ = write(wakeWriteFD, &byte, 1)
     }

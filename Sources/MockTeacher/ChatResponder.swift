@@ -72,13 +72,13 @@ enum ChatResponder {
                     if position > 0 { out.append(UInt8(ascii: ",")) }
                     let chosen = spans[sampler.chosen(at: position)]
                     out.append(fragments, chosen.entryPrefix)
-                    out.appendDouble(log(sampler.chosenProbability(at: position)))
+                    out.appendLogprob(sampler.chosenProbability(at: position))
                     out.append(fragments, chosen.chosenSuffix)
                     for slot in 0..<k {
                         if slot > 0 { out.append(UInt8(ascii: ",")) }
                         let (id, probability) = sampler.reported(position: position, slot: slot, k: k)
                         out.append(fragments, spans[id].entryPrefix)
-                        out.appendDouble(log(probability))
+                        out.appendLogprob(probability)
                         out.append(fragments, spans[id].alternativeSuffix)
                     }
                     out.append(UInt8(ascii: "]"))

@@ -60,7 +60,7 @@ enum CompletionsResponder {
                 out.append(contentsOf: #"],"token_logprobs":["#.utf8)
                 for position in 0..<count {
                     if position > 0 { out.append(UInt8(ascii: ",")) }
-                    out.appendDouble(log(sampler.chosenProbability(at: position)))
+                    out.appendLogprob(sampler.chosenProbability(at: position))
                 }
                 out.append(contentsOf: #"],"top_logprobs":["#.utf8)
                 for position in 0..<count {
@@ -69,7 +69,7 @@ enum CompletionsResponder {
                         if slot > 0 { out.append(UInt8(ascii: ",")) }
                         let (id, probability) = sampler.reported(position: position, slot: slot, k: k)
                         out.append(fragments, spans[id].legacyKey)
-                        out.appendDouble(log(probability))
+                        out.appendLogprob(probability)
                     }
                     out.append(UInt8(ascii: "}"))
                 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import HarvestJSON
 
 /// The mock's token vocabulary: a fixed list of word pieces (including whitespace, punctuation,
@@ -100,5 +105,13 @@ extension Array where Element == UInt8 {
     @inline(__always)
     mutating func appendDouble(_ value: Double) {
         append(contentsOf: value.description.utf8)
+    }
+}
+
+extension [UInt8] {
+    /// Appends `log(probability)` rounded to float32 and printed as its (double) value, the way vLLM and
+    /// llama.cpp's Python servers send logprobs (computed in float32, serialized by Python's `repr`).
+    mutating func appendLogprob(_ probability: Double) {
+        appendDouble(Double(Float(log(probability))))
     }
 }

@@ -87,9 +87,20 @@ extension LogprobCodec {
     }
 }
 
+extension LogprobCodec {
+    /// Where an `HLP1` entry lies in its blob.
+    struct RawEntry {
+        var start: Int
+        var textEnd: Int
+        var end: Int
+        var bits: UInt64
+    }
+}
+
 extension LogprobCodec.RawReader {
-    /// An `HLP1` entry as its vocabulary key (the entry without the logprob) and its logprob bits.
-    mutating func rawEntry() throws(LogprobCodec.DecodeError) -> (key: [UInt8], bits: UInt64) {
+    /// An `HLP1` entry's extent: its key is `start..<textEnd` plus `textEnd + 8..<end` (the entry without the
+    /// logprob), and its logprob bits.
+    mutating func rawEntry() throws(LogprobCodec.DecodeError) -> LogprobCodec.RawEntry {
         let start = pos
         _ = try take(1)
         let len = try varint()
@@ -106,11 +117,7 @@ extension LogprobCodec.RawReader {
             _ = try take(Int(n))
         }
         if flags & 2 != 0 { _ = try varint() }
-        var key = [UInt8]()
-        key.reserveCapacity(pos - start - 8)
-        key.append(contentsOf: buf[start..<textEnd])
-        key.append(contentsOf: buf[(textEnd + 8)..<pos])
-        return (key, bits)
+        return LogprobCodec.RawEntry(start: start, textEnd: textEnd, end: pos, bits: bits)
     }
 
     /// An `HLP2` value: vocabulary entry and logprob.

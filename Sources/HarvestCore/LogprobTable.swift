@@ -25,7 +25,6 @@ public struct LogprobTable: Sendable {
 
     /// Parses an `HLP1` blob (as ``LogprobCodec/encode(_:)`` or the decoders' builder wrote it).
     public init(hlp1 blob: [UInt8]) throws(LogprobCodec.DecodeError) {
-        var local: [[UInt8]: Int32] = [:]
         try blob.withUnsafeBufferPointer { (buf) throws(LogprobCodec.DecodeError) in
             var r = LogprobCodec.RawReader(buf: buf)
             guard buf.count >= 4, Array(buf[0..<4]) == LogprobCodec.magic else {
@@ -38,22 +37,16 @@ public struct LogprobTable: Sendable {
             sampledRefs.reserveCapacity(Int(count))
             sampledKeys.reserveCapacity(Int(count))
             sampledBits.reserveCapacity(Int(count))
-            func intern(_ key: [UInt8]) -> Int32 {
-                if let i = local[key] { return i }
-                let i = Int32(keys.count)
-                keys.append(key)
-                local[key] = i
-                return i
-            }
+            var interner = KeyInterner()
             for _ in 0..<count {
                 let sampled = try r.rawEntry()
-                let sampledKey = intern(sampled.key)
+                let sampledKey = interner.intern(sampled, buf, &keys)
                 let topCount = try r.varint()
                 guard topCount <= UInt64(buf.count) else { throw LogprobCodec.DecodeError(message: "top count too large", offset: r.pos) }
                 var ref: Int32 = -1
                 for j in 0..<Int(topCount) {
                     let a = try r.rawEntry()
-                    let key = intern(a.key)
+                    let key = interner.intern(a, buf, &keys)
                     if ref < 0, key == sampledKey, a.bits == sampled.bits { ref = Int32(j) }
                     alternativeKeys.append(key)
                     alternativeBits.append(a.bits)
@@ -98,6 +91,59 @@ public struct LogprobTable: Sendable {
         switch mode {
         case .float32, .float32Shortest: out.appendBits32(Float(Double(bitPattern: bits)).bitPattern)
         case .float64: out.appendBits(bits)
+        }
+    }
+}
+
+/// De-duplicates entry keys straight from an `HLP1` buffer (open addressing over FNV-1a hashes): a key already
+/// seen costs a hash and a compare, no allocation.
+private struct KeyInterner {
+    private var slots = [Int32](repeating: -1, count: 1024)
+    private var hashes: [UInt64] = []
+
+    mutating func intern(_ e: LogprobCodec.RawEntry, _ buf: UnsafeBufferPointer<UInt8>, _ keys: inout [[UInt8]]) -> Int32 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for i in e.start..<e.textEnd { h = (h ^ UInt64(buf[i])) &* 0x100_0000_01B3 }
+        for i in (e.textEnd + 8)..<e.end { h = (h ^ UInt64(buf[i])) &* 0x100_0000_01B3 }
+        let length = e.end - e.start - 8
+        var slot = Int(truncatingIfNeeded: h) & (slots.count - 1)
+        while true {
+            let k = slots[slot]
+            if k < 0 { break }
+            if hashes[Int(k)] == h, keys[Int(k)].count == length, Self.equal(keys[Int(k)], e, buf) { return k }
+            slot = (slot + 1) & (slots.count - 1)
+        }
+        var key = [UInt8]()
+        key.reserveCapacity(length)
+        key.append(contentsOf: buf[e.start..<e.textEnd])
+        key.append(contentsOf: buf[(e.textEnd + 8)..<e.end])
+        let index = Int32(keys.count)
+        keys.append(key)
+        hashes.append(h)
+        slots[slot] = index
+        if keys.count * 2 > slots.count { rehash() }
+        return index
+    }
+
+    private static func equal(_ key: [UInt8], _ e: LogprobCodec.RawEntry, _ buf: UnsafeBufferPointer<UInt8>) -> Bool {
+        var j = 0
+        for i in e.start..<e.textEnd {
+            if key[j] != buf[i] { return false }
+            j += 1
+        }
+        for i in (e.textEnd + 8)..<e.end {
+            if key[j] != buf[i] { return false }
+            j += 1
+        }
+        return true
+    }
+
+    private mutating func rehash() {
+        slots = [Int32](repeating: -1, count: slots.count * 2)
+        for (i, h) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: h) & (slots.count - 1)
+            while slots[slot] >= 0 { slot = (slot + 1) & (slots.count - 1) }
+            slots[slot] = Int32(i)
         }
     }
 }

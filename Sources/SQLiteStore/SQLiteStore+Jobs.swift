@@ -116,8 +116,8 @@ enum JobRows {
         let attemptId = try insertAttempt(db, attempt)
         var logprobs = r.logprobs
         var additions: LogprobVocabularyWriter.Additions?
+        // A job that already has a response keeps it (ON CONFLICT below); keys added for the duplicate are valid rows.
         if let table = r.logprobTable,
-           try db.queryOne("SELECT 1 FROM responses WHERE job_id = ?1", bind: { try $0.bind(r.jobId, at: 1) }, read: { _ in true }) == nil,
            let teacherId = try db.queryOne("SELECT teacher_id FROM jobs WHERE id = ?1", bind: { try $0.bind(r.jobId, at: 1) }, read: { $0.int64(0) }) {
             let encoded = try vocabulary.encode(table, teacherId: teacherId, db)
             logprobs = encoded.blob

@@ -26,6 +26,9 @@ public struct SamplingParams: Sendable, Hashable {
     /// Token logprobs: nil = off; k ≥ 0 asks for the chosen token plus k alternatives
     /// (chat: `logprobs: true, top_logprobs: k`; completions: `logprobs: k`).
     public var topLogprobs: Int?
+    /// Ask for token ids with the logprobs (vLLM's `return_tokens_as_token_ids`: every token, sampled and
+    /// alternative, comes back as `token_id:N`). Part of the job key only when set.
+    public var tokenIds = false
     /// Extra body fields merged into the request (server-specific: vLLM `top_k`, `min_p`, ...), as a JSON object.
     public var extraBody: [(String, JSONValue)]
 
@@ -64,6 +67,7 @@ public struct SamplingParams: Sendable, Hashable {
             w.endArray()
         }
         if let topLogprobs { w.key("top_logprobs"); w.int(topLogprobs) }
+        if tokenIds { w.key("token_ids"); w.bool(true) }
         if !extraBody.isEmpty {
             w.key("extra")
             w.value(.object(extraBody.sorted { $0.0 < $1.0 }.map { ($0.0, Self.canonical($0.1)) }))
@@ -90,6 +94,7 @@ public struct SamplingParams: Sendable, Hashable {
         p.seed = v["seed"]?.intValue
         p.stop = v["stop"]?.arrayValue?.compactMap(\.stringValue) ?? []
         p.topLogprobs = v["top_logprobs"]?.intValue
+        p.tokenIds = v["token_ids"]?.boolValue ?? false
         p.extraBody = v["extra"]?.objectValue ?? []
         return p
     }

@@ -1,3 +1,4 @@
+import HarvestCore
 import HarvestJSON
 
 /// A forward-only cursor over a JSON body, used by ``ResponseDecoder`` to pull exactly the fields
@@ -6,9 +7,10 @@ import HarvestJSON
 struct PullReader {
     let buf: UnsafeBufferPointer<UInt8>
     var pos = 0
-    /// Transcode choices' logprobs straight into `HLP1` blobs (``CompletionChoice/encodedLogprobs``)
-    /// instead of building ``TokenLogprob`` values.
-    var encodeLogprobs = false
+    /// Reads one `logprobs` object into values instead of transcoding it (tests' oracle only).
+    typealias ValueDecoder = (inout PullReader) throws(JSONError) -> [TokenLogprob]?
+    /// Set only by tests: production always transcodes logprobs into `HLP1` blobs.
+    var valueDecoder: ValueDecoder?
 
     /// The current member key as a byte range of `buf` (when it had no escapes).
     private var keyStart = 0

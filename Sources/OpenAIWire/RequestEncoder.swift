@@ -7,7 +7,8 @@ import HarvestJSON
 /// `model, messages, max_tokens, temperature, top_p, seed, stop, n (1), logprobs (true),
 /// top_logprobs (k), stream (false)`. Legacy completions (`/completions`) send `prompt` instead of
 /// `messages` and `logprobs: k` instead of `logprobs`/`top_logprobs`. Logprob members are sent only
-/// when ``SamplingParams/topLogprobs`` is set; `seed` is ``SamplingParams/seed(forSample:)``.
+/// when ``SamplingParams/topLogprobs`` is set, followed by `return_tokens_as_token_ids: true` (vLLM) when
+/// ``SamplingParams/tokenIds`` is; `seed` is ``SamplingParams/seed(forSample:)``.
 ///
 /// ``SamplingParams/extraBody`` members are merged at the top level: a member named like a
 /// standard one replaces it in place, the others follow in the order given (a repeated name
@@ -72,6 +73,7 @@ public enum RequestEncoder {
             case .completions:
                 member("logprobs") { $0.int(k) }
             }
+            if params.tokenIds { member("return_tokens_as_token_ids") { $0.bool(true) } }
         }
         member("stream") { $0.bool(false) }
         for (name, value) in extras where !used.contains(name) {

@@ -38,14 +38,29 @@ public enum ResponseDecoder {
         try decode(body, kind: kind, encodeLogprobs: false)
     }
 
-    /// Decodes a response body; with `encodeLogprobs`, each choice's logprobs are transcoded straight from the
-    /// body into an `HLP1` blob (``CompletionChoice/encodedLogprobs``, ``CompletionChoice/logprobs`` left nil),
-    /// byte for byte what ``LogprobCodec/encode(_:)`` gives for the decoded values, without building them.
-    /// Errors are the same as without it.
+    /// Decodes a response body. Each choice's logprobs are transcoded straight from the body into an `HLP1`
+    /// blob (the one logprob decode path); with `encodeLogprobs` the blob is kept as
+    /// ``CompletionChoice/encodedLogprobs`` (``CompletionChoice/logprobs`` left nil), without it the values are
+    /// read back from the blob into ``CompletionChoice/logprobs``. Errors are the same either way.
     public static func decode(_ body: [UInt8], kind: EndpointKind, encodeLogprobs: Bool) throws(WireError) -> TeacherResponse {
+        var response = try decode(body, kind: kind, valueDecoder: nil)
+        if !encodeLogprobs {
+            for i in response.choices.indices {
+                guard let blob = response.choices[i].encodedLogprobs else { continue }
+                response.choices[i].logprobs = try? LogprobCodec.decode(blob)
+                response.choices[i].encodedLogprobs = nil
+                response.choices[i].encodedLogprobCount = 0
+            }
+        }
+        return response
+    }
+
+    /// Decodes a response body; a non-nil `valueDecoder` reads each `logprobs` object instead of the transcoder
+    /// (the seam the tests' value-decoding oracle uses; production passes nil).
+    static func decode(_ body: [UInt8], kind: EndpointKind, valueDecoder: PullReader.ValueDecoder?) throws(WireError) -> TeacherResponse {
         let outcome = body.withUnsafeBufferPointer { buf -> Result<TopLevel, JSONError> in
             var reader = PullReader(buf)
-            reader.encodeLogprobs = encodeLogprobs
+            reader.valueDecoder = valueDecoder
             do throws(JSONError) {
                 return .success(try reader.topLevel(kind: kind))
             } catch {
@@ -179,12 +194,12 @@ extension PullReader {
         var first = true
         while try nextMember(&first) {
             if keyIs("logprobs") {
-                if encodeLogprobs {
+                if let valueDecoder {
+                    choice.logprobs = try valueDecoder(&self)
+                } else {
                     let encoded = try encodedLogprobs()
                     choice.encodedLogprobs = encoded?.blob
                     choice.encodedLogprobCount = encoded?.count ?? 0
-                } else {
-                    choice.logprobs = try logprobs()
                 }
             } else if keyIs("message") {
                 sawMessage = try message(into: &choice)

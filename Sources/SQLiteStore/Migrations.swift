@@ -98,7 +98,7 @@
 ///   fingerprint (or a stage left out of the configuration) replaces the stage's marks, hashes and signatures.
 public enum Migrations {
     /// The migrations, oldest first. Append only.
-    public static let all: [String] = [v1, v2DaemonQueueAndSpend, v3Curation]
+    public static let all: [String] = [v1, v2DaemonQueueAndSpend, v3Curation, vLogprobVocabulary]
 
     /// The schema version this code writes: `all.count`.
     public static var latestVersion: Int { all.count }
@@ -276,6 +276,18 @@ public enum Migrations {
           params_fingerprint TEXT NOT NULL,
           last_response_id INTEGER NOT NULL,
           PRIMARY KEY(set_name, stage)
+        ) WITHOUT ROWID;
+        """
+
+    /// Logprob vocabulary: each teacher's distinct logprob entries (token text, `bytes`, token id) stored once;
+    /// `responses.logprobs` written from now on are `HLP2` blobs referring to them by `idx` (0, 1, 2, … per
+    /// teacher). Older `HLP1` blobs stay as they are and stay readable (docs/FORMATS.md).
+    static let vLogprobVocabulary = """
+        CREATE TABLE logprob_vocab(
+          teacher_id INTEGER NOT NULL REFERENCES teachers(id),
+          idx INTEGER NOT NULL,
+          entry BLOB NOT NULL,
+          PRIMARY KEY(teacher_id, idx)
         ) WITHOUT ROWID;
         """
 

@@ -164,6 +164,9 @@ struct TeacherOptions: ParsableArguments {
     @Option(help: "Token logprobs: the number of top alternatives per token (0 = the chosen token only).")
     var logprobs: Int?
 
+    @Flag(help: "Ask for token ids with the logprobs (vLLM: return_tokens_as_token_ids; needs --logprobs).")
+    var tokenIds = false
+
     @Option(help: "Extra JSON object merged into every request body, e.g. '{\"top_k\":20}'.")
     var extraBody: String?
 
@@ -173,7 +176,7 @@ struct TeacherOptions: ParsableArguments {
     /// True when no flag was given.
     var isEmpty: Bool {
         teacher.isEmpty && model == nil && endpoint == nil && apiKeyEnv == nil && maxTokens == nil && temperature == nil && topP == nil
-            && seed == nil && stop.isEmpty && logprobs == nil && extraBody == nil && timeout == nil
+            && seed == nil && stop.isEmpty && logprobs == nil && !tokenIds && extraBody == nil && timeout == nil
     }
 
     func validate() throws {

@@ -38,6 +38,7 @@ struct SweepPlanBuilder {
         if let v = options.seed { p.seed = v }
         if !options.stop.isEmpty { p.stop = options.stop }
         if let v = options.logprobs { p.topLogprobs = v }
+        if options.tokenIds { p.tokenIds = true }
         if let extra = options.extraBody, case .object(let members)? = try? JSONValue.parse(extra) { p.extraBody = members }
         params = p
         self.samples = samples ?? config.samples

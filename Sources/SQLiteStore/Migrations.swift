@@ -96,9 +96,18 @@
 ///   last_response_id INTEGER NOT NULL, PRIMARY KEY(set_name, stage))` — each stage has judged every response of the
 ///   set with `id <= last_response_id` under these parameters; the next run only examines newer rows. A different
 ///   fingerprint (or a stage left out of the configuration) replaces the stage's marks, hashes and signatures.
+///
+/// # Prompt identity (`v4PromptIdentity`)
+///
+/// No table changes. `prompts.hash` becomes the canonical, length-prefixed ``PromptHash/hash(_:)`` (the old
+/// `role NUL content NUL` digest collided for contents holding NUL), `jobs.key` is recomputed from it (same
+/// formula, same teacher identity, parameters and sample index), and credentials (user-info, query) are removed
+/// from `teachers.base_url` and from URL identities. The SQL sets the `meta` row `rekey_prompt_identity`;
+/// ``PromptRekey`` does the data step in the same transaction and deletes the row. A re-run after the migration
+/// sends nothing that was done.
 public enum Migrations {
     /// The migrations, oldest first. Append only.
-    public static let all: [String] = [v1, v2DaemonQueueAndSpend, v3Curation]
+    public static let all: [String] = [v1, v2DaemonQueueAndSpend, v3Curation, v4PromptIdentity]
 
     /// The schema version this code writes: `all.count`.
     public static var latestVersion: Int { all.count }
@@ -279,6 +288,13 @@ public enum Migrations {
         ) WITHOUT ROWID;
         """
 
+    /// Prompt identity: re-key prompts and jobs with the canonical prompt hash, strip URL credentials (data step:
+    /// ``PromptRekey``, run by ``migrate(_:createdBy:now:)`` in the same transaction).
+    static let v4PromptIdentity = """
+        INSERT INTO meta(key, value) VALUES('rekey_prompt_identity', 'pending')
+        ON CONFLICT(key) DO UPDATE SET value = excluded.value;
+        """
+
     /// The schema version of `db` (`PRAGMA user_version`).
     static func version(of db: SQLiteDatabase) throws -> Int {
         try db.queryOne("PRAGMA user_version") { $0.int(0) } ?? 0
@@ -306,6 +322,7 @@ public enum Migrations {
                 }
             }
             for migration in all[current...] { try db.execute(migration) }
+            try PromptRekey.runIfPending(db)
             let setMeta = "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
             if current == 0 {
                 try db.with(setMeta) { s in try s.bind("created_by", at: 1); try s.bind(createdBy, at: 2); try s.run() }

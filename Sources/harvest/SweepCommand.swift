@@ -23,7 +23,7 @@ struct SweepCommand: AsyncParsableCommand {
             base_url in --config) the built-in mock teacher is started on loopback. The API key is read from the
             environment variable named by --api-key-env; it is never stored or logged.
             Repeat --teacher to spread requests over replicas of one teacher (least-loaded healthy replica first;
-            job keys use --teacher-name, else the first URL, so replicas never change what counts as done).
+            job keys use --teacher-name, else MODEL@KIND (never the URL), so replicas and new ports never change what counts as done).
             Exit codes: 0 all jobs done, 2 some jobs failed, 3 interrupted, 4 bad input, 5 database error,
             6 unknown prompt set, 7 teacher unreachable or not an OpenAI-compatible endpoint,
             8 stopped by a fail-fast rule (wrong key or quota, first attempts all failing, error rate, missing logprobs,

@@ -19,7 +19,7 @@ final class RescueLog: Sendable {
         w.key("job_key"); w.string(PromptHash.hex(job.key))
         w.key("job_id"); w.int(Int(job.id))
         w.key("model"); w.string(job.teacher.model)
-        w.key("base_url"); w.string(job.teacher.baseURL)
+        w.key("base_url"); w.string(job.teacher.publicBaseURL)
         w.key("params"); w.raw(job.params.canonicalJSON)
         w.key("sample_index"); w.int(job.sampleIndex)
         w.key("messages"); ChatMessage.write(job.messages, to: &w)

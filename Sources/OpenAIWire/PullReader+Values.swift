@@ -7,7 +7,8 @@ extension PullReader {
     ///
     /// Value rules: the tokens `NaN`, `Infinity` and `-Infinity` (not valid JSON) and a logprob above
     /// ``positiveLogprobTolerance`` are invalid values (the answer is refused, see ``WireError/invalidValue(reason:offset:bodyPrefix:)``);
-    /// a positive logprob up to the tolerance is float rounding of a probability of 1 and is stored as `0.0`.
+    /// a positive logprob up to the tolerance is float rounding of a probability of 1: it is kept as sent
+    /// (bit-exact, like every other value).
     @inline(__always) mutating func double() throws(JSONError) -> Double {
         if consumeNull() { return .nan }
         let start = pos
@@ -19,11 +20,11 @@ extension PullReader {
         if !v.isFinite {
             throw invalid("logprob \(String(decoding: UnsafeBufferPointer(rebasing: buf[start..<pos]), as: UTF8.self)) is not a finite number (NaN and Infinity are not valid JSON)", at: start)
         }
-        if v <= Self.positiveLogprobTolerance { return 0 }
+        if v <= Self.positiveLogprobTolerance { return v }
         throw invalid("logprob \(v) is positive (a log-probability is at most 0)", at: start)
     }
 
-    /// The largest positive logprob taken as float rounding of `0` (and stored as `0.0`).
+    /// The largest positive logprob taken as float rounding of `0` (kept as sent).
     static let positiveLogprobTolerance = 1e-6
 
     /// A token count from `usage`, or nil for `null`, another type, a negative or non-finite value (noted in

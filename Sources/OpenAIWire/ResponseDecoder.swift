@@ -28,7 +28,7 @@ import HarvestJSON
 ///   (or completions `text`) of any other type is an invalid value (``WireError/invalidValue(reason:offset:bodyPrefix:)``),
 ///   never stored as `""`.
 /// - logprobs: `NaN`/`Infinity` tokens and positive values above 1e-6 are invalid values; positive values up to
-///   1e-6 (float rounding) are stored as `0.0` (see `PullReader.double()`).
+///   1e-6 (float rounding of a probability of 1) are kept as sent (see `PullReader.double()`).
 /// - usage: a negative or non-numeric count is unknown (nil), one above ``Usage/maxTokens`` is clamped; both are
 ///   noted in ``Usage/corrections``. Usage never makes an answer malformed.
 ///

@@ -22,6 +22,9 @@ enum PromptRekey {
     static func runIfPending(_ db: SQLiteDatabase) throws {
         let pending = try db.queryOne("SELECT value FROM meta WHERE key = ?1", bind: { try $0.bind(marker, at: 1) }, read: { $0.string(0) })
         guard pending != nil else { return }
+        // Freed bytes of rewritten rows are zeroed, so removed credentials do not linger in the file's pages.
+        try db.execute("PRAGMA secure_delete = ON")
+        defer { try? db.execute("PRAGMA secure_delete = OFF") }
         let teachers = try scrubTeachers(db)
         let promptHashes = try rehashPrompts(db)
         try rekeyJobs(db, teachers: teachers, promptHashes: promptHashes)

@@ -142,7 +142,7 @@ struct TeacherOptions: ParsableArguments {
     @Option(help: "Nucleus sampling top_p.")
     var topP: Double?
 
-    @Option(help: "Base seed (sample i is sent with seed + i).")
+    @Option(parsing: .unconditional, help: "Base seed (sample i is sent with seed + i; may be negative).")
     var seed: Int?
 
     @Option(help: "Stop sequence (repeatable).")
@@ -168,7 +168,10 @@ struct TeacherOptions: ParsableArguments {
         if let maxTokens, maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
         if let logprobs, logprobs < 0 || logprobs > 20 { throw ValidationError("--logprobs must be 0…20") }
         if let extraBody {
-            guard case .object? = try? JSONValue.parse(extraBody) else { throw ValidationError("--extra-body must be a JSON object") }
+            guard case .object(let members)? = try? JSONValue.parse(extraBody) else { throw ValidationError("--extra-body must be a JSON object") }
+            if let owned = SamplingParams(extraBody: members).ownedExtraKeys.first {
+                throw ValidationError("--extra-body sets \"\(owned)\", which harvest sets itself; it may not set \(SamplingParams.ownedBodyKeys.joined(separator: ", "))")
+            }
         }
         for teacher in self.teacher where !(teacher.hasPrefix("http://") || teacher.hasPrefix("https://")) {
             throw ValidationError("--teacher must be an http:// or https:// URL")

@@ -31,6 +31,10 @@ public struct SweepIdentity: Sendable {
             adopted = true
         }
         var warnings: [String] = []
+        if adopted {
+            warnings.append("note: keeping the teacher identity \"\(shown(name))\" stored by an earlier version for this set, model and parameters "
+                + "(so its answers count); new sweeps without --teacher-name use \"\(TeacherIdentity.defaultName(model: model, kind: kind))\"")
+        }
         let others = try store.answeredIdentities(setName: setName, model: model, kind: kind).filter { $0.name != name }
         if !others.isEmpty {
             let listed = others.prefix(3).map { "\"\(shown($0.name))\" (\($0.answers) answers)" }.joined(separator: ", ")

@@ -99,7 +99,10 @@
 ///
 /// # Prompt identity (`v4PromptIdentity`)
 ///
-/// No table changes. `prompts.hash` becomes the canonical, length-prefixed ``PromptHash/hash(_:)`` (the old
+/// - `job_key_aliases(key BLOB PRIMARY KEY, job_id → jobs)` `WITHOUT ROWID` — the key a job had before the
+///   re-key, so a rescue file written by an older version (which names jobs by key) still finds its jobs.
+///
+/// `prompts.hash` becomes the canonical, length-prefixed ``PromptHash/hash(_:)`` (the old
 /// `role NUL content NUL` digest collided for contents holding NUL), `jobs.key` is recomputed from it (same
 /// formula, same teacher identity, parameters and sample index), and credentials (user-info, query) are removed
 /// from `teachers.base_url` and from URL identities. The SQL sets the `meta` row `rekey_prompt_identity`;
@@ -291,6 +294,10 @@ public enum Migrations {
     /// Prompt identity: re-key prompts and jobs with the canonical prompt hash, strip URL credentials (data step:
     /// ``PromptRekey``, run by ``migrate(_:createdBy:now:)`` in the same transaction).
     static let v4PromptIdentity = """
+        CREATE TABLE job_key_aliases(
+          key BLOB PRIMARY KEY CHECK(length(key) = 32),
+          job_id INTEGER NOT NULL REFERENCES jobs(id)
+        ) WITHOUT ROWID;
         INSERT INTO meta(key, value) VALUES('rekey_prompt_identity', 'pending')
         ON CONFLICT(key) DO UPDATE SET value = excluded.value;
         """

@@ -12,7 +12,8 @@ import HarvestCore
 /// 3. jobs: `key` is recomputed with ``JobKey/make(promptHash:model:teacherName:kind:canonicalParams:sampleIndex:)``
 ///    from the new prompt hash, the (redacted) teacher identity, the stored canonical parameters and the sample
 ///    index — exactly the key a sweep computes now, so a re-run after the migration finds every job and sends
-///    nothing that was done. Job ids, states, attempts and responses are untouched.
+///    nothing that was done. Job ids, states, attempts and responses are untouched. Each old key is kept in
+///    `job_key_aliases`, so a rescue file written before the migration still finds its jobs.
 ///
 /// Prompts that two different conversations shared under the old hash (NUL characters in a content) stay one
 /// prompt: the stored messages are the first import's.
@@ -88,21 +89,25 @@ enum PromptRekey {
         try db.with("SELECT id, canonical FROM param_sets") { s in
             while try s.step() { params[s.int64(0)] = s.string(1) }
         }
-        var keys: [(id: Int64, key: [UInt8])] = []
-        try db.with("SELECT id, prompt_id, teacher_id, param_set_id, sample_index FROM jobs ORDER BY id") { s in
+        var keys: [(id: Int64, key: [UInt8], old: [UInt8])] = []
+        try db.with("SELECT id, prompt_id, teacher_id, param_set_id, sample_index, key FROM jobs ORDER BY id") { s in
             while try s.step() {
                 let id = s.int64(0)
+                let old = s.blob(5)
                 guard let hash = promptHashes[s.int64(1)], let teacher = teachers[s.int64(2)], let canonical = params[s.int64(3)] else {
                     throw StoreError.corrupt(path: db.path, detail: "job \(id) refers to a missing prompt, teacher or parameter set")
                 }
                 keys.append((id, JobKey.make(promptHash: hash, model: teacher.model, teacherName: teacher.name, kind: teacher.kind,
-                                             canonicalParams: canonical, sampleIndex: s.int(4))))
+                                             canonicalParams: canonical, sampleIndex: s.int(4)), old))
             }
         }
         let update = try db.prepare("UPDATE jobs SET key = ?2 WHERE id = ?1")
-        for (id, key) in keys {
+        let alias = try db.prepare("INSERT OR IGNORE INTO job_key_aliases(key, job_id) VALUES(?1, ?2)")
+        for (id, key, old) in keys where key != old {
             try update.bind(id, at: 1); try update.bind(blob: key, at: 2); try update.run()
             update.reset()
+            try alias.bind(blob: old, at: 1); try alias.bind(id, at: 2); try alias.run()
+            alias.reset()
         }
     }
 }

@@ -123,6 +123,19 @@ import Testing
         #expect(!bytes.contains("QKEY123"))
     }
 
+    @Test func rescueFileWithAnOldKeyStillFindsItsJob() async throws {
+        let dir = TempDir()
+        try Self.buildV3(dir.db)
+        let store = try SQLiteStore(path: dir.db)
+        // Job 6 (prompt 3, sample 1) was pending; an older version rescued its answer under the old key.
+        let oldKey = JobKey.make(promptHash: PromptHash.legacyHash(Self.conversations[2]), model: "m", teacherName: Self.secretURL,
+                                 kind: .chat, canonicalParams: Self.params.canonicalJSON, sampleIndex: 1)
+        let counts = try await store.importRescued([RescuedAnswer(jobKey: oldKey, attempt: Fixtures.attempt(0), response: Fixtures.response(0))])
+        #expect(counts.stored == 1)
+        #expect(counts.unknown.isEmpty)
+        #expect(try store.responseCount(jobId: 6) == 1)
+    }
+
     @Test func colliderImportedAfterMigrationIsItsOwnPrompt() throws {
         let dir = TempDir()
         try Self.buildV3(dir.db)

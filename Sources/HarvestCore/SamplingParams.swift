@@ -51,6 +51,16 @@ public struct SamplingParams: Sendable, Hashable {
     /// Hash by canonical form.
     public func hash(into hasher: inout Hasher) { hasher.combine(canonicalJSON) }
 
+    /// Request members harvest writes itself and an extra body may not set: they decide which prompt is asked,
+    /// how many answers come back and how logprobs are shaped, so an override would store answers against the
+    /// wrong prompt or in the wrong form.
+    public static let ownedBodyKeys: [String] = ["model", "messages", "prompt", "n", "logprobs", "top_logprobs", "echo", "best_of"]
+
+    /// The members of ``extraBody`` that are ``ownedBodyKeys`` (empty when the extra body is allowed).
+    public var ownedExtraKeys: [String] {
+        extraBody.map(\.0).filter { Self.ownedBodyKeys.contains($0) }
+    }
+
     /// Canonical JSON: fixed key order, absent values omitted, extra body keys sorted.
     /// Two parameter sets that would send the same request have the same canonical JSON.
     public var canonicalJSON: String {

@@ -11,6 +11,8 @@ struct PullReader {
     typealias ValueDecoder = (inout PullReader) throws(JSONError) -> [TokenLogprob]?
     /// Set only by tests: production always transcodes logprobs into `HLP1` blobs.
     var valueDecoder: ValueDecoder?
+    /// Set when decoding stopped at a value that breaks the rules (``WireError/invalidValue(reason:offset:bodyPrefix:)``).
+    var invalidValue = false
 
     /// The current member key as a byte range of `buf` (when it had no escapes).
     private var keyStart = 0
@@ -28,6 +30,13 @@ struct PullReader {
     // MARK: Structure
 
     func error(_ message: String) -> JSONError { JSONError(message, offset: pos) }
+
+    /// An error for a well-formed value that breaks the rules; marks the reader so the decoder reports
+    /// ``WireError/invalidValue(reason:offset:bodyPrefix:)``.
+    mutating func invalid(_ message: String, at offset: Int) -> JSONError {
+        invalidValue = true
+        return JSONError(message, offset: offset)
+    }
 
     @inline(__always) mutating func skipWhitespace() {
         while pos < buf.count {

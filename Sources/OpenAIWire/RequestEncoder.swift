@@ -12,7 +12,9 @@ import HarvestJSON
 ///
 /// ``SamplingParams/extraBody`` members are merged at the top level: a member named like a
 /// standard one replaces it in place, the others follow in the order given (a repeated name
-/// keeps its last value). `stream` cannot be turned on: harvest decodes whole responses.
+/// keeps its last value). `stream` cannot be turned on: harvest decodes whole responses. The members harvest
+/// owns (``SamplingParams/ownedBodyKeys``: `model`, `messages`, `prompt`, `n`, `logprobs`, …) cannot be set.
+/// Setting one fails the request before it is sent.
 public enum RequestEncoder {
     /// The request body for `job` (its messages, teacher, parameters and sample index).
     public static func body(for job: Job) throws(WireError) -> [UInt8] {
@@ -27,6 +29,9 @@ public enum RequestEncoder {
         var extras: [(String, JSONValue)] = []
         for (name, value) in params.extraBody {
             if let i = extras.firstIndex(where: { $0.0 == name }) { extras[i].1 = value } else { extras.append((name, value)) }
+        }
+        if let owned = params.ownedExtraKeys.first {
+            throw .unsupported(reason: "extra body sets \"\(owned)\", which harvest sets itself (not allowed: \(SamplingParams.ownedBodyKeys.joined(separator: ", ")))")
         }
         if let stream = extras.first(where: { $0.0 == "stream" })?.1, stream != .bool(false) {
             throw .unsupported(reason: "extra body sets \"stream\": \(stream.jsonString); harvest needs whole (non-streamed) responses")

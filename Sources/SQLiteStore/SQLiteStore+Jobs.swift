@@ -27,6 +27,8 @@ struct AttemptRow: Sendable {
 struct ResponseRow: Sendable {
     var jobId: Int64, choiceIndex: Int, content: String, reasoning: String?, finishReason: String?
     var promptTokens: Int?, completionTokens: Int?, totalTokens: Int?, reasoningTokens: Int?
+    /// Tokens charged for spend: the teacher's counts, else the runner's estimates for counts it rejected.
+    var chargedPromptTokens: Int?, chargedCompletionTokens: Int?
     var model: String?, responseId: String?, systemFingerprint: String?, receivedAt: Double
     var logprobs: [UInt8]?, raw: [UInt8]?
     /// The logprobs split for the teacher's vocabulary (stored as `HLP2`); nil keeps ``logprobs`` as it is.
@@ -36,6 +38,8 @@ struct ResponseRow: Sendable {
         finishReason = r.choice.finishReason
         promptTokens = r.usage?.promptTokens; completionTokens = r.usage?.completionTokens
         totalTokens = r.usage?.totalTokens; reasoningTokens = r.usage?.reasoningTokens
+        chargedPromptTokens = promptTokens ?? r.usage?.estimatedPromptTokens
+        chargedCompletionTokens = completionTokens ?? r.usage?.estimatedCompletionTokens
         model = r.model; responseId = r.responseId; systemFingerprint = r.systemFingerprint; receivedAt = r.receivedAt
         logprobs = r.choice.logprobsBlob
         if let blob = logprobs, !LogprobCodec.isVersion2(blob) { logprobTable = try? LogprobTable(hlp1: blob) }
@@ -154,7 +158,7 @@ enum JobRows {
               """
             : "UPDATE jobs SET attempts = attempts + 1, updated_at = ?2 WHERE id = ?1"
         try db.with(sql) { s in try s.bind(r.jobId, at: 1); try s.bind(now, at: 2); try s.run() }
-        try SpendRows.charge(db, attemptId: attemptId, jobId: r.jobId, promptTokens: r.promptTokens, completionTokens: r.completionTokens)
+        try SpendRows.charge(db, attemptId: attemptId, jobId: r.jobId, promptTokens: r.chargedPromptTokens, completionTokens: r.chargedCompletionTokens)
         return stored
     }
 

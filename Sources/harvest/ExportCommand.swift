@@ -50,7 +50,7 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Samples per prompt: all, first, or best (highest mean token logprob).")
     var samples: String = "all"
 
-    @Option(help: "Drop answers whose mean token logprob is below this.")
+    @Option(parsing: .unconditional, help: "Drop answers whose mean token logprob is below this (e.g. -2.5).")
     var minMeanLogprob: Double?
 
     @Option(help: "Splits by a stable hash of the prompt, e.g. train=0.98,val=0.02.")

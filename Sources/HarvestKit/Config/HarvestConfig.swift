@@ -94,6 +94,9 @@ public struct HarvestConfig: Sendable, Equatable {
             }
             if let extra = s["extra_body"] {
                 guard let members = extra.objectValue else { throw bad("sampling.extra_body", "expected an object") }
+                if let owned = SamplingParams(extraBody: members).ownedExtraKeys.first {
+                    throw bad("sampling.extra_body", "sets \"\(owned)\", which harvest sets itself (not allowed: \(SamplingParams.ownedBodyKeys.joined(separator: ", ")))")
+                }
                 c.sampling.extraBody = members
             }
         }

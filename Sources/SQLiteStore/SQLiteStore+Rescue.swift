@@ -40,6 +40,7 @@ extension SQLiteStore {
     /// Each stored answer records its attempt, charges its spend and marks the job done, as a live commit does.
     public func importRescued(_ answers: [RescuedAnswer]) async throws -> RescueImportCounts {
         let rows = answers.map { (key: $0.jobKey, attempt: AttemptRow($0.attempt, outcome: .success), response: ResponseRow($0.response)) }
+        let vocabulary = vocabularyWriter
         return try await write { db in
             var counts = RescueImportCounts()
             for (index, row) in rows.enumerated() {
@@ -62,7 +63,7 @@ extension SQLiteStore {
                 attempt.jobId = jobId
                 var response = row.response
                 response.jobId = jobId
-                if try JobRows.commitSuccess(db, attempt: attempt, response: response, now: unixNow()) {
+                if try JobRows.commitSuccess(db, attempt: attempt, response: response, now: unixNow(), vocabulary: vocabulary) {
                     counts.stored += 1
                 } else {
                     counts.alreadyDone += 1

@@ -1,4 +1,5 @@
 import Foundation
+import HarvestTestSupport
 import Testing
 
 /// Teacher identity, URL credentials and the smaller flag fixes, through the real binary and mock teachers.

@@ -19,7 +19,7 @@ struct InitCommand: AsyncParsableCommand {
             _ = try SQLiteStore(path: global.databasePath)
             printStatus("database ready: \(global.databasePath) (schema version \(Migrations.latestVersion))")
             if !FileManager.default.fileExists(atPath: config) {
-                try Data(HarvestConfig.example.utf8).write(to: URL(fileURLWithPath: config))
+                try Data(ConfigExample.text.utf8).write(to: URL(fileURLWithPath: config))
                 printStatus("example config written: \(config)")
             }
         } catch {

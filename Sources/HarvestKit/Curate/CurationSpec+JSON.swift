@@ -24,7 +24,7 @@ extension CurationSpec {
             throw CurationError(.parameter, location: path, "is not valid JSON (\(error.message) at byte \(error.offset))",
                                 hint: "fix the JSON; nothing was marked")
         }
-        let reader = ConfigReader(path: path)
+        let reader = CurationFieldReader(path: path)
         var spec = CurationSpec()
         let top = try reader.object(root, "")
         try reader.only(top, ["prompt_text", "exact", "near", "decontaminate", "filters"], "")
@@ -84,7 +84,7 @@ extension CurationSpec {
 }
 
 /// Typed access to the config's JSON with errors naming `file: field "key"`.
-private struct ConfigReader {
+private struct CurationFieldReader {
     let path: String
 
     func bad(_ key: String, _ message: String) -> CurationError {

@@ -181,4 +181,29 @@ import Testing
         #expect(await f.waitUntil(seconds: 10) { mock.stats().responses(status: 429) > first })
         try await f.stop()
     }
+
+    @Test func reloadAppliesNewLimitsLiveWithoutDroppingInFlightRequests() async throws {
+        let f = try ParityFixture()
+        let (mock, url) = try f.mock(latencyMs: 300)
+        try f.importPrompts(30)
+        let sweeps = "[{\"name\": \"a\", \"prompt_set\": \"main\", \"teacher\": \"t\"}]"
+        try f.writeConfig(teachers: "[" + ParityFixture.teacher("t", url: url, limits: "{\"max_in_flight\": 8, \"rpm\": 60}") + "]", sweeps: sweeps)
+        let run = try f.enqueue("a")
+        try await f.start()
+        try await Task.sleep(for: .milliseconds(1200))
+        #expect((f.metric("harvest_admitted_total{teacher=\"t\"}") ?? 99) <= 4, "1/s with a burst of 1")
+        #expect(try !f.settled(run))
+        // SIGHUP with a higher rpm and window: applied to the running traffic controller, not a new runner.
+        try f.writeConfig(teachers: "[" + ParityFixture.teacher("t", url: url, limits: "{\"max_in_flight\": 16, \"rpm\": 60000}") + "]", sweeps: sweeps)
+        try await f.serveReload()
+        #expect(f.metric("harvest_limit{teacher=\"t\",limit=\"rpm\"}") == 60000)
+        #expect(f.metric("harvest_window{teacher=\"t\"}") == 16)
+        #expect(try await f.waitUntil(seconds: 20) { try f.settled(run) })
+        #expect(try f.states(sweepId: run.sweepId)[.done] == 30)
+        // Nothing was cut off or sent twice by the reload.
+        #expect(f.metric("harvest_requests_total{teacher=\"t\",status=\"transport\"}") == nil)
+        #expect(f.metric("harvest_retries_total{teacher=\"t\"}") == 0)
+        #expect(mock.stats().completionsServed == 30)
+        try await f.stop()
+    }
 }

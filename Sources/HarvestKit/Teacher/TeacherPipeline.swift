@@ -20,7 +20,8 @@ public final class TeacherPipeline: Sendable {
     public let transport: any HTTPTransport
     /// The admission gate of this teacher, shared by every runner the pipeline builds.
     public let traffic: TrafficController
-    /// Connections the transport was sized for (limits above half of it need a new pipeline to use them fully).
+    /// Size of the transport's connection cache (it does not cap simultaneous connections: a window raised
+    /// live above half of it only keeps fewer idle connections warm).
     public let connections: Int
     private let owned: CurlTransport?
     private let environment: [String: String]
@@ -47,7 +48,7 @@ public final class TeacherPipeline: Sendable {
         current = Mutex(spec)
     }
 
-    /// Transport connections for a spec: two per request in flight, at least 16.
+    /// Connection cache size for a spec: two per request in flight, at least 16.
     public static func connections(for spec: TeacherSpec) -> Int { max(16, spec.limits.maxInFlight * 2) }
 
     /// The spec in effect.
@@ -62,11 +63,10 @@ public final class TeacherPipeline: Sendable {
     }
 
     /// True when `spec` can be applied to this pipeline by ``update(_:)``; false when it needs a new one
-    /// (another identity, model or endpoint kind, or more connections than the transport has).
+    /// (another identity, model or endpoint kind).
     public func canApply(_ spec: TeacherSpec) -> Bool {
         let now = self.spec
         return spec.name == now.name && spec.model == now.model && spec.endpoint == now.endpoint
-            && Self.connections(for: spec) <= connections
     }
 
     /// A client with the current spec's key, timeouts, size cap and raw-body setting.

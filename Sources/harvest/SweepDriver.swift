@@ -61,6 +61,7 @@ struct SweepDriver {
             let trap = SignalTrap(stop: stop)
             defer { trap.cancel() }
             let runner = pipeline.runner(store: store, stop: stop)
+            await LeaseReport.takeOver(store)
             let line = ProgressLine(total: summary.totalJobs, doneBefore: summary.alreadyDone)
             let reporter = ProgressReporter(line: line, runner: runner)
             reporter.start()
@@ -86,6 +87,7 @@ struct SweepDriver {
             }
             if open > 0 {
                 printStatus("\(open) jobs not done yet; run the same command again to continue")
+                LeaseReport.explainOpen(store, sweepId: summary.sweepId)
                 return HarvestExit.interrupted
             }
             if failed > 0 {

@@ -5,8 +5,9 @@ import Synchronization
 
 /// The ``JobStore`` a ``SweepRunner`` works against inside the daemon: claims come from every active run of
 /// one teacher (not one sweep), each claimed job gets the teacher's current key variable and first URL (the
-/// traffic controller picks the replica per request), and outcomes are counted for the metrics. While ``pause()`` is in effect claims return nothing,
-/// so the runner finishes its in-flight work and returns (used to apply a reloaded config).
+/// traffic controller picks the replica per request), and outcomes are counted for the metrics. While
+/// ``pause()`` is in effect claims return nothing, so the runner finishes its in-flight work and returns (used to
+/// apply a reloaded config).
 final class TeacherQueue: JobStore {
     struct Routing {
         var baseURL: String

@@ -90,14 +90,13 @@ public struct TeacherSpec: Sendable, Equatable {
     /// True when `other` differs only in what ``TrafficController/update(options:)`` applies live (limits,
     /// replicas, breaker) or in what the daemon reads per run (prices, sampling defaults, fail-fast cool-down).
     public func differsOnlyLive(from other: TeacherSpec) -> Bool {
-        var a = self, b = other
-        a.limits = b.limits
-        a.baseURLs = b.baseURLs
-        a.breaker = b.breaker
-        a.prices = b.prices
-        a.sampling = b.sampling
-        a.failFastCooldown = b.failFastCooldown
-        b.failFastCooldown = a.failFastCooldown
-        return a == b
+        var a = self
+        a.limits = other.limits
+        a.baseURLs = other.baseURLs
+        a.breaker = other.breaker
+        a.prices = other.prices
+        a.sampling = other.sampling
+        a.failFastCooldown = other.failFastCooldown
+        return a == other
     }
 }

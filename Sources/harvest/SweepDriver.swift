@@ -3,6 +3,7 @@ import HarvestCore
 import HarvestJSON
 import HarvestKit
 import CurlTransport
+import HarvestCrypto
 import MockTeacher
 import SQLiteStore
 
@@ -16,6 +17,10 @@ struct SweepDriver {
     var samples: Int
     /// Sweep name; nil derives one from the set, model and a short hash of the definition.
     var sweepName: String? = nil
+    /// Seconds a first SIGINT/SIGTERM waits for in-flight requests before abandoning them.
+    var drainSeconds: Double = 30
+    /// Where refused answers go (nil: harvest-rescue.jsonl beside the database).
+    var rescueFile: String? = nil
 
     /// `SET:MODEL:xxxxxx`, stable for the same set, teacher identity, parameters and sample count.
     static func defaultName(set: String, teacher: TeacherEndpoint, params: SamplingParams, samples: Int) -> String {
@@ -28,10 +33,13 @@ struct SweepDriver {
         var mock: MockTeacherServer?
         defer { mock?.stop() }
         do {
-            let store = try SQLiteStore(path: databasePath)
+            let store = try SQLiteStore(path: databasePath, options: DiskSafety.payingStoreOptions)
+            defer { store.close() }
             guard try store.setNames().contains(where: { $0.name == setName }) else {
                 throw StoreError.unknownSet(setName)
             }
+            let rescuePath = rescueFile ?? RescueLog.defaultPath(database: databasePath)
+            try await DiskSafety.importRescued(rescuePath, into: store)
             var spec = self.spec
             if spec.baseURLs.isEmpty {
                 let server = MockTeacherServer(MockTeacherConfiguration(model: spec.model))
@@ -58,9 +66,9 @@ struct SweepDriver {
             let summary = try store.createSweep(name: name, setName: setName, teacher: teacher, params: params, samples: samples)
             printStatus("sweep \(summary.sweepId) \"\(name)\": \(summary.totalJobs) jobs (\(summary.newJobs) new, \(summary.alreadyDone) already done, \(summary.requeuedFailed) failed jobs retried) → \(teacher.baseURL) model \(teacher.model)")
             let stop = StopSignal()
-            let trap = SignalTrap(stop: stop)
+            let trap = SignalTrap(stop: stop, drainSeconds: drainSeconds)
             defer { trap.cancel() }
-            let runner = pipeline.runner(store: store, stop: stop)
+            let runner = pipeline.runner(store: store, session: SweepOptions(rescuePath: rescuePath), stop: stop)
             await LeaseReport.takeOver(store)
             let line = ProgressLine(total: summary.totalJobs, doneBefore: summary.alreadyDone)
             let reporter = ProgressReporter(line: line, runner: runner)
@@ -81,6 +89,7 @@ struct SweepDriver {
             if outcome.counters.missingLogprobs > 0 {
                 printStatus("warning: \(outcome.counters.missingLogprobs) answers came without logprobs although they were requested (stored anyway)")
             }
+            if let code = DiskSafety.refusalExit(store: store, rescued: outcome.counters.rescued, rescuePath: rescuePath) { return code }
             if outcome.failFast != nil {
                 printStatus("\(open) jobs not done yet, \(failed) failed; fix the cause and run the same command again to continue")
                 return HarvestExit.failFast

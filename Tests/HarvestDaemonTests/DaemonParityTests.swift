@@ -1,5 +1,6 @@
 import Foundation
 import HarvestCore
+import HarvestTestSupport
 import MockTeacher
 import Testing
 @testable import HarvestDaemon

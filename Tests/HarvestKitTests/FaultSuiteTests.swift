@@ -1,6 +1,7 @@
 import Foundation
 import HarvestCore
 import HarvestKit
+import HarvestTestSupport
 import MockTeacher
 import SQLiteStore
 import Synchronization

@@ -77,7 +77,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "harvest-bench",
-            dependencies: ["HarvestKit", "HarvestCore", "CurlTransport", "SQLiteStore", "MockTeacher", "OpenAIWire"],
+            dependencies: ["HarvestKit", "HarvestCore", "CurlTransport", "SQLiteStore", "MockTeacher", "OpenAIWire", "HarvestDaemon",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
 

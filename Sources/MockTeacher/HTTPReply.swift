@@ -17,6 +17,8 @@ struct HTTPReply {
     var contentType: StaticString = "application/json"
     /// `Retry-After` value, if any.
     var retryAfter: String? = nil
+    /// `x-ratelimit-reset-requests` value sent with `x-ratelimit-remaining-requests: 0`, if any.
+    var rateLimitReset: String? = nil
     /// Delivery mode.
     var delivery = Delivery.complete
     /// Close the connection after this reply even if the client wants keep-alive.
@@ -34,6 +36,9 @@ struct HTTPReply {
         contentType.withUTF8Buffer { out.append(contentsOf: $0) }
         out.append(contentsOf: "\r\nContent-Length: \(contentLength)\r\n".utf8)
         if let retryAfter { out.append(contentsOf: "Retry-After: \(retryAfter)\r\n".utf8) }
+        if let rateLimitReset {
+            out.append(contentsOf: "x-ratelimit-remaining-requests: 0\r\nx-ratelimit-reset-requests: \(rateLimitReset)\r\n".utf8)
+        }
         out.append(contentsOf: (keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n").utf8)
     }
 }

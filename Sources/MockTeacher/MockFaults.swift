@@ -44,6 +44,12 @@ public struct MockFaults: Sendable, Equatable {
     /// When a request's `model` equals this, answer 400 with an OpenAI error (`model_not_found`).
     /// This is deterministic, not drawn.
     public var badRequestForModel: String? = nil
+    /// When a request's `model` equals this, answer 429 saying the quota is used up (`insufficient_quota`, as
+    /// OpenAI does for an account without credit). Deterministic, not drawn.
+    public var quotaExhaustedForModel: String? = nil
+    /// When set, every 2xx answer carries `x-ratelimit-remaining-requests: 0` and `x-ratelimit-reset-requests`
+    /// of this many seconds (a hosted API whose request budget is used up until the reset).
+    public var rateLimitResetSeconds: Double? = nil
     /// Seed of the per-request fault draw.
     public var seed: UInt64 = 0
 

@@ -90,6 +90,10 @@ final class RequestHandler {
             return self.error(400, "The model `\(rejected)` does not exist or you do not have access to it.",
                               param: "model", code: "model_not_found", fault: .badRequestForModel)
         }
+        if let exhausted = faults.quotaExhaustedForModel, request.model == exhausted {
+            return self.error(429, "You exceeded your current quota, please check your plan and billing details.",
+                              type: "insufficient_quota", code: "insufficient_quota")
+        }
         let digest = RequestFingerprint.digest(of: json)
         let fingerprint = RequestFingerprint.hex(digest)
         let seed = RequestFingerprint.seed(of: digest)
@@ -152,7 +156,8 @@ final class RequestHandler {
         case .missingLogprobs:
             return reply(HTTPReply(status: 200, servedFingerprint: fingerprint, trickle: trickle), fault: .missingLogprobs)
         default:
-            return reply(HTTPReply(status: 200, servedFingerprint: fingerprint, trickle: trickle))
+            return reply(HTTPReply(status: 200, rateLimitReset: faults.rateLimitResetSeconds.map { Self.formatSeconds($0) + "s" },
+                                   servedFingerprint: fingerprint, trickle: trickle))
         }
     }
 

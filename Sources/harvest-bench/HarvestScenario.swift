@@ -1,4 +1,3 @@
-import CurlTransport
 import Foundation
 import HarvestCore
 import HarvestKit
@@ -64,14 +63,16 @@ struct HarvestScenario {
         let sweep = try store.createSweep(name: "bench", setName: "bench", teacher: teacher, params: params, samples: samples)
         let t2 = ContinuousClock.now
 
-        let transport = try CurlTransport(configuration: .init(maxConnections: concurrency * 2))
-        defer { transport.shutdown() }
-        let timeouts = HTTPTimeouts(connect: 10, total: 600, firstByte: firstByteTimeout, idle: idleTimeout)
-        let client = TeacherClient(transport: transport, apiKey: nil, timeouts: timeouts)
-        let traffic = TrafficController(options: TrafficOptions(limits: TeacherLimits(maxInFlight: concurrency)))
-        let options = SweepOptions(retry: RetryPolicy(maxAttempts: 12, baseDelay: 0.05, maxDelay: 1),
+        var spec = TeacherSpec(name: teacher.name, baseURLs: [baseURL], model: "mock-teacher",
+                               limits: TeacherLimits(maxInFlight: concurrency), maxAttempts: 12)
+        spec.firstByteTimeout = firstByteTimeout
+        spec.idleTimeout = idleTimeout
+        spec.failFast = .off
+        let pipeline = try TeacherPipeline(spec: spec)
+        defer { pipeline.shutdown() }
+        let session = SweepOptions(retry: RetryPolicy(baseDelay: 0.05, maxDelay: 1),
                                    rescuePath: dir.appendingPathComponent("rescue.jsonl").path)
-        let runner = SweepRunner(store: store, client: client, options: options, traffic: traffic)
+        let runner = pipeline.runner(store: store, session: session)
         ProcessProbe.resetPeakRSS()
         let cpu0 = ProcessProbe.cpuSeconds()
         let mock0 = ProcessProbe.cpuSeconds(pid: mockPID)

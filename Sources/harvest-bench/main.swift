@@ -56,6 +56,15 @@ func measure(_ name: String) async throws {
     case "harvest0":
         printHeader("harvest, 0 ms, \(args.concurrency) in flight")
         printHarvest(try await harvest(latencyMs: 0, concurrency: args.concurrency, logprobs: args.logprobs, prompts: args.prompts))
+    case "daemon0":
+        printHeader("harvest serve (daemon path), 0 ms, \(args.concurrency) in flight")
+        let (mock, url) = try ProcessProbe.startMock(latencyMs: 0)
+        defer { ProcessProbe.stop(mock) }
+        let r = try await DaemonScenario(baseURL: args.teacher ?? url, prompts: args.prompts, samples: args.samples, maxTokens: args.maxTokens,
+                                         logprobs: args.logprobs, concurrency: args.concurrency).run()
+        print("  jobs          \(r.jobs): done \(r.done), wall \(f(r.seconds, 2)) s")
+        print("  throughput    \(f(r.requestsPerSecond, 0)) req/s overall; harvest CPU \(f(r.cpu * 1000 / Double(max(r.done, 1)), 3)) ms/req")
+        print("RESULT rps=\(r.requestsPerSecond) seconds=\(r.seconds) done=\(Double(r.done)) jobs=\(Double(r.jobs))")
     case "ceiling500":
         printHeader("mock alone, \(f(args.latencyMs, 0)) ms, \(args.latencyConcurrency) in flight, no logprobs")
         printCeiling(try await ceiling(latencyMs: args.latencyMs, concurrency: args.latencyConcurrency, logprobs: nil, total: args.prompts))
@@ -141,7 +150,14 @@ var ceilingRun: [String: Double]?
 if args.teacher == nil, args.runs(.ceiling) || args.runs(.harvest) || args.runs(.scale) {
     ceilingRun = try child("ceiling0")
 }
-if args.runs(.harvest) { ratio(try child("harvest0"), ceilingRun) }
+if args.runs(.harvest) {
+    let foreground = try child("harvest0")
+    ratio(foreground, ceilingRun)
+    let daemon = try child("daemon0")
+    if let fg = foreground["rps"], let dm = daemon["rps"] {
+        print("  daemon path   \(f(dm, 0)) req/s next to the foreground's \(f(fg, 0)) req/s (\(f(dm / max(fg, 1e-9) * 100, 0)) %)")
+    }
+}
 if args.runs(.latency) {
     let c = try child("ceiling500")
     ratio(try child("harvest500"), c)

@@ -41,7 +41,6 @@ func fail(_ error: any Error) -> ExitCode {
         }
     case let e as ExportError: (code, text) = (HarvestExit.failure, e.description)
     case let e as CurationError: (code, text) = (e.kind == .storedData ? HarvestExit.database : HarvestExit.badInput, e.description)
-    case let e as HarvestConfig.ConfigError: (code, text) = (HarvestExit.badInput, e.description)
     default: (code, text) = (HarvestExit.failure, String(describing: error))
     }
     printError(text)

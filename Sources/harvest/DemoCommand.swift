@@ -49,9 +49,15 @@ struct DemoCommand: AsyncParsableCommand {
         if options.logprobs == nil { options.logprobs = 5 }
         if options.temperature == nil { options.temperature = 0.7 }
         if options.seed == nil { options.seed = 1 }
-        let plan = SweepPlanBuilder(config: HarvestConfig(), options: options, samples: samples, concurrency: concurrency, maxAttempts: nil)
+        let spec: TeacherSpec
+        do {
+            spec = try SweepTeacher.resolve(configPath: nil, options: options, traffic: nil, maxInFlight: concurrency, maxAttempts: nil,
+                                            keepRaw: false)
+        } catch {
+            throw fail(error)
+        }
         printStatus("2/3 harvesting (\(samples) samples per prompt, top-\(options.logprobs!) logprobs)")
-        let code = await SweepDriver(databasePath: global.databasePath, setName: set, plan: plan, keepRaw: false).run()
+        let code = await SweepDriver(databasePath: global.databasePath, setName: set, spec: spec, samples: samples).run()
         if code != 0 { throw ExitCode(code) }
         do {
             let store = try SQLiteStore(path: global.databasePath)

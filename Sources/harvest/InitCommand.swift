@@ -27,7 +27,7 @@ struct InitCommand: AsyncParsableCommand {
             printStatus("database ready: \(global.databasePath) (schema version \(Migrations.latestVersion))")
             if !FileManager.default.fileExists(atPath: config) {
                 // withoutOverwriting (O_EXCL): never follows a link created meanwhile, never replaces a file.
-                try Data(HarvestConfig.example.utf8).write(to: URL(fileURLWithPath: config), options: .withoutOverwriting)
+                try Data(ConfigExample.text.utf8).write(to: URL(fileURLWithPath: config), options: .withoutOverwriting)
                 printStatus("example config written: \(config)")
             }
         } catch {

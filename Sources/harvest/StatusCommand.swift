@@ -13,7 +13,9 @@ struct StatusCommand: AsyncParsableCommand {
         abstract: "Show prompt sets and sweeps: done/total, failed, req/s, tokens, spend, projected spend and ETA.",
         discussion: """
             req/s counts answers stored in the last minute (by any process); the ETA and projected spend extrapolate the
-            latest active run of each sweep. Spend is in the currency of the configured prices.
+            latest active run of each sweep. Spend is in the currency of the configured prices. With a config whose
+            server.metrics_address answers, the running daemon's teachers follow: rate limits, window, requests sent,
+            x-ratelimit pauses, replicas taken out by their breaker, and fail-fast pauses with their reason.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -28,8 +30,10 @@ struct StatusCommand: AsyncParsableCommand {
         global.bootstrapLogging()
         do {
             var database = global.databasePath
-            if global.db == nil, let path = ConfigPaths.locate(explicit: config, useSystemDefault: false) {
-                database = try DaemonConfig.load(path: path).resolveDatabase(flag: nil)
+            var daemon: DaemonConfig?
+            if let path = ConfigPaths.locate(explicit: config, useSystemDefault: false) {
+                daemon = try DaemonConfig.load(path: path)
+                if global.db == nil, let daemon { database = daemon.resolveDatabase(flag: nil) }
             }
             let store = try SQLiteStore(path: database)
             defer { store.close() }
@@ -40,6 +44,9 @@ struct StatusCommand: AsyncParsableCommand {
             } else {
                 print("database \(database)")
                 print(report.table(), terminator: "")
+                if let address = daemon?.metricsAddress, let live = await DaemonTrafficStatus.fetch(address) {
+                    print(live.table(), terminator: "")
+                }
             }
         } catch {
             throw fail(error)

@@ -19,9 +19,11 @@ struct SweepCommand: AsyncParsableCommand {
             harvest serve sends the jobs. Exit codes: 0 queued, 4 bad config or prompt file, 5 database error
             (locked, unreadable), 6 unknown sweep or prompt set.
 
-            harvest sweep SET --run: harvests the prompt set SET in the foreground. Without --teacher (and without a
-            base_url in --config) the built-in mock teacher is started on loopback. The API key is read from the
-            environment variable named by --api-key-env; it is never stored or logged.
+            harvest sweep SET --run: harvests the prompt set SET in the foreground. With --config FILE it uses the
+            teacher of that config named by --teacher-name (or its only teacher): URLs, key variable, sampling
+            defaults, limits, timeouts, breaker and fail-fast keys; flags override single fields. Without --config
+            and --teacher the built-in mock teacher is started on loopback. The API key is read from the
+            environment variable named by --api-key-env (or api_key_env); it is never stored or logged.
             Repeat --teacher to spread requests over replicas of one teacher (least-loaded healthy replica first;
             job keys use --teacher-name, else MODEL@KIND (never the URL), so replicas and new ports never change what counts as done).
             A first SIGINT/SIGTERM stops claiming and waits up to --drain-seconds (30) for in-flight answers, then
@@ -44,13 +46,14 @@ struct SweepCommand: AsyncParsableCommand {
     @Flag(help: "Run the sweep in the foreground until every job is done or failed.")
     var run = false
 
-    @Option(help: "Daemon config (queued sweeps), or with --run a JSON config with teacher and sampling defaults.")
+    @Option(help: "The config (teachers[] and sweeps[], docs/CONFIG.md): the sweep NAME to queue, or with --run the teacher to use.")
     var config: String?
 
     @Option(help: "Samples per prompt (each is a separate request, with seed + i when a seed is set).")
     var samples: Int?
 
-    @Option(help: "Requests in flight at most.")
+    @Option(name: [.customLong("max-in-flight"), .customLong("concurrency")],
+            help: "Requests in flight at most (limits.max_in_flight; --concurrency is the old name).")
     var concurrency: Int?
 
     @Option(help: "Attempts per job in this run.")
@@ -59,7 +62,7 @@ struct SweepCommand: AsyncParsableCommand {
     @Option(help: "Sweep name (default: SET:MODEL:<hash of teacher, parameters and samples>).")
     var name: String?
 
-    @Flag(help: "Also store each raw response body.")
+    @Flag(help: "Also store each raw response body (keep_raw).")
     var keepRaw = false
 
     @Option(help: "With --run: seconds a first SIGINT/SIGTERM waits for in-flight requests before abandoning them (default 30).")
@@ -71,14 +74,14 @@ struct SweepCommand: AsyncParsableCommand {
     func validate() throws {
         guard run else {
             let foregroundOnly = teacherOptions.isEmpty && samples == nil && concurrency == nil && maxAttempts == nil && name == nil && !keepRaw
-                && drainSeconds == nil && rescueFile == nil
+                && traffic.isEmpty && drainSeconds == nil && rescueFile == nil
             guard foregroundOnly else {
-                throw ValidationError("teacher, sampling and --samples/--concurrency/--max-attempts/--name/--keep-raw flags apply to --run only; a queued sweep takes its settings from the config")
+                throw ValidationError("teacher, sampling, traffic and --samples/--max-in-flight/--max-attempts/--name/--keep-raw flags apply to --run only; a queued sweep takes its settings from the config")
             }
             return
         }
         if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
-        if let concurrency, concurrency < 1 || concurrency > 10_000 { throw ValidationError("--concurrency must be 1…10000") }
+        if let concurrency, concurrency < 1 || concurrency > 10_000 { throw ValidationError("--max-in-flight must be 1…10000") }
         if let maxAttempts, maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
         if let drainSeconds, !(drainSeconds >= 0 && drainSeconds <= 86_400) { throw ValidationError("--drain-seconds must be 0…86400") }
         try teacherOptions.validate()
@@ -87,21 +90,15 @@ struct SweepCommand: AsyncParsableCommand {
     func run() async throws {
         global.bootstrapLogging()
         guard run else { return try enqueue() }
-        if let config, DaemonConfig.isDaemonConfig(path: config) {
-            printError("\(config) is a daemon config: queue its sweep with `harvest sweep NAME --config \(config)` (without --run) and let `harvest serve` send it")
-            throw ExitCode(HarvestExit.badInput)
-        }
-        var cfg = HarvestConfig()
+        let spec: TeacherSpec
         do {
-            if let config { cfg = try HarvestConfig.load(path: config) }
+            spec = try SweepTeacher.resolve(configPath: config, options: teacherOptions, traffic: traffic, maxInFlight: concurrency,
+                                            maxAttempts: maxAttempts, keepRaw: keepRaw)
         } catch {
-            printError(error.description)
-            throw ExitCode(HarvestExit.badInput)
+            throw fail(error)
         }
-        var plan = SweepPlanBuilder(config: cfg, options: teacherOptions, samples: samples, concurrency: concurrency, maxAttempts: maxAttempts)
-        plan.apply(traffic)
-        let code = await SweepDriver(databasePath: global.databasePath, setName: set, plan: plan, keepRaw: keepRaw, sweepName: name,
-                               drainSeconds: drainSeconds ?? 30, rescueFile: rescueFile).run()
+        let code = await SweepDriver(databasePath: global.databasePath, setName: set, spec: spec, samples: samples ?? 1, sweepName: name,
+                                     drainSeconds: drainSeconds ?? 30, rescueFile: rescueFile).run()
         if code != 0 { throw ExitCode(code) }
     }
 }
@@ -170,7 +167,7 @@ struct TeacherOptions: ParsableArguments {
     @Option(help: "Extra JSON object merged into every request body, e.g. '{\"top_k\":20}'.")
     var extraBody: String?
 
-    @Option(help: "Total timeout per request, seconds.")
+    @Option(name: [.customLong("total-timeout"), .customLong("timeout")], help: "Total timeout per request, seconds (total_timeout; --timeout is the old name).")
     var timeout: Double?
 
     /// True when no flag was given.

@@ -7,67 +7,14 @@ import HarvestCrypto
 import MockTeacher
 import SQLiteStore
 
-/// The resolved settings of one sweep: config file values overridden by flags.
-struct SweepPlanBuilder {
-    /// Replica base URLs (empty: the built-in mock teacher).
-    var teacherURLs: [String]
-    /// Teacher identity for job keys (nil: the `SweepIdentity` rules — model@kind, or a stored legacy identity).
-    var teacherName: String?
-    var model: String
-    var endpoint: EndpointKind
-    var apiKeyEnv: String?
-    var params: SamplingParams
-    var samples: Int
-    var concurrency: Int
-    var maxAttempts: Int
-    var timeouts: HTTPTimeouts
-    var maxResponseBytes = 64 << 20
-    var limits: TeacherLimits
-    var breaker = BreakerPolicy()
-    var failFast = FailFastPolicy()
-
-    init(config: HarvestConfig, options: TeacherOptions, samples: Int?, concurrency: Int?, maxAttempts: Int?) {
-        teacherURLs = options.teacher.isEmpty ? (config.baseURL.map { [$0] } ?? []) : options.teacher
-        model = options.model ?? config.model ?? "mock-teacher"
-        endpoint = options.endpoint.flatMap(EndpointKind.init(rawValue:)) ?? config.endpoint
-        apiKeyEnv = options.apiKeyEnv ?? config.apiKeyEnv
-        var p = config.sampling
-        if let v = options.maxTokens { p.maxTokens = v }
-        if let v = options.temperature { p.temperature = v }
-        if let v = options.topP { p.topP = v }
-        if let v = options.seed { p.seed = v }
-        if !options.stop.isEmpty { p.stop = options.stop }
-        if let v = options.logprobs { p.topLogprobs = v }
-        if options.tokenIds { p.tokenIds = true }
-        if let extra = options.extraBody, case .object(let members)? = try? JSONValue.parse(extra) { p.extraBody = members }
-        params = p
-        self.samples = samples ?? config.samples
-        self.concurrency = concurrency ?? config.concurrency
-        self.maxAttempts = maxAttempts ?? config.maxAttempts
-        timeouts = HTTPTimeouts(connect: config.connectTimeout, total: options.timeout ?? config.totalTimeout)
-        limits = TeacherLimits(maxInFlight: self.concurrency)
-    }
-
-    /// Applies the `sweep` traffic flags.
-    mutating func apply(_ flags: TrafficFlags) {
-        teacherName = flags.teacherName
-        limits = TeacherLimits(maxInFlight: concurrency, requestsPerMinute: flags.rpm, tokensPerMinute: flags.tpm,
-                               requestsPerSecond: flags.qps, adaptive: flags.adaptive)
-        if let connect = flags.connectTimeout { timeouts.connect = connect }
-        timeouts.firstByte = flags.firstByteTimeout
-        timeouts.idle = flags.idleTimeout
-        maxResponseBytes = flags.maxResponseMb << 20
-        breaker = flags.breaker
-        failFast = flags.failFast
-    }
-}
-
 /// Runs one foreground sweep for the CLI: mock or real teacher, pre-flight, enqueue, run with progress, summary.
 struct SweepDriver {
     var databasePath: String
     var setName: String
-    var plan: SweepPlanBuilder
-    var keepRaw: Bool
+    /// The teacher; no base URL means the built-in mock teacher.
+    var spec: TeacherSpec
+    /// Samples per prompt.
+    var samples: Int
     /// Sweep name; nil derives one from the set, model and a short hash of the definition.
     var sweepName: String? = nil
     /// Seconds a first SIGINT/SIGTERM waits for in-flight requests before abandoning them.
@@ -93,37 +40,43 @@ struct SweepDriver {
             }
             let rescuePath = rescueFile ?? RescueLog.defaultPath(database: databasePath)
             try await DiskSafety.importRescued(rescuePath, into: store)
-            var urls = plan.teacherURLs
-            if urls.isEmpty {
-                let server = MockTeacherServer(MockTeacherConfiguration(model: plan.model))
+            var spec = self.spec
+            // A name other than the derived default was chosen (configured teacher or --teacher-name).
+            let derived = TeacherSpec.defaultName(baseURLs: spec.baseURLs, model: spec.model, endpoint: spec.endpoint)
+            let explicitName: String? = spec.name == derived ? nil : spec.name
+            if spec.baseURLs.isEmpty {
+                let server = MockTeacherServer(MockTeacherConfiguration(model: spec.model))
                 let port = try server.start()
                 mock = server
-                urls = ["http://127.0.0.1:\(port)/v1"]
-                printStatus("no --teacher given: using the built-in mock teacher at \(urls[0])")
+                // The built-in mock listens on a new port each run; its stable name keeps job keys (and re-runs) stable.
+                spec.baseURLs = ["http://127.0.0.1:\(port)/v1"]
+                printStatus("no --teacher given: using the built-in mock teacher at \(spec.baseURLs[0])")
             }
-            // One identity for all replicas and ports (SweepIdentity: --teacher-name, builtin-mock, a stored legacy
-            // URL identity, else model@kind); a set answered under another identity is named before anything is sent.
-            let identity = try SweepIdentity.resolve(store: store, setName: setName, explicitName: plan.teacherName, model: plan.model,
-                                                     kind: plan.endpoint, params: plan.params, builtinMock: mock != nil)
+            // One identity for all replicas and ports (SweepIdentity: a configured name or --teacher-name,
+            // builtin-mock, a stored legacy URL identity, else model@kind); a set answered under another identity is
+            // named before anything is sent.
+            let identity = try SweepIdentity.resolve(store: store, setName: setName, explicitName: explicitName, model: spec.model,
+                                                     kind: spec.endpoint, params: spec.sampling, builtinMock: mock != nil)
             for line in identity.warnings { printStatus(line) }
-            let teacher = TeacherEndpoint(baseURL: urls[0], model: plan.model, kind: plan.endpoint, apiKeyEnv: plan.apiKeyEnv,
-                                          name: identity.name)
-            let apiKey = plan.apiKeyEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
-            let transport = try CurlTransport(configuration: .init(maxConnections: max(16, plan.concurrency * 2)))
-            defer { transport.shutdown() }
-            let replicas = try await Self.probe(urls, teacher: teacher, transport: transport, apiKey: apiKey)
-            let name = sweepName ?? Self.defaultName(set: setName, teacher: teacher, params: plan.params, samples: plan.samples)
-            let summary = try store.createSweep(name: name, setName: setName, teacher: teacher, params: plan.params, samples: plan.samples)
+            spec.name = identity.name
+            let teacher = spec.endpointForJobs
+            let pipeline = try TeacherPipeline(spec: spec)
+            defer { pipeline.shutdown() }
+            let apiKey = spec.apiKeyEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
+            let replicas = try await Self.probe(spec.baseURLs, teacher: teacher, transport: pipeline.transport, apiKey: apiKey)
+            if replicas != spec.baseURLs {
+                var healthy = spec
+                healthy.baseURLs = replicas
+                pipeline.update(healthy)
+            }
+            let params = spec.sampling
+            let name = sweepName ?? Self.defaultName(set: setName, teacher: teacher, params: params, samples: samples)
+            let summary = try store.createSweep(name: name, setName: setName, teacher: teacher, params: params, samples: samples)
             printStatus("sweep \(summary.sweepId) \"\(name)\": \(summary.totalJobs) jobs (\(summary.newJobs) new, \(summary.alreadyDone) already done, \(summary.requeuedFailed) failed jobs retried) → \(teacher.publicBaseURL) model \(teacher.model)")
             let stop = StopSignal()
             let trap = SignalTrap(stop: stop, drainSeconds: drainSeconds)
             defer { trap.cancel() }
-            let client = TeacherClient(transport: transport, apiKey: apiKey, timeouts: plan.timeouts,
-                                       maxResponseBytes: plan.maxResponseBytes, keepRaw: keepRaw)
-            let options = SweepOptions(concurrency: plan.concurrency, retry: RetryPolicy(maxAttempts: plan.maxAttempts),
-                                       rescuePath: rescuePath, failFast: plan.failFast)
-            let traffic = TrafficController(options: TrafficOptions(limits: plan.limits, endpoints: replicas, breaker: plan.breaker))
-            let runner = SweepRunner(store: store, client: client, options: options, stop: stop, traffic: traffic)
+            let runner = pipeline.runner(store: store, session: SweepOptions(rescuePath: rescuePath), stop: stop)
             await LeaseReport.takeOver(store)
             let line = ProgressLine(total: summary.totalJobs, doneBefore: summary.alreadyDone)
             let reporter = ProgressReporter(line: line, runner: runner)

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import HarvestTestSupport
 import MockTeacher
+import HarvestTestSupport
 import SQLiteStore
 import Testing
 

@@ -15,7 +15,7 @@ import Testing
              "limits": {"max_in_flight": 128, "rpm": 6000, "tpm": 2000000, "adaptive": true},
              "prices": {"input_per_million": 0.15, "output_per_million": 0.6},
              "sampling": {"max_tokens": 512, "temperature": 0.7, "logprobs": 5, "stop": ["</s>"]},
-             "max_attempts": 5, "connect_timeout_s": 5, "total_timeout_s": 300, "keep_raw": true}
+             "max_attempts": 5, "connect_timeout": 5, "total_timeout": 300, "keep_raw": true}
           ],
           "sweeps": [
             {"name": "nightly-math", "prompt_set": "math", "teacher": "vllm", "samples": 4,
@@ -70,10 +70,54 @@ import Testing
         }
     }
 
-    @Test func aFlatSweepConfigIsRecognised() {
+    @Test func aFlatConfigGetsTheNewFormatSnippet() throws {
+        let flat = """
+            {"teacher": {"base_url": "http://x/v1", "model": "m", "api_key_env": "K"}, "sampling": {"max_tokens": 9},
+             "samples": 3, "concurrency": 12, "connect_timeout_s": 4}
+            """
+        var message = ""
         #expect {
-            _ = try DaemonConfig.parse(Array("{\"teacher\": {\"base_url\": \"http://x/v1\"}}".utf8), file: "h.json")
-        } throws: { "\($0)".contains("--run") }
+            _ = try DaemonConfig.parse(Array(flat.utf8), file: "h.json")
+        } throws: { error in
+            message = "\(error)"
+            return (error as? DaemonConfigError)?.field == "teacher"
+        }
+        #expect(message.hasPrefix("h.json: field \"teacher\": the flat config format"))
+        // The printed snippet is itself a valid config with the same settings.
+        let snippet = String(message[try #require(message.firstIndex(of: "{"))...])
+        let converted = try DaemonConfig.parse(Array(snippet.utf8), file: "snippet.json")
+        let t = try #require(converted.teachers.first)
+        #expect(t.baseURLs == ["http://x/v1"] && t.model == "m" && t.apiKeyEnv == "K")
+        #expect(t.limits.maxInFlight == 12 && t.sampling.maxTokens == 9 && t.connectTimeout == 4)
+        #expect(converted.sweeps.first?.samples == 3)
+    }
+
+    @Test func trafficKeysAreRead() throws {
+        let text = """
+            {"teachers": [{"name": "t", "base_urls": ["http://a/v1", "http://b/v1"], "model": "m",
+              "limits": {"max_in_flight": 9, "rpm": 60, "tpm": 1000, "rps": 2, "adaptive": true},
+              "first_byte_timeout": 5, "idle_timeout": 7, "total_timeout": 99, "connect_timeout": 3, "max_response_mb": 2,
+              "breaker_failures": 4, "breaker_cooldown": 1.5, "fail_fast_window": 20, "fail_fast_error_rate": 0.25,
+              "fail_fast_unavailable": 30, "fail_fast_cooldown": 60}]}
+            """
+        let t = try #require(try DaemonConfig.parse(Array(text.utf8), file: "h.json").teachers.first)
+        #expect(t.limits == TeacherLimits(maxInFlight: 9, requestsPerMinute: 60, tokensPerMinute: 1000, requestsPerSecond: 2, adaptive: true))
+        #expect(t.timeouts.firstByte == 5 && t.timeouts.idle == 7 && t.timeouts.total == 99 && t.timeouts.connect == 3)
+        #expect(t.maxResponseBytes == 2 << 20 && t.breaker.failureThreshold == 4 && t.breaker.cooldown == 1.5)
+        #expect(t.failFast.window == 20 && t.failFast.maxErrorRate == 0.25 && t.failFast.maxUnavailableSeconds == 30)
+        #expect(t.failFastCooldown == 60 && t.traffic.endpoints == ["http://a/v1", "http://b/v1"])
+        let off = try DaemonConfig.parse(Array("{\"teachers\": [{\"name\": \"t\", \"base_url\": \"http://a/v1\", \"model\": \"m\", \"fail_fast\": false}]}".utf8), file: "h.json")
+        #expect(off.teachers.first?.failFast == .off)
+    }
+
+    @Test(arguments: [("connect_timeout_s", "connect_timeout"), ("total_timeout_s", "total_timeout")])
+    func renamedKeysNameTheirNewName(_ old: String, _ new: String) {
+        let text = "{\"teachers\": [{\"name\": \"t\", \"base_url\": \"http://a/v1\", \"model\": \"m\", \"\(old)\": 5}]}"
+        #expect {
+            _ = try DaemonConfig.parse(Array(text.utf8), file: "h.json")
+        } throws: { error in
+            (error as? DaemonConfigError)?.field == "teachers[0].\(old)" && "\(error)".contains("use \"\(new)\"")
+        }
     }
 
     @Test func missingApiKeyVariableIsAConfigError() throws {

@@ -1,4 +1,3 @@
-import CurlTransport
 import Foundation
 import HarvestCore
 import HarvestKit
@@ -43,13 +42,14 @@ import Testing
             return try store.createSweep(name: "f", setName: "f", teacher: teacher,
                                          params: SamplingParams(maxTokens: 16, temperature: 0.7, seed: 3, topLogprobs: logprobs), samples: 1)
         }
-        let transport = try CurlTransport(configuration: .init(maxConnections: concurrency * 2))
-        defer { transport.shutdown() }
-        let timeouts = HTTPTimeouts(connect: 5, total: 30, firstByte: Self.stallTimeout, idle: Self.stallTimeout)
-        let client = TeacherClient(transport: transport, apiKey: nil, timeouts: timeouts)
-        let options = SweepOptions(retry: RetryPolicy(maxAttempts: 12, baseDelay: 0.05, maxDelay: 0.2), rescuePath: dir.path("rescue.jsonl"))
-        let traffic = TrafficController(options: TrafficOptions(limits: TeacherLimits(maxInFlight: concurrency)))
-        let runner = SweepRunner(store: store, client: client, options: options, traffic: traffic)
+        var spec = TeacherSpec(name: teacher.name, baseURLs: [teacher.baseURL], model: "mock-teacher",
+                               limits: TeacherLimits(maxInFlight: concurrency), maxAttempts: 12, connectTimeout: 5, totalTimeout: 30)
+        spec.firstByteTimeout = Self.stallTimeout
+        spec.idleTimeout = Self.stallTimeout
+        let pipeline = try TeacherPipeline(spec: spec)
+        defer { pipeline.shutdown() }
+        let runner = pipeline.runner(store: store, session: SweepOptions(retry: RetryPolicy(baseDelay: 0.05, maxDelay: 0.2),
+                                                                         rescuePath: dir.path("rescue.jsonl")))
 
         // The watcher also measures its own lateness: when another suite holds every cooperative thread, nothing
         // in this process runs (neither the sweep nor the watcher), and that time is not a stall of the sweep.

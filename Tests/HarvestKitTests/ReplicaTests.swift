@@ -1,4 +1,3 @@
-import CurlTransport
 import Foundation
 import HarvestCore
 import HarvestKit
@@ -21,15 +20,16 @@ import Testing
             return try store.createSweep(name: "r", setName: "r", teacher: teacher,
                                          params: SamplingParams(maxTokens: 8, seed: 5, topLogprobs: 1), samples: 1)
         }
-        let transport = try CurlTransport()
-        defer { transport.shutdown() }
-        let client = TeacherClient(transport: transport, apiKey: nil,
-                                   timeouts: HTTPTimeouts(connect: 2, total: 20, firstByte: 2, idle: 2))
-        let traffic = TrafficController(options: TrafficOptions(limits: TeacherLimits(maxInFlight: 32), endpoints: urls,
-                                                                breaker: BreakerPolicy(failureThreshold: 3, cooldown: 0.5)))
-        let options = SweepOptions(retry: RetryPolicy(maxAttempts: 20, baseDelay: 0.01, maxDelay: 0.05), rescuePath: dir.path("rescue"),
-                                   failFast: FailFastPolicy(window: 0))
-        let runner = SweepRunner(store: store, client: client, options: options, traffic: traffic)
+        var spec = TeacherSpec(name: name, baseURLs: urls, model: "mock-teacher", limits: TeacherLimits(maxInFlight: 32), maxAttempts: 20,
+                               connectTimeout: 2, totalTimeout: 20)
+        spec.firstByteTimeout = 2
+        spec.idleTimeout = 2
+        spec.breaker = BreakerPolicy(failureThreshold: 3, cooldown: 0.5)
+        spec.failFast = FailFastPolicy(window: 0)
+        let pipeline = try TeacherPipeline(spec: spec)
+        defer { pipeline.shutdown() }
+        let runner = pipeline.runner(store: store, session: SweepOptions(retry: RetryPolicy(baseDelay: 0.01, maxDelay: 0.05),
+                                                                         rescuePath: dir.path("rescue")))
         if let during {
             Task {
                 while runner.snapshot().done < jobs / 4 { try? await Task.sleep(for: .milliseconds(5)) }

@@ -1,5 +1,6 @@
 import Foundation
 import HarvestJSON
+import HarvestKit
 
 /// The configuration of `harvest serve` and of queued sweeps (`/etc/harvest/harvest.json`): the database, the
 /// metrics endpoint, the teachers with their limits and prices, and the sweeps. Every key is in docs/CONFIG.md.
@@ -76,9 +77,8 @@ public struct DaemonConfig: Sendable, Equatable {
         } catch {
             throw DaemonConfigError(file: file, field: nil, message: "not valid JSON: \(error) — see docs/CONFIG.md for the format")
         }
-        if root["teacher"] != nil || root["sampling"] != nil, root["teachers"] == nil {
-            throw DaemonConfigError(file: file, field: nil, message: "this is a flat config for `harvest sweep SET --run` (it has \"teacher\"); "
-                + "harvest serve and queued sweeps need \"teachers\" and \"sweeps\" — see docs/CONFIG.md and config/harvest.json")
+        if root["teacher"] != nil, root["teachers"] == nil {
+            throw DaemonConfigError(file: file, field: "teacher", message: FlatConfigMigration.message(root))
         }
         let r = try ConfigReader(file: file, path: "", value: root, keys: topKeys)
         let base = ConfigPaths.directory(of: file)
@@ -97,7 +97,7 @@ public struct DaemonConfig: Sendable, Equatable {
         c.leaseSeconds = try r.positive("lease_seconds") ?? c.leaseSeconds
         c.pollSeconds = try r.positive("poll_seconds") ?? c.pollSeconds
         for (i, v) in (try r.array("teachers") ?? []).enumerated() {
-            let t = try TeacherConfig.parse(ConfigReader(file: file, path: "teachers[\(i)]", value: v, keys: TeacherConfig.keys))
+            let t = try TeacherSpec.parse(ConfigReader(file: file, path: "teachers[\(i)]", value: v, keys: TeacherSpec.configKeys))
             if c.teachers.contains(where: { $0.name == t.name }) {
                 throw DaemonConfigError(file: file, field: "teachers[\(i)].name", message: "duplicate teacher name \"\(t.name)\"")
             }
@@ -112,13 +112,6 @@ public struct DaemonConfig: Sendable, Equatable {
             c.sweeps.append(s)
         }
         return c
-    }
-
-    /// True when the file at `path` is a daemon config (an object with `teachers` or `sweeps`), not the flat
-    /// config of `harvest sweep SET --run`.
-    public static func isDaemonConfig(path: String) -> Bool {
-        guard let data = FileManager.default.contents(atPath: path), let root = try? JSONValue.parse(Array(data)) else { return false }
-        return root["teachers"] != nil || root["sweeps"] != nil
     }
 
     /// Checks what only matters for a running daemon: every teacher's API key variable is set.

@@ -1,22 +1,4 @@
-/// A config file that cannot be used: names the file, the field path (`teachers[0].limits.rpm`) and what to do.
-public struct DaemonConfigError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The config file.
-    public var file: String
-    /// The dotted field path with array indexes, or nil for the whole file.
-    public var field: String?
-    /// What is wrong, and what to do about it.
-    public var message: String
+import HarvestKit
 
-    /// Creates an error.
-    public init(file: String, field: String?, message: String) {
-        self.file = file
-        self.field = field
-        self.message = message
-    }
-
-    /// `file: field "teachers[0].model": what is wrong`.
-    public var description: String {
-        if let field { return "\(file): field \"\(field)\": \(message)" }
-        return "\(file): \(message)"
-    }
-}
+/// A daemon config error: the one config error of harvest (``ConfigFileError``), naming file and field path.
+public typealias DaemonConfigError = ConfigFileError

@@ -1,4 +1,5 @@
 import HarvestCore
+import HarvestKit
 
 /// One configured sweep: a prompt set answered `samples` times by one teacher with fixed sampling parameters.
 /// `harvest sweep NAME` queues a run of it; `harvest serve` works the run off.

@@ -1,3 +1,4 @@
+import HarvestKit
 import Synchronization
 
 /// The daemon's live counters, shared by the workers (writers) and the metrics endpoint and status lines (readers).
@@ -26,6 +27,12 @@ public final class DaemonMetrics: Sendable {
         public var latency = LatencyHistogram()
         /// Unix time of the last 2xx answer.
         public var lastSuccess: Double?
+        /// Why the teacher's runs are paused (a fail-fast rule), nil while they run.
+        public var pausedReason: String?
+        /// The shared traffic controller now: window, waiting requests, rate-limit pauses, replicas and breakers.
+        public var traffic: TrafficSnapshot?
+        /// The limits in effect.
+        public var limits: TeacherLimits?
     }
 
     /// Everything at one moment.
@@ -43,6 +50,8 @@ public final class DaemonMetrics: Sendable {
     }
 
     private let state: Mutex<Snapshot>
+    /// Where each teacher's traffic snapshot and limits are read from (its pipeline).
+    private let trafficSources = Mutex<[String: @Sendable () -> (TrafficSnapshot, TeacherLimits)?]>([:])
 
     /// Creates empty metrics.
     public init(startedAt: Double) {
@@ -51,8 +60,28 @@ public final class DaemonMetrics: Sendable {
         state = Mutex(s)
     }
 
-    /// A copy of every counter.
-    public func snapshot() -> Snapshot { state.withLock { $0 } }
+    /// A copy of every counter, with each teacher's traffic read now.
+    public func snapshot() -> Snapshot {
+        let sources = trafficSources.withLock { $0 }
+        var traffic: [String: (TrafficSnapshot, TeacherLimits)] = [:]
+        for (name, source) in sources { traffic[name] = source() }
+        return state.withLock { s in
+            var copy = s
+            for (name, (snapshot, limits)) in traffic {
+                copy.teachers[name, default: TeacherSeries()].traffic = snapshot
+                copy.teachers[name, default: TeacherSeries()].limits = limits
+            }
+            return copy
+        }
+    }
+
+    /// Registers where the traffic snapshot and limits of `teacher` are read from.
+    public func setTrafficSource(teacher: String, _ source: @escaping @Sendable () -> (TrafficSnapshot, TeacherLimits)?) {
+        trafficSources.withLock { $0[teacher] = source }
+    }
+
+    /// Marks `teacher` paused with a reason, or running again (nil).
+    public func setPaused(teacher: String, reason: String?) { update(teacher) { $0.pausedReason = reason } }
 
     private func update(_ teacher: String, _ body: (inout TeacherSeries) -> Void) {
         state.withLock { s in body(&s.teachers[teacher, default: TeacherSeries()]) }

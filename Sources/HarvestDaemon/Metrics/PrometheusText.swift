@@ -53,6 +53,7 @@ public enum PrometheusText {
             sample("harvest_request_duration_seconds_sum", [("teacher", name)], t.latency.sum)
             sample("harvest_request_duration_seconds_count", [("teacher", name)], Double(t.latency.count))
         }
+        renderTraffic(teachers, family: family, sample: sample)
         if let queueDepth {
             family("harvest_queue_jobs", "gauge", "Jobs of active runs in the database, by state (all processes).")
             for state in JobState.allCases { sample("harvest_queue_jobs", [("state", state.rawValue)], Double(queueDepth[state] ?? 0)) }
@@ -65,6 +66,47 @@ public enum PrometheusText {
         family("harvest_start_time_seconds", "gauge", "Unix time the daemon started.")
         sample("harvest_start_time_seconds", [], snapshot.startedAt)
         return out
+    }
+
+    /// The traffic layer of each teacher: limits, window, rate-limit pauses, replicas and breakers, fail-fast pauses.
+    static func renderTraffic(_ teachers: [(key: String, value: DaemonMetrics.TeacherSeries)],
+                              family: (String, String, String) -> Void, sample: (String, [(String, String)], Double) -> Void) {
+        family("harvest_teacher_paused", "gauge", "1 while a fail-fast rule pauses the teacher's runs (reason label), else 0.")
+        for (name, t) in teachers { sample("harvest_teacher_paused", [("teacher", name), ("reason", t.pausedReason ?? "")], t.pausedReason == nil ? 0 : 1) }
+        family("harvest_limit", "gauge", "Configured rate limits in effect: rpm, tpm, rps (absent = unlimited).")
+        for (name, t) in teachers {
+            guard let l = t.limits else { continue }
+            for (kind, value) in [("rpm", l.requestsPerMinute), ("tpm", l.tokensPerMinute), ("rps", l.requestsPerSecond)] {
+                if let value { sample("harvest_limit", [("teacher", name), ("limit", kind)], value) }
+            }
+        }
+        let shaped = teachers.compactMap { e in e.value.traffic.map { (e.key, $0) } }
+        family("harvest_window", "gauge", "The in-flight window now (AIMD when adaptive; max_in_flight otherwise).")
+        for (name, s) in shaped { sample("harvest_window", [("teacher", name)], Double(s.window)) }
+        family("harvest_window_decreases_total", "counter", "Times the window was halved on 429/503.")
+        for (name, s) in shaped { sample("harvest_window_decreases_total", [("teacher", name)], Double(s.windowDecreases)) }
+        family("harvest_admission_waiting", "gauge", "Requests waiting for admission (window, rate limits, pauses, breakers).")
+        for (name, s) in shaped { sample("harvest_admission_waiting", [("teacher", name)], Double(s.waiting)) }
+        family("harvest_admitted_total", "counter", "Requests admitted by the traffic controller.")
+        for (name, s) in shaped { sample("harvest_admitted_total", [("teacher", name)], Double(s.admitted)) }
+        family("harvest_ratelimit_pauses_total", "counter", "Admission pauses ordered by x-ratelimit-remaining-*: 0 headers.")
+        for (name, s) in shaped { sample("harvest_ratelimit_pauses_total", [("teacher", name)], Double(s.pauses)) }
+        family("harvest_ratelimit_paused_seconds", "gauge", "Seconds the current x-ratelimit pause still lasts (0 = none).")
+        for (name, s) in shaped { sample("harvest_ratelimit_paused_seconds", [("teacher", name)], s.pausedFor) }
+        family("harvest_breaker_opens_total", "counter", "Replica circuit breakers opened.")
+        for (name, s) in shaped { sample("harvest_breaker_opens_total", [("teacher", name)], Double(s.breakerOpens)) }
+        family("harvest_endpoint_up", "gauge", "1 while a replica's breaker is closed, 0 while it is taken out.")
+        for (name, s) in shaped {
+            for e in s.endpoints { sample("harvest_endpoint_up", [("teacher", name), ("endpoint", e.baseURL ?? "")], e.breaker.isClosed ? 1 : 0) }
+        }
+        family("harvest_endpoint_requests_total", "counter", "Requests sent to each replica.")
+        for (name, s) in shaped {
+            for e in s.endpoints { sample("harvest_endpoint_requests_total", [("teacher", name), ("endpoint", e.baseURL ?? "")], Double(e.sent)) }
+        }
+        family("harvest_endpoint_failures_total", "counter", "Failed requests (transport error, 5xx) per replica.")
+        for (name, s) in shaped {
+            for e in s.endpoints { sample("harvest_endpoint_failures_total", [("teacher", name), ("endpoint", e.baseURL ?? "")], Double(e.failures)) }
+        }
     }
 
     /// Label value escaping: backslash, double quote and newline.

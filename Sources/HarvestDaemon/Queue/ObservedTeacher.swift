@@ -7,7 +7,8 @@ import HarvestKit
 struct ObservedTeacher: TeacherCalling {
     let inner: any TeacherCalling
     let teacher: String
-    let prices: TeacherPrices?
+    /// The prices in effect (read per request: a reload changes them live).
+    let prices: @Sendable () -> TeacherPrices?
     let metrics: DaemonMetrics
 
     func call(_ job: Job) async -> TeacherCallResult {
@@ -18,7 +19,7 @@ struct ObservedTeacher: TeacherCalling {
             promptTokens = answer.response.usage?.promptTokens ?? 0
             completionTokens = answer.response.usage?.completionTokens ?? 0
         }
-        let cost = prices?.cost(promptTokens: promptTokens, completionTokens: completionTokens) ?? 0
+        let cost = prices()?.cost(promptTokens: promptTokens, completionTokens: completionTokens) ?? 0
         metrics.requestFinished(teacher: teacher, status: result.httpStatus, seconds: result.latencyMs / 1000,
                                 promptTokens: promptTokens, completionTokens: completionTokens, cost: cost,
                                 at: Date().timeIntervalSince1970)

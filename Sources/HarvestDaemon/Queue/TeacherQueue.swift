@@ -4,14 +4,14 @@ import SQLiteStore
 import Synchronization
 
 /// The ``JobStore`` a ``SweepRunner`` works against inside the daemon: claims come from every active run of
-/// one teacher (not one sweep), each claimed job is pointed at the teacher's current URL (round-robin over
-/// replicas), and outcomes are counted for the metrics. While ``pause()`` is in effect claims return nothing,
-/// so the runner finishes its in-flight work and returns (used to apply a reloaded config).
+/// one teacher (not one sweep), each claimed job gets the teacher's current key variable and first URL (the
+/// traffic controller picks the replica per request), and outcomes are counted for the metrics. While
+/// ``pause()`` is in effect claims return nothing, so the runner finishes its in-flight work and returns (used to
+/// apply a reloaded config).
 final class TeacherQueue: JobStore {
     struct Routing {
-        var baseURLs: [String]
+        var baseURL: String
         var apiKeyEnv: String?
-        var next = 0
         var paused = false
         var cursors: [Int64: Int64] = [:]
         var claimed = 0
@@ -28,7 +28,7 @@ final class TeacherQueue: JobStore {
         identity = teacher.endpointForJobs
         self.metrics = metrics
         self.logger = logger
-        routing = Mutex(Routing(baseURLs: teacher.baseURLs, apiKeyEnv: teacher.apiKeyEnv))
+        routing = Mutex(Routing(baseURL: teacher.baseURLs[0], apiKeyEnv: teacher.apiKeyEnv))
     }
 
     /// Jobs claimed since the queue was created.
@@ -37,12 +37,12 @@ final class TeacherQueue: JobStore {
     /// Stops handing out jobs.
     func pause() { routing.withLock { $0.paused = true } }
 
-    /// Hands out jobs again, to the given URLs.
-    func resume(baseURLs: [String], apiKeyEnv: String?) {
+    /// Hands out jobs again, with the settings of `teacher`.
+    func resume(_ teacher: TeacherConfig) {
         routing.withLock { r in
             r.paused = false
-            r.baseURLs = baseURLs
-            r.apiKeyEnv = apiKeyEnv
+            r.baseURL = teacher.baseURLs[0]
+            r.apiKeyEnv = teacher.apiKeyEnv
         }
     }
 
@@ -63,9 +63,8 @@ final class TeacherQueue: JobStore {
             r.claimed += claim.jobs.count
             return claim.jobs.map { job in
                 var job = job
-                job.teacher.baseURL = r.baseURLs[r.next % r.baseURLs.count]
+                job.teacher.baseURL = r.baseURL
                 job.teacher.apiKeyEnv = r.apiKeyEnv
-                r.next &+= 1
                 return job
             }
         }

@@ -1,22 +1,29 @@
-import CurlTransport
 import HarvestCore
 import HarvestKit
 import Logging
 import Synchronization
 
-/// Works off the queued jobs of one teacher: runs a ``SweepRunner`` over a ``TeacherQueue`` (claims across all
-/// active runs of the teacher), waits `poll_seconds` when there is nothing to do, and applies a reloaded config
-/// between runner generations (claims pause, in-flight requests finish and are stored, then the new limits apply).
+/// Works off the queued jobs of one teacher: runs ``SweepRunner``s over a ``TeacherQueue`` (claims across all
+/// active runs of the teacher) built by one ``TeacherPipeline``, so every run of the teacher shares one traffic
+/// controller (window, rate buckets, x-ratelimit pauses, replicas with breakers).
+///
+/// A reloaded config (SIGHUP) that changes only limits, replicas, breaker, prices or sampling is applied live
+/// to the shared traffic controller; other changes (key, timeouts, model) are applied between runner
+/// generations (claims pause, in-flight requests finish and are stored, then the new settings apply).
+/// A fail-fast trip (wrong key, quota used up, a broken teacher) pauses this teacher only, with its reason in
+/// the log, `/metrics` and systemd `STATUS=`; SIGHUP or `fail_fast_cooldown` seconds resume it.
 final class TeacherWorker: Sendable {
     private struct State {
         var settings: TeacherConfig
         var pending: TeacherConfig?
         var shutdown = StopSignal.Level.running
         var retired = false
+        var resume = false
         var stop = StopSignal()
         var runnerTask: Task<SweepOutcome, any Error>?
-        /// Kept across runner generations (warm connections); replaced when the in-flight limit changes.
-        var transport: (client: CurlTransport, connections: Int)?
+        /// Kept across runner generations (warm connections, one traffic controller); replaced when a new
+        /// setting cannot be applied to it.
+        var pipeline: TeacherPipeline?
     }
 
     let name: String
@@ -39,11 +46,33 @@ final class TeacherWorker: Sendable {
     /// The settings in use (or about to be).
     var settings: TeacherConfig { state.withLock { $0.pending ?? $0.settings } }
 
-    /// Applies `teacher` after the in-flight requests of the current runner are stored.
+    /// The shared traffic controller, once the first runner started.
+    var traffic: TrafficController? { state.withLock { $0.pipeline?.traffic } }
+
+    /// Applies `teacher`: live when only limits, replicas, breaker, prices or sampling changed; otherwise after
+    /// the in-flight requests of the current runner are stored.
     func update(_ teacher: TeacherConfig) {
-        state.withLock { $0.pending = teacher }
-        queue.pause()
+        let live = state.withLock { s -> TeacherPipeline? in
+            guard s.pending == nil, let pipeline = s.pipeline, pipeline.canApply(teacher), teacher.differsOnlyLive(from: s.settings) else {
+                s.pending = teacher
+                return nil
+            }
+            s.settings = teacher
+            return pipeline
+        }
+        if let live {
+            live.update(teacher)
+            queue.resume(teacher)
+            context.metrics.setLimit(teacher: name, maxInFlight: teacher.limits.maxInFlight)
+            logger.notice("new limits applied live", metadata: ["limits.max_in_flight": "\(teacher.limits.maxInFlight)",
+                                                                 "limits.rpm": "\(teacher.limits.requestsPerMinute.map { "\($0)" } ?? "none")"])
+        } else {
+            queue.pause()
+        }
     }
+
+    /// A config reload happened: a teacher paused by a fail-fast rule tries again.
+    func reloaded() { state.withLock { $0.resume = true } }
 
     /// Shutdown: claim nothing more, let in-flight requests finish and store them, hand back jobs waiting for a retry.
     func drain() {
@@ -74,19 +103,20 @@ final class TeacherWorker: Sendable {
     /// Runs until shutdown or retirement. While the database refuses writes (disk full) it claims nothing and waits
     /// for housekeeping to see the database accept writes again; refused answers are in the rescue file.
     func run() async throws {
-        defer { state.withLock { $0.transport?.client.shutdown(); $0.transport = nil } }
+        defer { state.withLock { $0.pipeline?.shutdown(); $0.pipeline = nil } }
         while true {
             let (settings, stop, ending) = state.withLock { s -> (TeacherConfig, StopSignal, Bool) in
                 if let next = s.pending {
                     s.settings = next
                     s.pending = nil
                 }
+                s.resume = false
                 s.stop = StopSignal()
                 if s.shutdown > .running { s.stop.request(s.shutdown, reason: "shutting down") }
                 return (s.settings, s.stop, s.shutdown > .running || s.retired)
             }
             if ending { return }
-            queue.resume(baseURLs: settings.baseURLs, apiKeyEnv: settings.apiKeyEnv)
+            queue.resume(settings)
             context.metrics.setLimit(teacher: name, maxInFlight: settings.limits.maxInFlight)
             let claimedBefore = queue.claimedCount
             let outcome = try await runGeneration(settings, stop: stop)
@@ -95,35 +125,48 @@ final class TeacherWorker: Sendable {
             if reloading { continue }
             if await pauseWhileWritesRefused() { continue }
             if stop.isStopping {
-                // The runner stopped itself (the teacher refused the credentials): wait for a new config.
-                logger.error("teacher worker paused until the config is reloaded (SIGHUP) or the daemon restarts",
-                             metadata: ["reason": "\(outcome.stopReason ?? "stopped")"])
-                await idle(until: { $0.pending != nil || $0.shutdown > .running || $0.retired }, seconds: .infinity)
+                await pause(reason: outcome.failFast?.description ?? outcome.stopReason ?? "stopped", cooldown: self.settings.failFastCooldown)
             } else if queue.claimedCount == claimedBefore {
                 await idle(until: { $0.pending != nil || $0.shutdown > .running || $0.retired }, seconds: context.pollSeconds)
             }
         }
     }
 
+    /// A fail-fast rule stopped the runner: this teacher waits (the others carry on) until SIGHUP, the
+    /// cool-down or shutdown.
+    private func pause(reason: String, cooldown: Double) async {
+        logger.error("teacher paused: its runs resume after a config reload (SIGHUP) or in \(Int(cooldown)) s",
+                     metadata: ["reason": "\(reason)", "fail_fast.cooldown_s": "\(cooldown)"])
+        context.metrics.setPaused(teacher: name, reason: reason)
+        context.notifier.status("teacher \(name) paused: \(reason)")
+        await idle(until: { $0.pending != nil || $0.resume || $0.shutdown > .running || $0.retired }, seconds: cooldown)
+        context.metrics.setPaused(teacher: name, reason: nil)
+        if state.withLock({ $0.shutdown == .running && !$0.retired }) {
+            logger.notice("teacher resumed after a fail-fast pause")
+            context.notifier.status("teacher \(name) resumed")
+        }
+    }
+
     private func runGeneration(_ settings: TeacherConfig, stop: StopSignal) async throws -> SweepOutcome {
-        let limit = settings.limits.maxInFlight
-        let connections = max(16, limit * 2)
-        let transport = try state.withLock { s throws -> CurlTransport in
-            if let current = s.transport, current.connections == connections { return current.client }
-            s.transport?.client.shutdown()  // no request is in flight between generations
-            let fresh = try CurlTransport(configuration: .init(maxConnections: connections))
-            s.transport = (fresh, connections)
+        let pipeline = try state.withLock { s throws -> TeacherPipeline in
+            if let current = s.pipeline, current.canApply(settings) {
+                current.update(settings)
+                return current
+            }
+            s.pipeline?.shutdown()  // no request is in flight between generations
+            let fresh = try TeacherPipeline(spec: settings, environment: context.environment)
+            s.pipeline = fresh
             return fresh
         }
-        let apiKey = settings.apiKeyEnv.flatMap { context.environment[$0] }
-        let client = TeacherClient(transport: transport, apiKey: apiKey,
-                                   timeouts: HTTPTimeouts(connect: settings.connectTimeout, total: settings.totalTimeout),
-                                   keepRaw: settings.keepRaw)
-        let observed = ObservedTeacher(inner: client, teacher: name, prices: settings.prices, metrics: context.metrics)
-        let options = SweepOptions(concurrency: limit, retry: RetryPolicy(maxAttempts: settings.maxAttempts),
-                                   leaseSeconds: context.leaseSeconds, owner: context.owner, rescuePath: context.rescuePath,
-                                   prefetch: 0)
-        let runner = SweepRunner(store: queue, client: observed, options: options, stop: stop, logger: logger)
+        context.metrics.setTrafficSource(teacher: name) { [weak pipeline] in
+            guard let pipeline else { return nil }
+            return (pipeline.traffic.snapshot(), pipeline.spec.limits)
+        }
+        let session = SweepOptions(leaseSeconds: context.leaseSeconds, owner: context.owner, rescuePath: context.rescuePath, prefetch: 0)
+        let (metrics, name) = (context.metrics, name)
+        let runner = pipeline.runner(store: queue, session: session, stop: stop, logger: logger) { client in
+            ObservedTeacher(inner: client, teacher: name, prices: { [weak pipeline] in pipeline?.spec.prices }, metrics: metrics)
+        }
         let task = Task { try await runner.run(sweepId: 0) }
         let abortNow = state.withLock { s -> Bool in
             s.runnerTask = task

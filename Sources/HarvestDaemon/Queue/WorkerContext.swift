@@ -17,6 +17,8 @@ struct WorkerContext: Sendable {
     var environment: [String: String]
     /// Counters for the metrics endpoint.
     var metrics: DaemonMetrics
+    /// systemd notifications (`STATUS=` when a teacher pauses or resumes).
+    var notifier: SystemdNotifier
     /// The daemon's logger.
     var logger: Logger
 }

@@ -111,6 +111,9 @@ public final class HousekeepingService: Service, Sendable {
         if let depth = try? store.queueDepth() {
             text += "; queue: \(depth[.pending] ?? 0) pending, \(depth[.leased] ?? 0) leased, \(depth[.done] ?? 0) done, \(depth[.failed] ?? 0) failed"
         }
+        for (name, t) in snapshot.teachers.sorted(by: { $0.key < $1.key }) {
+            if let reason = t.pausedReason { text += "; teacher \(name) paused: \(reason)" }
+        }
         return text
     }
 }

@@ -50,6 +50,7 @@ public final class QueueService: Service, Sendable {
         for teacher in config.teachers {
             if let worker = current[teacher.name] {
                 if worker.settings != teacher { worker.update(teacher) }
+                worker.reloaded()
             } else {
                 startWorker(teacher)
             }

@@ -44,10 +44,11 @@ public final class ServeService: Sendable {
     private let metrics: DaemonMetrics
     private let notifier: SystemdNotifier
     private let group: ServiceGroup
+    private let reloader: ConfigReloader
     private let logger: Logger
 
     private init(config: DaemonConfig, databasePath: String, owner: String, metricsServer: MetricsServer?, store: SQLiteStore,
-                 metrics: DaemonMetrics, notifier: SystemdNotifier, group: ServiceGroup, logger: Logger) {
+                 metrics: DaemonMetrics, notifier: SystemdNotifier, group: ServiceGroup, reloader: ConfigReloader, logger: Logger) {
         self.config = config
         self.databasePath = databasePath
         self.owner = owner
@@ -56,6 +57,7 @@ public final class ServeService: Sendable {
         self.metrics = metrics
         self.notifier = notifier
         self.group = group
+        self.reloader = reloader
         self.logger = logger
     }
 
@@ -115,7 +117,7 @@ public final class ServeService: Sendable {
         }
         let context = WorkerContext(store: store, owner: owner, leaseSeconds: config.leaseSeconds, pollSeconds: config.pollSeconds,
                                     rescuePath: rescuePath, environment: environment,
-                                    metrics: metrics, logger: logger)
+                                    metrics: metrics, notifier: notifier, logger: logger)
         let queue = QueueService(config: config, context: context) {
             notifier.stopping(status: "draining: waiting for in-flight requests")
         }
@@ -152,7 +154,7 @@ public final class ServeService: Sendable {
         if config.teachers.isEmpty { logger.warning("no teachers configured: nothing will be sent (add \"teachers\" and reload)") }
         notifier.ready(status: "serving \(databasePath): \(config.teachers.count) teachers")
         return ServeService(config: config, databasePath: databasePath, owner: owner, metricsServer: metricsServer, store: store,
-                            metrics: metrics, notifier: notifier, group: group, logger: logger)
+                            metrics: metrics, notifier: notifier, group: group, reloader: reloader, logger: logger)
     }
 
     /// Runs until SIGTERM/SIGINT and a drain; hands back any job still leased, closes the database.
@@ -188,6 +190,12 @@ public final class ServeService: Sendable {
         store.close()
         if let failure { throw failure }
     }
+
+    /// The live counters and each teacher's traffic state (what `/metrics` shows).
+    public func metricsSnapshot() -> DaemonMetrics.Snapshot { metrics.snapshot() }
+
+    /// Re-reads the config and applies it, as SIGHUP does (new limits live, paused teachers resume).
+    public func reload() async { await reloader.reload() }
 
     /// Starts a graceful shutdown, as SIGTERM does.
     public func shutdown() async {

@@ -24,115 +24,75 @@ extension CurationSpec {
             throw CurationError(.parameter, location: path, "is not valid JSON (\(error.message) at byte \(error.offset))",
                                 hint: "fix the JSON; nothing was marked")
         }
-        let reader = ConfigReader(path: path)
+        do {
+            return try parse(root, file: path)
+        } catch {
+            throw CurationError(.parameter, location: error.file, field: error.field, error.message,
+                                hint: "fix the curation config (docs/CONFIG.md, Curation); nothing was marked")
+        }
+    }
+
+    /// Reads the curation config with the one config reader (``ConfigReader``): unknown keys refused, errors
+    /// naming the field path.
+    private static func parse(_ root: JSONValue, file path: String) throws(ConfigFileError) -> CurationSpec {
         var spec = CurationSpec()
-        let top = try reader.object(root, "")
-        try reader.only(top, ["prompt_text", "exact", "near", "decontaminate", "filters"], "")
-        if let v = top["prompt_text"] {
-            let s = try reader.string(v, "prompt_text")
-            guard let p = PromptTextSource(rawValue: s) else { throw reader.bad("prompt_text", "must be \"user\" or \"all\"") }
+        let top = try ConfigReader(file: path, path: "", value: root, keys: ["prompt_text", "exact", "near", "decontaminate", "filters"])
+        if let s = try top.string("prompt_text") {
+            guard let p = PromptTextSource(rawValue: s) else { throw top.bad("prompt_text", "must be \"user\" or \"all\"") }
             spec.promptText = p
         }
-        if let v = top["exact"] {
-            if case .bool(let on) = v { spec.exact = on } else {
-                let o = try reader.object(v, "exact")
-                try reader.only(o, ["target"], "exact")
+        if let v = top.value("exact") {
+            if case .bool(let on) = v { spec.exact = on } else if let o = try top.object("exact", keys: ["target"]) {
                 spec.exact = true
-                if let t = o["target"] { spec.exactTarget = try reader.target(t, "exact.target") }
+                if let t = try o.string("target") { spec.exactTarget = try target(t, o, "target") }
             }
         }
-        if let v = top["near"] {
-            if case .bool(let on) = v { spec.nearThreshold = on ? 0.8 : nil } else {
-                let o = try reader.object(v, "near")
-                try reader.only(o, ["threshold", "target"], "near")
-                spec.nearThreshold = try o["threshold"].map { try reader.number($0, "near.threshold") } ?? 0.8
-                if let t = o["target"] { spec.nearTarget = try reader.target(t, "near.target") }
+        if let v = top.value("near") {
+            if case .bool(let on) = v { spec.nearThreshold = on ? 0.8 : nil } else if let o = try top.object("near", keys: ["threshold", "target"]) {
+                spec.nearThreshold = try o.number("threshold") ?? 0.8
+                if let t = try o.string("target") { spec.nearTarget = try target(t, o, "target") }
             }
         }
-        if let v = top["decontaminate"] {
-            let o = try reader.object(v, "decontaminate")
-            try reader.only(o, ["files", "n", "fields"], "decontaminate")
+        if let o = try top.object("decontaminate", keys: ["files", "n", "fields"]) {
             let dir = (path as NSString).deletingLastPathComponent
-            spec.evalFiles = try (o["files"].map { try reader.strings($0, "decontaminate.files") } ?? []).map {
+            spec.evalFiles = try strings(o, "files").map {
                 $0.hasPrefix("/") || dir.isEmpty ? $0 : (dir as NSString).appendingPathComponent($0)
             }
-            if let n = o["n"] { spec.decontamN = try reader.int(n, "decontaminate.n") }
-            if let f = o["fields"] { spec.decontamFields = try reader.strings(f, "decontaminate.fields") }
+            if let n = try o.int("n", min: Int.min) { spec.decontamN = n }
+            if o.value("fields") != nil { spec.decontamFields = try strings(o, "fields") }
         }
-        if let v = top["filters"] {
-            let f = try reader.object(v, "filters")
-            let keys = ["finish_reasons", "min_tokens", "max_tokens", "min_chars", "max_chars", "refusals", "refusal_patterns",
-                        "max_repetition", "min_mean_logprob", "require_reasoning", "must_match", "must_not_match", "json_valid"]
-            try reader.only(f, keys, "filters")
-            func key(_ k: String) -> String { "filters." + k }
-            spec.dropFinishReasons = try f["finish_reasons"].map { try reader.strings($0, key("finish_reasons")) }
-            spec.minTokens = try f["min_tokens"].map { try reader.int($0, key("min_tokens")) }
-            spec.maxTokens = try f["max_tokens"].map { try reader.int($0, key("max_tokens")) }
-            spec.minChars = try f["min_chars"].map { try reader.int($0, key("min_chars")) }
-            spec.maxChars = try f["max_chars"].map { try reader.int($0, key("max_chars")) }
-            spec.refusals = try f["refusals"].map { try reader.bool($0, key("refusals")) } ?? false
-            spec.refusalPatterns = try f["refusal_patterns"].map { try reader.strings($0, key("refusal_patterns")) } ?? []
-            spec.maxRepetition = try f["max_repetition"].map { try reader.number($0, key("max_repetition")) }
-            spec.minMeanLogprob = try f["min_mean_logprob"].map { try reader.number($0, key("min_mean_logprob")) }
-            spec.requireReasoning = try f["require_reasoning"].map { try reader.bool($0, key("require_reasoning")) } ?? false
-            spec.mustMatch = try f["must_match"].map { try reader.strings($0, key("must_match")) } ?? []
-            spec.mustNotMatch = try f["must_not_match"].map { try reader.strings($0, key("must_not_match")) } ?? []
-            spec.jsonValid = try f["json_valid"].map { try reader.bool($0, key("json_valid")) } ?? false
+        let filterKeys = ["finish_reasons", "min_tokens", "max_tokens", "min_chars", "max_chars", "refusals", "refusal_patterns",
+                          "max_repetition", "min_mean_logprob", "require_reasoning", "must_match", "must_not_match", "json_valid"]
+        if let f = try top.object("filters", keys: filterKeys) {
+            if f.value("finish_reasons") != nil { spec.dropFinishReasons = try strings(f, "finish_reasons") }
+            spec.minTokens = try f.int("min_tokens", min: Int.min)
+            spec.maxTokens = try f.int("max_tokens", min: Int.min)
+            spec.minChars = try f.int("min_chars", min: Int.min)
+            spec.maxChars = try f.int("max_chars", min: Int.min)
+            spec.refusals = try f.bool("refusals") ?? false
+            spec.refusalPatterns = try strings(f, "refusal_patterns")
+            spec.maxRepetition = try f.number("max_repetition")
+            spec.minMeanLogprob = try f.number("min_mean_logprob")
+            spec.requireReasoning = try f.bool("require_reasoning") ?? false
+            spec.mustMatch = try strings(f, "must_match")
+            spec.mustNotMatch = try strings(f, "must_not_match")
+            spec.jsonValid = try f.bool("json_valid") ?? false
         }
         return spec
     }
-}
 
-/// Typed access to the config's JSON with errors naming `file: field "key"`.
-private struct ConfigReader {
-    let path: String
-
-    func bad(_ key: String, _ message: String) -> CurationError {
-        CurationError(.parameter, location: path, field: key, message, hint: "fix the curation config (docs/CONFIG.md, Curation); nothing was marked")
-    }
-
-    func object(_ v: JSONValue, _ key: String) throws(CurationError) -> [String: JSONValue] {
-        guard let o = v.objectValue else { throw bad(key.isEmpty ? "(top level)" : key, "must be an object, got \(v.typeName)") }
-        var out: [String: JSONValue] = [:]
-        for (k, value) in o where out[k] == nil { out[k] = value }
-        return out
-    }
-
-    func only(_ o: [String: JSONValue], _ allowed: [String], _ prefix: String) throws(CurationError) {
-        for k in o.keys.sorted() where !allowed.contains(k) {
-            throw bad(prefix.isEmpty ? k : prefix + "." + k, "is not a known key (known: \(allowed.joined(separator: ", ")))")
-        }
-    }
-
-    func string(_ v: JSONValue, _ key: String) throws(CurationError) -> String {
-        guard let s = v.stringValue else { throw bad(key, "must be a string, got \(v.typeName)") }
-        return s
-    }
-
-    func strings(_ v: JSONValue, _ key: String) throws(CurationError) -> [String] {
-        guard let a = v.arrayValue else { throw bad(key, "must be an array of strings, got \(v.typeName)") }
+    /// An array-of-strings member (empty when absent).
+    private static func strings(_ r: ConfigReader, _ key: String) throws(ConfigFileError) -> [String] {
         var out: [String] = []
-        for (i, item) in a.enumerated() { out.append(try string(item, "\(key)[\(i)]")) }
+        for (i, item) in (try r.array(key) ?? []).enumerated() {
+            guard let s = item.stringValue else { throw r.bad("\(key)[\(i)]", "expected a string, found \(item.typeName)") }
+            out.append(s)
+        }
         return out
     }
 
-    func number(_ v: JSONValue, _ key: String) throws(CurationError) -> Double {
-        guard let d = v.doubleValue else { throw bad(key, "must be a number, got \(v.typeName)") }
-        return d
-    }
-
-    func int(_ v: JSONValue, _ key: String) throws(CurationError) -> Int {
-        guard let i = v.intValue else { throw bad(key, "must be an integer, got \(v.typeName)") }
-        return i
-    }
-
-    func bool(_ v: JSONValue, _ key: String) throws(CurationError) -> Bool {
-        guard let b = v.boolValue else { throw bad(key, "must be true or false, got \(v.typeName)") }
-        return b
-    }
-
-    func target(_ v: JSONValue, _ key: String) throws(CurationError) -> DedupTarget {
-        guard let t = CurationSpec.target(try string(v, key)) else { throw bad(key, "must be \"prompts\", \"responses\" or \"both\"") }
+    private static func target(_ text: String, _ r: ConfigReader, _ key: String) throws(ConfigFileError) -> DedupTarget {
+        guard let t = CurationSpec.target(text) else { throw r.bad(key, "must be \"prompts\", \"responses\" or \"both\"") }
         return t
     }
 }

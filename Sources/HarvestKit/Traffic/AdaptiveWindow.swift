@@ -11,9 +11,9 @@
 /// - Not adaptive: the window is pinned at the ceiling.
 public struct AdaptiveWindow: Sendable, Equatable {
     /// The largest window (``TeacherLimits/maxInFlight``).
-    public let ceiling: Int
+    public private(set) var ceiling: Int
     /// Whether the window moves at all.
-    public let adaptive: Bool
+    public private(set) var adaptive: Bool
     /// Requests that may be in flight now.
     public private(set) var size: Int
     /// Fast moving average of success latency, seconds (0 until the first success).
@@ -28,6 +28,15 @@ public struct AdaptiveWindow: Sendable, Equatable {
         self.ceiling = max(1, ceiling)
         self.adaptive = adaptive
         self.size = self.ceiling
+    }
+
+    /// Applies new limits (a reloaded config) without forgetting the latency history: a pinned window moves to
+    /// the new ceiling; an adaptive one keeps its size, capped at the new ceiling (it grows back by AIMD).
+    public mutating func update(ceiling: Int, adaptive: Bool) {
+        self.ceiling = max(1, ceiling)
+        self.adaptive = adaptive
+        size = adaptive ? min(size, self.ceiling) : self.ceiling
+        successes = 0
     }
 
     /// True when the latency average is within the tolerated band of the baseline.

@@ -40,7 +40,7 @@ public struct CircuitBreaker: Sendable, Equatable {
     }
 
     /// The policy.
-    public let policy: BreakerPolicy
+    public private(set) var policy: BreakerPolicy
     /// Current state.
     public private(set) var state = State.closed
     /// Failures in a row.
@@ -51,6 +51,13 @@ public struct CircuitBreaker: Sendable, Equatable {
     public init(policy: BreakerPolicy) {
         self.policy = policy
         self.cooldown = policy.cooldown
+    }
+
+    /// Applies a new policy (a reloaded config); the state is kept, the cool-down restarts from the new base
+    /// at the next opening.
+    public mutating func update(policy: BreakerPolicy) {
+        self.policy = policy
+        cooldown = min(max(cooldown, policy.cooldown), policy.maxCooldown)
     }
 
     /// Whether a normal request may go out now.

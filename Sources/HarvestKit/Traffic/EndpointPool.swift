@@ -41,6 +41,20 @@ public struct EndpointPool: Sendable {
         endpoints = list.map { Endpoint(baseURL: $0, breaker: CircuitBreaker(policy: policy)) }
     }
 
+    /// Applies a new replica list and breaker policy (a reloaded config). Endpoints that stay keep their load,
+    /// counters and breaker state; new ones start closed; removed ones get no new requests (their in-flight
+    /// requests still finish, see ``finish(index:baseURL:trial:verdict:now:)``).
+    public mutating func update(urls: [String], policy: BreakerPolicy, now: Double) {
+        let list: [String?] = urls.isEmpty ? [nil] : urls.map { Optional($0) }
+        endpoints = list.map { url in
+            var e = endpoints.first { $0.baseURL == url } ?? Endpoint(baseURL: url, breaker: CircuitBreaker(policy: policy))
+            e.breaker.update(policy: policy)
+            return e
+        }
+        rotation = 0
+        if endpoints.contains(where: { $0.breaker.isClosed }) { unavailableSince = nil } else if unavailableSince == nil { unavailableSince = now }
+    }
+
     /// Chooses the endpoint for one request at `now` and counts it as in flight there.
     public mutating func pick(now: Double) -> Pick {
         for i in endpoints.indices where endpoints[i].breaker.trialDue(now: now) {
@@ -65,9 +79,20 @@ public struct EndpointPool: Sendable {
         return .endpoint(index: best, trial: false)
     }
 
-    /// Records how a request to endpoint `index` ended.
+    /// Records how a request to endpoint `index` ended (no reload since it was admitted).
     public mutating func finish(index: Int, trial: Bool, verdict: EndpointVerdict, now: Double) {
         guard endpoints.indices.contains(index) else { return }
+        finish(index: index, baseURL: endpoints[index].baseURL, trial: trial, verdict: verdict, now: now)
+    }
+
+    /// Records how a request to endpoint `index` (base URL `baseURL` when it was admitted) ended. After an
+    /// ``update(urls:policy:now:)`` the endpoint is found by its URL; one that was removed is ignored.
+    public mutating func finish(index: Int, baseURL: String?, trial: Bool, verdict: EndpointVerdict, now: Double) {
+        var index = index
+        if !endpoints.indices.contains(index) || endpoints[index].baseURL != baseURL {
+            guard let found = endpoints.firstIndex(where: { $0.baseURL == baseURL }) else { return }
+            index = found
+        }
         endpoints[index].inFlight -= 1
         if verdict == .failed { endpoints[index].failures += 1 }
         if endpoints[index].breaker.record(verdict, trial: trial, now: now) { opened += 1 }

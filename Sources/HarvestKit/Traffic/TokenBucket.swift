@@ -5,9 +5,9 @@
 /// admitted cost therefore never exceeds `capacity + rate × seconds`, whatever the costs are.
 public struct TokenBucket: Sendable, Equatable {
     /// Refill rate, per second.
-    public let ratePerSecond: Double
+    public private(set) var ratePerSecond: Double
     /// Largest level (the burst).
-    public let capacity: Double
+    public private(set) var capacity: Double
     /// Current level (negative while in debt).
     public private(set) var level: Double
     private var updatedAt: Double
@@ -24,6 +24,15 @@ public struct TokenBucket: Sendable, Equatable {
     public static func perMinute(_ perMinute: Double, burstSeconds: Double, minimumBurst: Double = 1, now: Double) -> TokenBucket {
         let rate = perMinute / 60
         return TokenBucket(ratePerSecond: rate, capacity: max(minimumBurst, rate * burstSeconds), now: now)
+    }
+
+    /// Applies a new rate and burst (a reloaded config): what accrued so far counts at the old rate, the level is
+    /// capped at the new capacity (a debt is kept), and from `now` on the bucket fills at the new rate.
+    public mutating func update(ratePerSecond: Double, capacity: Double, now: Double) {
+        refill(now: now)
+        self.ratePerSecond = max(ratePerSecond, 1e-9)
+        self.capacity = max(capacity, 1e-9)
+        level = min(level, self.capacity)
     }
 
     /// Adds what has accrued since the last update.

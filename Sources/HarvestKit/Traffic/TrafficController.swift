@@ -14,8 +14,8 @@ import Synchronization
 /// set for the earliest time a bucket, pause or cool-down allows more. One lock guards the state; an admission
 /// that need not wait does not suspend.
 public final class TrafficController: Sendable {
-    /// The options it was created with.
-    public let options: TrafficOptions
+    /// The options in effect (those it was created with, or the latest ``update(options:)``).
+    public var options: TrafficOptions { state.withLock { $0.options } }
     private let clock: any TrafficClock
     private let state: Mutex<TrafficState>
 
@@ -24,7 +24,6 @@ public final class TrafficController: Sendable {
 
     /// Creates a controller; the clock is injectable for tests.
     public init(options: TrafficOptions, clock: any TrafficClock = MonotonicTrafficClock()) {
-        self.options = options
         self.clock = clock
         state = Mutex(TrafficState(options: options, now: clock.now()))
     }
@@ -70,8 +69,19 @@ public final class TrafficController: Sendable {
     public func finish(_ admission: Admission, report: TrafficReport) {
         let work = state.withLock { s -> TrafficState.PumpResult in
             let now = clock.now()
-            s.finish(admission, report: report, now: now, options: options)
+            s.finish(admission, report: report, now: now)
             return s.pump(now: now, checkAll: false)
+        }
+        carryOut(work)
+    }
+
+    /// Applies new limits, replicas and breaker policy live (SIGHUP in the daemon): requests in flight keep
+    /// their slots and finish normally, waiting requests are re-evaluated against the new limits at once.
+    public func update(options: TrafficOptions) {
+        let work = state.withLock { s -> TrafficState.PumpResult in
+            let now = clock.now()
+            s.update(options, now: now)
+            return s.pump(now: now, checkAll: true)
         }
         carryOut(work)
     }

@@ -38,20 +38,38 @@ struct TrafficState {
     var timerDeadline: Double?
     var timerToken: UInt64 = 0
 
+    var options: TrafficOptions
+
     init(options: TrafficOptions, now: Double) {
-        let limits = options.limits
-        window = AdaptiveWindow(ceiling: limits.maxInFlight, adaptive: limits.adaptive)
+        self.options = options
+        window = AdaptiveWindow(ceiling: options.limits.maxInFlight, adaptive: options.limits.adaptive)
         pool = EndpointPool(urls: options.endpoints, policy: options.breaker)
+        requestsPerSecond = Self.bucket(nil, options.limits.requestsPerSecond, perSecond: true, options: options, now: now)
+        requestsPerMinute = Self.bucket(nil, options.limits.requestsPerMinute, perSecond: false, options: options, now: now)
+        tokensPerMinute = Self.bucket(nil, options.limits.tokensPerMinute, perSecond: false, options: options, now: now)
+    }
+
+    /// Applies new options live: in-flight requests keep their slots, buckets keep their level (capped), the
+    /// window and the endpoints keep their history.
+    mutating func update(_ new: TrafficOptions, now: Double) {
+        options = new
+        window.update(ceiling: new.limits.maxInFlight, adaptive: new.limits.adaptive)
+        pool.update(urls: new.endpoints, policy: new.breaker, now: now)
+        requestsPerSecond = Self.bucket(requestsPerSecond, new.limits.requestsPerSecond, perSecond: true, options: new, now: now)
+        requestsPerMinute = Self.bucket(requestsPerMinute, new.limits.requestsPerMinute, perSecond: false, options: new, now: now)
+        tokensPerMinute = Self.bucket(tokensPerMinute, new.limits.tokensPerMinute, perSecond: false, options: new, now: now)
+    }
+
+    /// The bucket for `limit` (per second or per minute): nil when unlimited, else `current` re-rated, or a new full one.
+    private static func bucket(_ current: TokenBucket?, _ limit: Double?, perSecond: Bool, options: TrafficOptions,
+                               now: Double) -> TokenBucket? {
+        guard let limit, limit > 0 else { return nil }
         let burst = max(0.001, options.burstSeconds)
-        if let qps = limits.requestsPerSecond, qps > 0 {
-            requestsPerSecond = TokenBucket(ratePerSecond: qps, capacity: max(1, qps * min(burst, 0.25)), now: now)
-        }
-        if let rpm = limits.requestsPerMinute, rpm > 0 {
-            requestsPerMinute = .perMinute(rpm, burstSeconds: burst, now: now)
-        }
-        if let tpm = limits.tokensPerMinute, tpm > 0 {
-            tokensPerMinute = .perMinute(tpm, burstSeconds: burst, now: now)
-        }
+        let rate = perSecond ? limit : limit / 60
+        let capacity = perSecond ? max(1, limit * min(burst, 0.25)) : max(1, rate * burst)
+        guard var bucket = current else { return TokenBucket(ratePerSecond: rate, capacity: capacity, now: now) }
+        bucket.update(ratePerSecond: rate, capacity: capacity, now: now)
+        return bucket
     }
 
     var queueIsEmpty: Bool { head == waiters.count }
@@ -79,9 +97,9 @@ struct TrafficState {
         }
     }
 
-    mutating func finish(_ a: Admission, report: TrafficReport, now: Double, options: TrafficOptions) {
+    mutating func finish(_ a: Admission, report: TrafficReport, now: Double) {
         inFlight -= 1
-        pool.finish(index: a.endpoint, trial: a.trial, verdict: report.verdict, now: now)
+        pool.finish(index: a.endpoint, baseURL: a.baseURL, trial: a.trial, verdict: report.verdict, now: now)
         if let latency = report.successLatency { window.recordSuccess(latency: latency) }
         if report.congestion, window.recordCongestion(sequence: a.sequence, latestSequence: sequence) { windowDecreases += 1 }
         if let used = report.usedTokens, tokensPerMinute != nil {

@@ -4,9 +4,24 @@ import HarvestKit
 
 /// Turns SIGINT/SIGTERM into stop requests: the first drains (in-flight answers are stored), the second aborts.
 final class SignalTrap {
+    /// What the trap says on stderr at the first and the second signal.
+    struct Messages {
+        let first: String
+        let second: String
+
+        /// A sweep or daemon: in-flight answers are stored first.
+        static let sweep = Messages(
+            first: "\nharvest: finishing in-flight requests and storing their answers (interrupt again to stop now)",
+            second: "\nharvest: stopping now; unanswered jobs go back to pending")
+        /// An export: it stops at the next page of rows and removes what it wrote.
+        static let export = Messages(
+            first: "\nharvest: stopping the export; removing its temporary files",
+            second: "\nharvest: stopping the export")
+    }
+
     private let sources: [any DispatchSourceSignal]
 
-    init(stop: StopSignal) {
+    init(stop: StopSignal, messages: Messages = .sweep) {
         var sources: [any DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
@@ -14,10 +29,10 @@ final class SignalTrap {
             source.setEventHandler {
                 if stop.isStopping {
                     stop.request(.abort, reason: "interrupted twice")
-                    printStatus("\nharvest: stopping now; unanswered jobs go back to pending")
+                    printStatus(messages.second)
                 } else {
                     stop.request(.drain, reason: "interrupted")
-                    printStatus("\nharvest: finishing in-flight requests and storing their answers (interrupt again to stop now)")
+                    printStatus(messages.first)
                 }
             }
             source.resume()

@@ -70,7 +70,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "harvest-bench",
-            dependencies: ["HarvestKit", "HarvestCore", "CurlTransport", "SQLiteStore", "MockTeacher", "OpenAIWire"],
+            dependencies: ["HarvestKit", "HarvestCore", "HarvestExport", "CurlTransport", "SQLiteStore", "MockTeacher", "OpenAIWire"],
             swiftSettings: strict
         ),
 

@@ -57,7 +57,8 @@ public struct Exporter: Sendable {
         var highest = start
         var buffered: [StoredResponse] = []
         var index = 0
-        let pageSize = 512
+        // Rows with decoded logprobs take ~10× their JSON size in memory: small pages keep memory flat.
+        let pageSize = needLogprobs ? 32 : 512
         var exhausted = false
         let manifest: ExportManifest
         do {

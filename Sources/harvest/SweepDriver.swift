@@ -112,6 +112,7 @@ struct SweepDriver {
                                        failFast: plan.failFast)
             let traffic = TrafficController(options: TrafficOptions(limits: plan.limits, endpoints: replicas, breaker: plan.breaker))
             let runner = SweepRunner(store: store, client: client, options: options, stop: stop, traffic: traffic)
+            await LeaseReport.takeOver(store)
             let line = ProgressLine(total: summary.totalJobs, doneBefore: summary.alreadyDone)
             let reporter = ProgressReporter(line: line, runner: runner)
             reporter.start()
@@ -137,6 +138,7 @@ struct SweepDriver {
             }
             if open > 0 {
                 printStatus("\(open) jobs not done yet; run the same command again to continue")
+                LeaseReport.explainOpen(store, sweepId: summary.sweepId)
                 return HarvestExit.interrupted
             }
             if failed > 0 {

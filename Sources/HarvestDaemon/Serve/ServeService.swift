@@ -35,7 +35,7 @@ public final class ServeService: Sendable {
     public let config: DaemonConfig
     /// The database file.
     public let databasePath: String
-    /// This process's lease owner (`host:pid:random`).
+    /// This daemon's lease owner (``LeaseOwner`` text: host, pid, start time, boot, pid namespace, random part).
     public let owner: String
     /// The metrics server, when configured.
     public let metricsServer: MetricsServer?
@@ -79,9 +79,9 @@ public final class ServeService: Sendable {
         let started = Date().timeIntervalSince1970
         let metrics = DaemonMetrics(startedAt: started)
         let notifier = SystemdNotifier(environment: environment)
-        // A random suffix: after a reboot the same pid may come back, and renewing a dead incarnation's leases
-        // under the same owner would keep its jobs leased forever.
-        let owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        // Host, pid, process start time, boot and a random part: a claim of another process on this host takes
+        // this daemon's jobs at once when it is gone, and never while it runs.
+        let owner = LeaseOwner.thisProcess().description
         await PriceSync.write(config, to: store, logger: logger)
         PriceSync.checkRuns(config, store: store, logger: logger)
 
@@ -124,6 +124,16 @@ public final class ServeService: Sendable {
 
         // A first renewal proves the database is writable before READY=1 and primes /healthz.
         await housekeeping.tick()
+        // Jobs left leased by harvest processes of this host that are gone (kill -9, a crash) go back to the queue
+        // now (every claim would take them anyway); the log says so.
+        do {
+            for taken in try await store.takeOverDeadLeases() {
+                logger.notice("took over jobs left leased by a harvest process that is no longer running",
+                              metadata: ["jobs": "\(taken.jobs)", "lease.owner": "\(taken.owner)"])
+            }
+        } catch {
+            logger.error("cannot check for jobs left by ended harvest processes; claims retry it", metadata: ["error": "\(error)"])
+        }
         var meta: Logger.Metadata = ["db.path": "\(databasePath)", "owner": "\(owner)", "teachers": "\(config.teachers.count)",
                                      "sweeps": "\(config.sweeps.count)", "config.file": "\(configPath)"]
         if let metricsServer, let address = config.metricsAddress { meta["metrics.address"] = "\(address.host):\(metricsServer.port)" }

@@ -4,6 +4,7 @@ transformers loads a GGUF with `gguf_file=` but refuses to `save_pretrained` suc
 into a fresh LlamaForCausalLM of the same config, which is saved with the tokenizer.
 Usage: build_student.py GGUF_DIR OUT_DIR
 """
+import json
 import os
 import sys
 
@@ -19,7 +20,15 @@ if unexpected or [k for k in missing if "lm_head" not in k]:
     sys.exit(f"weights did not match: missing {missing}, unexpected {unexpected}")
 if plain.config.tie_word_embeddings:
     plain.tie_weights()
+if hasattr(plain.config, "quantization_config"):
+    del plain.config.quantization_config  # the weights are plain now; a GGUF marker would make trainers refuse them
 os.makedirs(out, exist_ok=True)
 plain.save_pretrained(out)
 tok.save_pretrained(out)
+config_path = os.path.join(out, "config.json")
+with open(config_path) as f:
+    config = json.load(f)
+config.pop("quantization_config", None)
+with open(config_path, "w") as f:
+    json.dump(config, f, indent=2)
 print(f"student saved to {out} from {gguf}")

@@ -77,7 +77,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "harvest-bench",
-            dependencies: ["HarvestKit", "HarvestCore", "CurlTransport", "SQLiteStore", "MockTeacher", "OpenAIWire", "HarvestDaemon",
+            dependencies: ["HarvestKit", "HarvestCore", "HarvestExport", "CurlTransport", "SQLiteStore", "MockTeacher", "OpenAIWire", "HarvestDaemon",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),

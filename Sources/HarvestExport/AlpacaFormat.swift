@@ -14,6 +14,9 @@ public struct AlpacaFormat: ExportFormat {
     /// `alpaca`.
     public let name = "alpaca"
 
+    /// LLaMA-Factory trains on the response text: reasoning inline as `<think>…</think>` by default.
+    public var defaultReasoning: ReasoningMode { .inline }
+
     /// Creates the format.
     public init() {}
 

@@ -12,6 +12,12 @@ public enum ExportError: Error, Sendable, Equatable, CustomStringConvertible {
     case compression(path: String, reason: String)
     /// The row source threw; the export was abandoned and left no file.
     case rowSource(String)
+    /// `-o` names something an export must not replace (the database in use, its WAL, a device, a FIFO, a folder…).
+    case unsafeTarget(path: String, reason: String)
+    /// An existing output folder holds files that are not leftovers of a killed export of the same name.
+    case folderInUse(directory: String, names: [String])
+    /// The export was stopped (Ctrl-C / SIGTERM); nothing was left behind.
+    case interrupted
     /// The pipeline was used after ``ExportPipeline/finish(curation:)`` or ``ExportPipeline/abandon()``.
     case closed
 
@@ -31,6 +37,14 @@ public enum ExportError: Error, Sendable, Equatable, CustomStringConvertible {
             return "gzip compression of \(path) failed: \(reason) — the export was abandoned; retry without --gzip to rule out zlib"
         case .rowSource(let reason):
             return "reading rows for export failed: \(reason) — nothing was written; fix the cause and export again"
+        case .unsafeTarget(let path, let reason):
+            return "refusing to write the export to \(path): \(reason) — choose another -o path (or -o - for standard output)"
+        case .folderInUse(let dir, let names):
+            let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", … (\(names.count) in all)" : "")
+            return "\(dir) already holds other files (\(shown)); a folder export goes to a new or empty folder so that it "
+                + "appears complete at once — choose another -o folder or empty this one"
+        case .interrupted:
+            return "export interrupted; nothing was written (temporary files removed)"
         case .closed:
             return "export pipeline already finished or abandoned; create a new one for another export"
         }

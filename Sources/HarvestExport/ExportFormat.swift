@@ -5,7 +5,8 @@ import HarvestJSON
 public enum ReasoningMode: String, Sendable, CaseIterable {
     /// Before the answer, wrapped as `<think>\n…\n</think>\n\n` (as DeepSeek-R1 distillations do).
     case inline
-    /// In its own `reasoning_content` field next to the answer (`""` when the teacher gave none).
+    /// In its own `reasoning_content` field next to the answer (`""` when the teacher gave none, so Arrow-based
+    /// loaders see one column type). Not offered by `openai`: OpenAI's fine-tuning rejects unknown message keys.
     case field
     /// Left out.
     case drop
@@ -17,11 +18,15 @@ public struct ExportOptions: Sendable, Equatable {
     public var withLogprobs: Bool
     /// Where reasoning goes.
     public var reasoning: ReasoningMode
+    /// False when no mode was given: ``ExportPlan`` then uses the format's ``ExportFormat/defaultReasoning``.
+    public var reasoningGiven: Bool
 
-    /// Creates options.
-    public init(withLogprobs: Bool = false, reasoning: ReasoningMode = .field) {
+    /// Creates options. Without `reasoning`, an ``ExportPlan`` picks the format's default (``ReasoningMode/field``
+    /// when the options are used without a plan).
+    public init(withLogprobs: Bool = false, reasoning: ReasoningMode? = nil) {
         self.withLogprobs = withLogprobs
-        self.reasoning = reasoning
+        self.reasoning = reasoning ?? .field
+        self.reasoningGiven = reasoning != nil
     }
 }
 
@@ -34,6 +39,10 @@ public protocol ExportFormat: Sendable {
     /// Why `row` cannot be written in this format (e.g. `no_logprobs` for `kd`), or nil to write it.
     /// ``ExportPipeline`` leaves such rows out and counts them by reason in the manifest's `skipped`.
     func skipReason(_ row: StoredResponse, options: ExportOptions) -> String?
+    /// The reasoning mode used when `--reasoning` is not given: what the format's target trainer trains on.
+    var defaultReasoning: ReasoningMode { get }
+    /// The reasoning modes the format's target accepts; ``ExportPlan/validate()`` refuses others.
+    var reasoningModes: [ReasoningMode] { get }
     /// Writes one row as a single JSON object into `writer` (no newline).
     func write(_ row: StoredResponse, options: ExportOptions, to writer: inout JSONWriter)
 }
@@ -41,6 +50,12 @@ public protocol ExportFormat: Sendable {
 extension ExportFormat {
     /// Most formats only read logprobs when asked to with `--with-logprobs`.
     public var needsLogprobs: Bool { false }
+
+    /// `field`, unless the format says otherwise.
+    public var defaultReasoning: ReasoningMode { .field }
+
+    /// Every mode, unless the format says otherwise.
+    public var reasoningModes: [ReasoningMode] { ReasoningMode.allCases }
 
     /// Most formats can write every row.
     public func skipReason(_ row: StoredResponse, options: ExportOptions) -> String? { nil }

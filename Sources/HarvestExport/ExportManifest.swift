@@ -1,12 +1,12 @@
 import HarvestJSON
 
-/// The record written as `manifest.json` next to an export: its files with row counts, sizes and SHA-256,
+/// The record written as `<output>.manifest.json` beside an export (a file or a folder): its files with row counts, sizes and SHA-256,
 /// the format and layout, the teachers, models and sampling parameters seen, logprob settings, the time range
 /// of the answers, the harvest version and curation counts.
 public struct ExportManifest: Sendable, Equatable {
     /// One data file.
     public struct File: Sendable, Equatable {
-        /// File name relative to the manifest.
+        /// Path relative to the folder holding the manifest (`x.jsonl`, or `out/data-train.jsonl` for folder `out`).
         public var path: String
         /// Split name, nil without `--split`.
         public var split: String?
@@ -37,8 +37,10 @@ public struct ExportManifest: Sendable, Equatable {
         }
     }
 
-    /// Version of this manifest's layout.
-    public static let manifestVersion = 1
+    /// Version of this manifest's layout (2: manifest beside the output, no empty files, `empty_splits`, `load`).
+    public static let manifestVersion = 2
+    /// Appended to the output's path to name its manifest.
+    public static let suffix = ".manifest.json"
 
     /// `--format` name.
     public var format: String
@@ -80,11 +82,17 @@ public struct ExportManifest: Sendable, Equatable {
     public var curation: [String: Int]
     /// Rows the format could not write, by reason (e.g. `no_logprobs` for `kd`).
     public var skipped: [String: Int]
+    /// Declared splits that received no rows (they have no file).
+    public var emptySplits: [String] = []
+    /// For a folder export, the folder's name (relative to the manifest); nil otherwise.
+    public var folder: String?
     /// Where the manifest was written (nil for standard output); not part of the JSON.
     public var manifestPath: String?
 
-    /// Total bytes on disk.
+    /// Total bytes on disk (compressed when gzip).
     public var bytes: Int { files.reduce(0) { $0 + $1.bytes } }
+    /// Total JSONL bytes before compression.
+    public var uncompressedBytes: Int { files.reduce(0) { $0 + $1.uncompressedBytes } }
 
     /// The manifest as indented JSON (with a final newline).
     public var jsonText: String {
@@ -122,6 +130,9 @@ public struct ExportManifest: Sendable, Equatable {
         w.endObject()
         w.key("rows"); w.int(rows)
         w.key("bytes"); w.int(bytes)
+        w.key("uncompressed_bytes"); w.int(uncompressedBytes)
+        w.key("folder"); w.stringOrNull(folder)
+        w.key("empty_splits"); w.beginArray(); for s in emptySplits { w.string(s) }; w.endArray()
         w.key("files")
         w.beginArray()
         for f in files {
@@ -179,6 +190,8 @@ public struct ExportManifest: Sendable, Equatable {
         w.beginObject()
         for (reason, count) in skipped.sorted(by: { $0.key < $1.key }) { w.key(reason); w.int(count) }
         w.endObject()
+        w.key("load")
+        LoaderHints(manifest: self).write(to: &w)
         w.endObject()
     }
 }

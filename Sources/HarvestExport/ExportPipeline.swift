@@ -7,9 +7,15 @@ import Darwin
 #endif
 
 /// Streams stored responses into an export laid out by an ``ExportPlan``: rows are serialized one at a time,
-/// routed to their split, cut into shards and written to temp files; ``finish(curation:createdAt:)`` renames
-/// every file into place and writes the manifest last. Memory stays bounded (one row and one 1 MiB buffer per
-/// open file). Any failure, or ``abandon()``, removes everything written so no partial export is left.
+/// routed to their split, cut into shards and written to temp files; ``finish(curation:createdAt:)`` moves the
+/// export into place. Memory stays bounded (one row and one 1 MiB buffer per open file).
+///
+/// All or nothing at every instant: a single file is written as `.NAME.harvest-tmp-PID` beside its target; a folder
+/// export is built in a staging folder `.DIR.harvest-tmp-PID` beside the target and renamed onto it in one step.
+/// The manifest (`<output>.manifest.json`, beside the file or folder) is complete on disk before the data moves
+/// and is renamed right after it. Splits and shards without rows get no file (the manifest lists them in
+/// `empty_splits`). Any failure, or ``abandon()``, removes everything written; temp files of killed exports
+/// (their pid gone) are removed by the next export to the same place.
 ///
 /// ```swift
 /// let pipeline = try ExportPipeline(plan: plan, harvestVersion: "0.3.0")
@@ -25,6 +31,8 @@ public final class ExportPipeline {
     public private(set) var rows = 0
     /// Rows the format could not write, by reason (see ``ExportFormat/skipReason(_:options:)``).
     public private(set) var skipped: [String: Int] = [:]
+    /// Leftovers of a killed export removed from the target folder before this export started.
+    public private(set) var repaired: [String] = []
 
     private final class Lane {
         let split: String?
@@ -39,12 +47,16 @@ public final class ExportPipeline {
     private var writer = JSONWriter(capacity: 1 << 16)
     private var stats = ManifestStats()
     private var state = State.open
-    private var createdDirectory = false
+    private var staging: String?
+    private var movedFolder = false
+    private var finalFiles: [String] = []
     private var tempCounter = 0
     private var manifestFile: ExportFile?
 
-    /// Validates the plan and prepares the output: a missing folder is created; a folder that already holds
-    /// export files (same name prefix, or a `manifest.json`) is refused.
+    /// Validates the plan and prepares the output: refuses targets listed in ``ExportPlan/protectedPaths`` and
+    /// anything but a regular file for a file export; removes temp files of dead exports beside the target; a
+    /// folder target must be missing, empty, or hold only leftovers of a killed export of the same name (removed,
+    /// see ``repaired``); a folder that holds a finished export or other files is refused.
     public init(plan: ExportPlan, harvestVersion: String) throws(ExportError) {
         try plan.validate()
         self.plan = plan
@@ -53,10 +65,18 @@ public final class ExportPipeline {
         switch plan.output {
         case .stdout:
             lanes[0].current = try ExportFile(stdoutGzipLevel: plan.gzip ? Int32(plan.gzipLevel) : nil)
-        case .file:
-            break
+        case .file(let path):
+            try ExportTarget.check(file: path, protecting: plan.protectedPaths)
+            try ExportTarget.check(file: path + ExportManifest.suffix, protecting: plan.protectedPaths)
+            OutputDirectory.removeStaleTemps(in: OutputDirectory.split(path).parent)
         case .directory(let dir):
-            createdDirectory = try OutputDirectory.prepare(dir, conflicts: { self.isExportFileName($0) })
+            try ExportTarget.check(file: dir + ExportManifest.suffix, protecting: plan.protectedPaths)
+            OutputDirectory.removeStaleTemps(in: OutputDirectory.split(dir).parent)
+            repaired = try OutputDirectory.prepare(dir, manifestPath: dir + ExportManifest.suffix,
+                                                   isExportData: { self.isExportFileName($0) })
+            let stage = OutputDirectory.stagingPath(for: dir)
+            try OutputDirectory.createStaging(stage)
+            staging = stage
         }
     }
 
@@ -70,18 +90,13 @@ public final class ExportPipeline {
         return n + plan.fileExtension
     }
 
-    /// Where the manifest goes: `DIR/manifest.json`, or `<stem>.manifest.json` beside a single file; nil for stdout.
+    /// Where the manifest goes: `<file or folder>.manifest.json` beside the output (`x.jsonl.manifest.json`,
+    /// `out.manifest.json` for folder `out`), so no two outputs share one and loaders reading the folder never see
+    /// it; nil for stdout.
     public var manifestPath: String? {
         switch plan.output {
         case .stdout: return nil
-        case .directory(let dir): return dir + "/manifest.json"
-        case .file(let path):
-            var stem = path
-            for ext in [".jsonl.gz", ".jsonl", ".json", ".gz"] where stem.hasSuffix(ext) && stem.count > ext.count {
-                stem.removeLast(ext.count)
-                break
-            }
-            return stem + ".manifest.json"
+        case .directory(let path), .file(let path): return path + ExportManifest.suffix
         }
     }
 
@@ -113,6 +128,9 @@ public final class ExportPipeline {
             let row: StoredResponse?
             do {
                 row = try next()
+            } catch let error as ExportError {
+                abandon()
+                throw error
             } catch {
                 abandon()
                 throw .rowSource(String(describing: error))
@@ -122,8 +140,8 @@ public final class ExportPipeline {
         }
     }
 
-    /// Closes every file, renames them into place, writes the manifest (temp + rename, last) and returns it.
-    /// Every declared split gets at least one (possibly empty) file. On failure nothing is left behind.
+    /// Closes every file, writes the manifest to a temp file, moves the data into place, then the manifest, and
+    /// returns it. Splits without rows get no file. On failure nothing is left behind.
     public func finish(curation: [String: Int] = [:], createdAt: Double? = nil) throws(ExportError) -> ExportManifest {
         guard state == .open else { throw .closed }
         do {
@@ -136,7 +154,7 @@ public final class ExportPipeline {
         }
     }
 
-    /// Drops the export: deletes temp files and any file already renamed, and the folder if this export created it.
+    /// Drops the export: deletes temp files, the staging folder, and anything already moved into place.
     public func abandon() {
         guard state != .abandoned else { return }
         state = .abandoned
@@ -146,7 +164,10 @@ public final class ExportPipeline {
             for f in lane.done { f.discard() }
         }
         manifestFile?.discard()
-        if createdDirectory, case .directory(let dir) = plan.output { rmdir(dir) }
+        if let staging { OutputDirectory.removeTree(staging) }
+        if movedFolder, case .directory(let dir) = plan.output {
+            for name in finalFiles { unlink(dir + "/" + name) }
+        }
     }
 
     private func file(for lane: Lane, adding size: Int) throws(ExportError) -> ExportFile {
@@ -170,32 +191,46 @@ public final class ExportPipeline {
         case .stdout:
             return try ExportFile(stdoutGzipLevel: level)
         case .file(let path):
-            return try ExportFile(tempPath: path + ".tmp-\(getpid())", displayPath: path, gzipLevel: level)
+            return try ExportFile(tempPath: OutputDirectory.tempPath(for: path), displayPath: path, gzipLevel: level)
         case .directory(let dir):
-            let temp = dir + "/.\(plan.name)-\(lane.split ?? "all")-\(tempCounter).tmp-\(getpid())"
+            let temp = (staging ?? dir) + "/.\(plan.name)-\(lane.split ?? "all")-\(tempCounter).tmp"
             return try ExportFile(tempPath: temp, displayPath: dir + "/" + plan.name, gzipLevel: level)
         }
     }
 
     private func commitAll(curation: [String: Int], createdAt: Double) throws(ExportError) -> ExportManifest {
         var files: [ExportManifest.File] = []
+        var emptySplits: [String] = []
+        var folderName: String?
+        if case .directory(let dir) = plan.output { folderName = OutputDirectory.split(dir).base }
         for lane in lanes {
-            if lane.current == nil && lane.done.isEmpty { lane.current = try openTemp(for: lane) }
             if let f = lane.current {
                 try f.close()
-                lane.done.append(f)
+                if f.rows > 0 || lane.done.isEmpty { lane.done.append(f) } else { f.discard() }
                 lane.current = nil
+            }
+            if case .file = plan.output, lane.done.isEmpty {
+                // A single-file export is written even without rows: the file asked for exists afterwards.
+                let f = try openTemp(for: lane)
+                try f.close()
+                lane.done.append(f)
+            }
+            if lane.done.allSatisfy({ $0.rows == 0 }), case .directory = plan.output {
+                for f in lane.done { f.discard() }
+                lane.done = []
+                if let split = lane.split { emptySplits.append(split) }
+                continue
             }
             for (i, f) in lane.done.enumerated() {
                 let name: String
                 switch plan.output {
                 case .stdout: name = "-"
-                case .file(let path):
-                    name = String(path.split(separator: "/", omittingEmptySubsequences: false).last ?? Substring(path))
-                    try f.commit(to: path)
+                case .file(let path): name = OutputDirectory.split(path).base
                 case .directory(let dir):
-                    name = fileName(split: lane.split, shard: i, of: lane.done.count)
-                    try f.commit(to: dir + "/" + name)
+                    let file = fileName(split: lane.split, shard: i, of: lane.done.count)
+                    try f.commit(to: (staging ?? dir) + "/" + file)
+                    finalFiles.append(file)
+                    name = (folderName ?? "") + "/" + file
                 }
                 files.append(ExportManifest.File(path: name, split: lane.split, shard: i, rows: f.rows, bytes: f.fileBytes,
                                                  uncompressedBytes: f.rawBytes, sha256: f.sha256))
@@ -210,21 +245,37 @@ public final class ExportPipeline {
             harvestVersion: harvestVersion, createdAt: createdAt, curation: curation, skipped: skipped,
             manifestPath: manifestPath)
         manifest.tokenIds = stats.tokenIds
-        if let path = manifestPath {
-            let m = try ExportFile(tempPath: path + ".tmp-\(getpid())", displayPath: path, gzipLevel: nil)
-            manifestFile = m
-            try m.append(Array(manifest.jsonText.utf8))
-            try m.close()
-            try m.commit(to: path)
-            OutputDirectory.sync(containing: path)
-        } else {
+        manifest.emptySplits = emptySplits
+        manifest.folder = folderName
+        guard let path = manifestPath else {
             manifest.manifestPath = nil
+            return manifest
         }
+        let m = try ExportFile(tempPath: OutputDirectory.tempPath(for: path), displayPath: path, gzipLevel: nil)
+        manifestFile = m
+        try m.append(Array(manifest.jsonText.utf8))
+        try m.close()
+        switch plan.output {
+        case .stdout: break
+        case .file(let target):
+            for f in lanes.flatMap(\.done) { try f.commit(to: target) }
+        case .directory(let dir):
+            guard let staging else { break }
+            OutputDirectory.syncFolder(staging)
+            guard rename(staging, dir) == 0 else {
+                let reason = errno == ENOTEMPTY || errno == EEXIST ? "the folder is no longer empty" : ExportFile.lastError()
+                throw ExportError.io(operation: "move \(staging) to", path: dir, reason: reason,
+                                     hint: "another process wrote into the folder; choose an empty -o folder and export again")
+            }
+            self.staging = nil
+            movedFolder = true
+        }
+        try m.commit(to: path)
+        OutputDirectory.sync(containing: path)
         return manifest
     }
 
     private func isExportFileName(_ entry: String) -> Bool {
-        if entry == "manifest.json" { return true }
         guard entry.hasPrefix(plan.name + "-") || entry.hasPrefix(plan.name + ".") else { return false }
         return entry.hasSuffix(".jsonl") || entry.hasSuffix(".jsonl.gz")
     }

@@ -8,9 +8,9 @@ import Darwin
 public enum ExportOutput: Sendable, Equatable {
     /// Standard output (`-o -`): one stream, no splits, shards or manifest.
     case stdout
-    /// One file, written atomically, with `<stem>.manifest.json` beside it.
+    /// One file, written atomically, with `<file name>.manifest.json` beside it.
     case file(String)
-    /// A folder (created when missing) holding the data files and `manifest.json`.
+    /// A new or empty folder holding only the data files; the manifest is `<folder>.manifest.json` beside it.
     case directory(String)
 
     /// Reads an `-o` argument: `-` is standard output; an existing folder, a path ending in `/`, or any path
@@ -67,12 +67,17 @@ public struct ExportPlan: Sendable {
     public var gzip: Bool
     /// zlib level for `gzip` (1 fastest … 9 smallest; 6 is zlib's default).
     public var gzipLevel: Int
+    /// Files the export must never replace (the database it reads and its `-wal`/`-shm`; see
+    /// ``ExportTarget/databaseFiles(_:)``).
+    public var protectedPaths: [String] = []
 
-    /// Creates a plan.
+    /// Creates a plan. Options without a reasoning mode get the format's ``ExportFormat/defaultReasoning``.
     public init(format: any ExportFormat, options: ExportOptions = ExportOptions(), output: ExportOutput,
                 name: String = "data", split: SplitSpec? = nil, shards: ShardLimits = .none,
                 gzip: Bool = false, gzipLevel: Int = 6) {
         self.format = format
+        var options = options
+        if !options.reasoningGiven { options.reasoning = format.defaultReasoning }
         self.options = options
         self.output = output
         self.name = name
@@ -92,6 +97,14 @@ public struct ExportPlan: Sendable {
         }
         if let bytes = shards.maxBytes, bytes < 1 {
             throw .invalidPlan("--shard-bytes must be at least 1, got \(bytes)")
+        }
+        guard format.reasoningModes.contains(options.reasoning) else {
+            let modes = format.reasoningModes.map(\.rawValue).joined(separator: " or ")
+            var text = "--format \(format.name) takes --reasoning \(modes), not \(options.reasoning.rawValue)"
+            if format.name == "openai" {
+                text += " (OpenAI's fine-tuning rejects a reasoning_content key; use --format trl --reasoning field for TRL chat templates that render it)"
+            }
+            throw .invalidPlan(text)
         }
         guard (1...9).contains(gzipLevel) else {
             throw .invalidPlan("gzip level must be 1…9, got \(gzipLevel)")

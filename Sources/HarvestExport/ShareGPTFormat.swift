@@ -13,6 +13,9 @@ public struct ShareGPTFormat: ExportFormat {
     /// `sharegpt`.
     public let name = "sharegpt"
 
+    /// LLaMA-Factory trains on the response text: reasoning inline as `<think>…</think>` by default.
+    public var defaultReasoning: ReasoningMode { .inline }
+
     /// Creates the format.
     public init() {}
 

@@ -9,6 +9,9 @@ public struct TRLFormat: ExportFormat {
     /// `trl`.
     public let name = "trl"
 
+    /// Reasoning inline by default: TRL renders `reasoning_content` only through chat templates that know it.
+    public var defaultReasoning: ReasoningMode { .inline }
+
     /// Creates the format.
     public init() {}
 

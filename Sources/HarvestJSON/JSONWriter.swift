@@ -126,7 +126,18 @@ public struct JSONWriter: Sendable {
     /// Writes an array of small integers (e.g. token `bytes`).
     public mutating func intArray(_ values: some Sequence<UInt8>) {
         beginArray()
-        for v in values { int(Int(v)) }
+        var first = true
+        for v in values {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            if v >= 100 {
+                bytes.append(0x30 &+ v / 100)
+                bytes.append(0x30 &+ (v / 10) % 10)
+            } else if v >= 10 {
+                bytes.append(0x30 &+ v / 10)
+            }
+            bytes.append(0x30 &+ v % 10)
+        }
         endArray()
     }
 

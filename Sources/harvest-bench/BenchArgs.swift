@@ -1,7 +1,7 @@
 /// Command-line arguments of `harvest-bench`.
 ///
 /// ```
-/// harvest-bench [--scenario all|ceiling|harvest|latency|faults|scale|decode] [--prompts 10000] [--max-tokens 128]
+/// harvest-bench [--scenario all|ceiling|harvest|latency|faults|scale|decode|export] [--prompts 10000] [--max-tokens 128]
 ///               [--logprobs 5] [--concurrency 64] [--latency-ms 0] [--latency-concurrency 2000]
 ///               [--samples 1] [--teacher URL] [--keep-db]
 /// ```
@@ -22,6 +22,8 @@ struct BenchArgs {
         case scale
         /// CPU per answer of decoding, transcoding and validation (not part of `all`).
         case decode
+        /// Export throughput: plain, `--with-logprobs` and `kd` exports from a filled store (not part of `all`).
+        case export
     }
 
     var scenario = Scenario.all
@@ -66,5 +68,5 @@ struct BenchArgs {
     }
 
     /// Whether `s` is selected.
-    func runs(_ s: Scenario) -> Bool { (scenario == .all && s != .decode) || scenario == s }
+    func runs(_ s: Scenario) -> Bool { (scenario == .all && s != .decode && s != .export) || scenario == s }
 }

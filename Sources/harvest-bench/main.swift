@@ -82,6 +82,9 @@ func measure(_ name: String) async throws {
     case "scale":
         printHeader("harvest, 0 ms, \(args.concurrency) in flight, \(args.prompts * 10) jobs (10×)")
         printHarvest(try await harvest(latencyMs: 0, concurrency: args.concurrency, logprobs: args.logprobs, prompts: args.prompts * 10))
+    case "export":
+        printHeader("export throughput (SQLite → JSONL), \(args.prompts) answers")
+        try await ExportScenario.run(prompts: args.prompts, maxTokens: args.maxTokens, logprobs: args.logprobs)
     case "decode":
         printHeader("hot steps per answer")
         try await DecodeScenario.run(maxTokens: args.maxTokens, logprobs: args.logprobs)
@@ -170,6 +173,9 @@ if args.runs(.faults) {
     }
 }
 if args.runs(.scale) { ratio(try child("scale"), ceilingRun) }
+if args.runs(.export) {
+    _ = try child("export")
+}
 if args.runs(.decode) {
     _ = try child("decode")
 }

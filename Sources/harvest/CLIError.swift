@@ -39,7 +39,12 @@ func fail(_ error: any Error) -> ExitCode {
         case .database(let d): return fail(d)
         case .metrics(let m): (code, text) = (HarvestExit.failure, m.description)
         }
-    case let e as ExportError: (code, text) = (HarvestExit.failure, e.description)
+    case let e as ExportError:
+        switch e {
+        case .unsafeTarget, .folderInUse, .outputNotEmpty, .invalidPlan: (code, text) = (HarvestExit.badInput, e.description)
+        case .interrupted: (code, text) = (HarvestExit.interrupted, e.description)
+        default: (code, text) = (HarvestExit.failure, e.description)
+        }
     case let e as CurationError: (code, text) = (e.kind == .storedData ? HarvestExit.database : HarvestExit.badInput, e.description)
     default: (code, text) = (HarvestExit.failure, String(describing: error))
     }

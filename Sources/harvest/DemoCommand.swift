@@ -63,7 +63,7 @@ struct DemoCommand: AsyncParsableCommand {
             let store = try SQLiteStore(path: global.databasePath)
             let summary = try Exporter(store: store).export(
                 ExportSelection(setName: set), format: OpenAIChatFormat(),
-                options: ExportOptions(withLogprobs: true, reasoning: .field), to: output)
+                options: ExportOptions(withLogprobs: true), to: output)
             printStatus("3/3 exported \(summary.rows) rows with logprobs (\(summary.bytes) bytes) to \(output)")
             for s in try store.sweepStatuses().suffix(1) {
                 printStatus("sweep \(s.id): \(s.done)/\(s.total) done, \(s.failed) failed, \(s.completionTokens) completion tokens")

@@ -7,12 +7,15 @@ import SQLiteStore
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export stored answers as JSONL training files (atomic; manifest.json beside them; -o - for stdout).",
+        abstract: "Export stored answers as JSONL training files (atomic; a manifest beside them; -o - for stdout).",
         discussion: """
             Formats: openai (messages), sharegpt (LLaMA-Factory), alpaca, trl (prompt/completion), kd (per-token top-k
             logprobs for axolotl's KD loader), raw (everything stored). See docs/FORMATS.md for the exact keys.
-            -o FILE writes one file and FILE-stem.manifest.json; -o DIR/ (or any -o with --split/--shard-*) writes
-            DIR/data[-split][-00000-of-00003].jsonl[.gz] and DIR/manifest.json.
+            -o FILE writes one file and FILE.manifest.json beside it; -o DIR/ (or any -o with --split/--shard-*) writes
+            DIR/data[-split][-00000-of-00003].jsonl[.gz] into a new or empty folder, all at once, and DIR.manifest.json
+            beside the folder (with the load_dataset call and LLaMA-Factory dataset_info.json entries). Splits without
+            rows get no file. -o never replaces the database, its -wal/-shm, a device, a FIFO or a folder (exit 4).
+            Ctrl-C stops an export and leaves nothing.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -44,8 +47,8 @@ struct ExportCommand: AsyncParsableCommand {
     @Flag(help: "Add the teacher's token logprobs (with top-k alternatives) to each row.")
     var withLogprobs = false
 
-    @Option(help: "Reasoning text: inline (<think>…</think> before the answer), field, or drop.")
-    var reasoning: String = "field"
+    @Option(help: "Reasoning text: inline (<think>…</think> before the answer), field (reasoning_content; not for openai), or drop. Default: inline, field for kd and raw.")
+    var reasoning: String?
 
     @Option(help: "Samples per prompt: all, first, or best (highest mean token logprob).")
     var samples: String = "all"
@@ -75,7 +78,7 @@ struct ExportCommand: AsyncParsableCommand {
         guard ExportFormats.named(format) != nil else {
             throw ValidationError("--format must be one of \(ExportFormats.names.joined(separator: ", "))")
         }
-        guard ReasoningMode(rawValue: reasoning) != nil else { throw ValidationError("--reasoning must be inline, field or drop") }
+        if let reasoning, ReasoningMode(rawValue: reasoning) == nil { throw ValidationError("--reasoning must be inline, field or drop") }
         guard ExportSelection.Samples(rawValue: samples) != nil else { throw ValidationError("--samples must be all, first or best") }
         if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
         if let shardRows, shardRows < 1 { throw ValidationError("--shard-rows must be at least 1") }
@@ -100,15 +103,24 @@ struct ExportCommand: AsyncParsableCommand {
             let shards = ShardLimits(maxRows: shardRows, maxBytes: shardBytes)
             let plan = ExportPlan(
                 format: ExportFormats.named(format)!,
-                options: ExportOptions(withLogprobs: withLogprobs, reasoning: ReasoningMode(rawValue: reasoning)!),
+                options: ExportOptions(withLogprobs: withLogprobs, reasoning: reasoning.flatMap(ReasoningMode.init(rawValue:))),
                 output: ExportOutput.resolve(output, needsDirectory: splitSpec != nil || shards.isSharded),
                 name: name, split: splitSpec, shards: shards, gzip: gzip)
             let selection = ExportSelection(setName: set, sweepId: sweep, teacher: teacher, since: since.flatMap(ExportSelection.parseSince),
                                             minMeanLogprob: minMeanLogprob, samples: ExportSelection.Samples(rawValue: samples)!, limit: limit,
                                             includeDropped: includeDropped)
+            let stop = StopSignal()
+            let trap = SignalTrap(stop: stop, drainSeconds: nil, messages: .export)
+            defer { trap.cancel() }
             let summary = try Exporter(store: store).export(selection, plan: plan, incrementalName: incremental ? name : nil,
-                                                            harvestVersion: HarvestVersion.string)
-            var line = "exported \(summary.rows) rows (\(summary.bytes) bytes) to \(output == "-" ? "stdout" : output)"
+                                                            harvestVersion: HarvestVersion.string, stop: stop)
+            if !summary.repaired.isEmpty {
+                printStatus("removed \(summary.repaired.count) leftover file(s) of a killed export from \(output): "
+                    + summary.repaired.prefix(5).joined(separator: ", "))
+            }
+            var size = "\(summary.bytes) bytes"
+            if gzip { size += " on disk, \(summary.uncompressedBytes) uncompressed" }
+            var line = "exported \(summary.rows) rows (\(size)) to \(output == "-" ? "stdout" : output)"
             if !summary.skipped.isEmpty {
                 line += "; skipped " + summary.skipped.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             }

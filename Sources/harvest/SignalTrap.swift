@@ -6,9 +6,25 @@ import HarvestKit
 /// A drain has a deadline: after `drainSeconds` the requests still in flight are abandoned (their jobs go back to
 /// pending), so a slow teacher never holds a stop for the whole request timeout.
 final class SignalTrap {
+    /// What the trap says on stderr at the first and the second signal.
+    struct Messages {
+        let first: String
+        let second: String
+
+        /// A sweep or daemon: in-flight answers are stored first.
+        static let sweep = Messages(
+            first: "\nharvest: finishing in-flight requests and storing their answers (interrupt again to stop now)",
+            second: "\nharvest: stopping now; unanswered jobs go back to pending")
+        /// An export: it stops at the next page of rows and removes what it wrote.
+        static let export = Messages(
+            first: "\nharvest: stopping the export; removing its temporary files",
+            second: "\nharvest: stopping the export")
+    }
+
     private let sources: [any DispatchSourceSignal]
 
-    init(stop: StopSignal, drainSeconds: Double = 30) {
+    /// `drainSeconds` nil: no drain deadline (an export stops at its next page by itself).
+    init(stop: StopSignal, drainSeconds: Double? = 30, messages: Messages = .sweep) {
         var sources: [any DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
@@ -16,9 +32,13 @@ final class SignalTrap {
             source.setEventHandler {
                 if stop.isStopping {
                     stop.request(.abort, reason: "interrupted twice")
-                    printStatus("\nharvest: stopping now; unanswered jobs go back to pending")
+                    printStatus(messages.second)
                 } else {
                     stop.request(.drain, reason: "interrupted")
+                    guard let drainSeconds else {
+                        printStatus(messages.first)
+                        return
+                    }
                     printStatus("\nharvest: finishing in-flight requests and storing their answers for up to \(Int(drainSeconds)) s (interrupt again to stop now)")
                     DispatchQueue.global().asyncAfter(deadline: .now() + max(0, drainSeconds)) {
                         guard stop.level < .abort else { return }

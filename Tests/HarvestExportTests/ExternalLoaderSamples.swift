@@ -20,7 +20,7 @@ struct ExternalLoaderSamples {
             return row
         } + Fixtures.all
         for format in ExportFormats.all {
-            for mode in ReasoningMode.allCases {
+            for mode in format.reasoningModes {
                 let plan = ExportPlan(format: format, options: ExportOptions(reasoning: mode), output: .directory("\(root)/\(format.name)-\(mode)"),
                                       split: try SplitSpec(parsing: "train=0.9,val=0.1"), shards: ShardLimits(maxBytes: 8 << 20),
                                       gzip: mode == .drop)

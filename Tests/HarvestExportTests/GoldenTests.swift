@@ -6,12 +6,6 @@ import Testing
 /// Exact expected JSONL lines for ``Fixtures/all`` (single turn; system + reasoning; multi-turn with
 /// logprobs without ids; logprobs with token ids and a position without alternatives).
 enum Golden {
-    static let openai: [String] = [
-        #"{"messages":[{"role":"user","content":"What is 2+2?"},{"role":"assistant","content":"4","reasoning_content":""}]}"#,
-        #"{"messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Capital of France?"},{"role":"assistant","content":"Paris.","reasoning_content":"France's capital is Paris."}]}"#,
-        #"{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"},{"role":"user","content":"Say \"moo\"\non a new line"},{"role":"assistant","content":"Moo 🐄","reasoning_content":""}]}"#,
-        #"{"messages":[{"role":"system","content":"Answer yes or no."},{"role":"user","content":"Is water wet?"},{"role":"assistant","content":"Yes.","reasoning_content":""}]}"#,
-    ]
     static let sharegpt: [String] = [
         #"{"conversations":[{"from":"human","value":"What is 2+2?"},{"from":"gpt","value":"4","reasoning_content":""}],"system":""}"#,
         #"{"conversations":[{"from":"human","value":"Capital of France?"},{"from":"gpt","value":"Paris.","reasoning_content":"France's capital is Paris."}],"system":"You are terse."}"#,
@@ -72,17 +66,39 @@ struct GoldenTests {
         }
     }
 
-    @Test("default options (reasoning as a field)", arguments: [
-        ("openai", Golden.openai), ("sharegpt", Golden.sharegpt), ("alpaca", Golden.alpaca),
+    @Test("reasoning as a field (openai writes it inline: OpenAI rejects the key)", arguments: [
+        ("openai", Golden.openaiInline), ("sharegpt", Golden.sharegpt), ("alpaca", Golden.alpaca),
         ("trl", Golden.trl), ("kd", Golden.kd), ("raw", Golden.raw),
     ])
     func formatMatchesGolden(name: String, expected: [String]) throws {
         let format = try #require(ExportFormats.named(name))
-        let got = Self.lines(format)
+        let got = Self.lines(format, ExportOptions(reasoning: .field))
         for (i, (g, e)) in zip(got, expected).enumerated() {
             #expect(g == e, "\(name) row \(i)")
         }
         #expect(got.count == expected.count)
+    }
+
+    /// #11 items 1 and 7: each format's default is what its trainer trains on; openai never offers `field`.
+    @Test func perFormatReasoningDefaults() throws {
+        let defaults = Dictionary(uniqueKeysWithValues: ExportFormats.all.map {
+            ($0.name, ExportPlan(format: $0, output: .stdout).options.reasoning)
+        })
+        #expect(defaults["openai"] == .inline && defaults["sharegpt"] == .inline && defaults["alpaca"] == .inline && defaults["trl"] == .inline)
+        #expect(defaults["kd"] == .field && defaults["raw"] == .field)
+        #expect(ExportPlan(format: ShareGPTFormat(), options: ExportOptions(reasoning: .field), output: .stdout).options.reasoning == .field)
+        #expect {
+            try ExportPlan(format: OpenAIChatFormat(), options: ExportOptions(reasoning: .field), output: .stdout).validate()
+        } throws: { error in
+            "\(error)".contains("--format openai takes --reasoning inline or drop") && "\(error)".contains("reasoning_content")
+        }
+        for format in [ShareGPTFormat(), AlpacaFormat(), TRLFormat(), OpenAIChatFormat()] as [any ExportFormat] {
+            let options = ExportPlan(format: format, output: .stdout).options
+            let lines = Self.lines(format, options)
+            #expect(lines[1].contains(#"<think>\nFrance's capital is Paris.\n</think>\n\nParis."#), "\(format.name)")
+            #expect(!lines.joined().contains("reasoning_content"), "\(format.name)")
+            #expect(!lines[0].contains("<think>"), "\(format.name): no empty think block without reasoning")
+        }
     }
 
     @Test func reasoningInline() {

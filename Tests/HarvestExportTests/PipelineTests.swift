@@ -24,7 +24,8 @@ struct PipelineTests {
         }
         let out = dir.file("out")
         let manifest = try Self.export(rows, ExportPlan(format: RawFormat(), output: .directory(out), split: spec))
-        #expect(dir.entries("out") == ["data-train.jsonl", "data-val.jsonl", "manifest.json"])
+        #expect(dir.entries("out") == ["data-train.jsonl", "data-val.jsonl"])
+        #expect(dir.entries() == ["out", "out.manifest.json"])
         var splitOfHash: [String: String] = [:]
         for split in ["train", "val"] {
             for line in readLines(readBytes(out + "/data-\(split).jsonl")) {
@@ -45,10 +46,10 @@ struct PipelineTests {
         let dir = TempDir()
         defer { dir.remove() }
         let rows = syntheticRows(10)
-        let manifest = try Self.export(rows, ExportPlan(format: OpenAIChatFormat(), output: .directory(dir.path),
+        let manifest = try Self.export(rows, ExportPlan(format: OpenAIChatFormat(), output: .directory(dir.file("out")),
                                                         shards: ShardLimits(maxRows: 3)))
-        let names = (0..<4).map { "data-0000\($0)-of-00004.jsonl" }
-        #expect(dir.entries() == names + ["manifest.json"])
+        let names = (0..<4).map { "out/data-0000\($0)-of-00004.jsonl" }
+        #expect(dir.entries("out").map { "out/" + $0 } == names)
         #expect(manifest.files.map(\.path) == names)
         #expect(manifest.files.map(\.rows) == [3, 3, 3, 1])
         #expect(manifest.files.map(\.shard) == [0, 1, 2, 3])
@@ -64,7 +65,7 @@ struct PipelineTests {
         defer { dir.remove() }
         var rows = syntheticRows(40, answerBytes: 150)
         rows.insert(synthetic(99, answerBytes: 3000), at: 17)   // larger than the limit: a shard of its own
-        let manifest = try Self.export(rows, ExportPlan(format: OpenAIChatFormat(), output: .directory(dir.path),
+        let manifest = try Self.export(rows, ExportPlan(format: OpenAIChatFormat(), output: .directory(dir.file("out")),
                                                         shards: ShardLimits(maxBytes: 1000)))
         #expect(manifest.files.count > 5)
         #expect(manifest.rows == 41)
@@ -81,22 +82,26 @@ struct PipelineTests {
         }
     }
 
+    /// #11 item 2: a split without rows gets no file; the manifest names it in `empty_splits`.
     @Test func splitsAndShardsTogetherAndEmptySplits() throws {
         let dir = TempDir()
         defer { dir.remove() }
         let hash = hex(SHA256.digest(Array("one prompt".utf8)))
         let spec = try SplitSpec(parsing: "train=0.5,val=0.5")
         let rows = (1...5).map { synthetic(Int64($0), answerBytes: 10, promptHash: hash) }
-        let manifest = try Self.export(rows, ExportPlan(format: TRLFormat(), output: .directory(dir.path), name: "kd-run",
+        let manifest = try Self.export(rows, ExportPlan(format: TRLFormat(), output: .directory(dir.file("out")), name: "kd-run",
                                                         split: spec, shards: ShardLimits(maxRows: 2)))
         let full = spec.name(forPromptHash: hash)
         let empty = full == "train" ? "val" : "train"
-        #expect(dir.entries().sorted() == ([
+        #expect(dir.entries("out") == [
             "kd-run-\(full)-00000-of-00003.jsonl", "kd-run-\(full)-00001-of-00003.jsonl", "kd-run-\(full)-00002-of-00003.jsonl",
-            "kd-run-\(empty)-00000-of-00001.jsonl", "manifest.json",
-        ]).sorted())
-        #expect(manifest.files.first { $0.split == empty }?.rows == 0)
-        #expect(readBytes(dir.file("kd-run-\(empty)-00000-of-00001.jsonl")).isEmpty)
+        ])
+        #expect(manifest.files.allSatisfy { $0.split == full && $0.rows > 0 })
+        #expect(manifest.emptySplits == [empty])
+        let json = try JSONValue.parse(readBytes(dir.file("out.manifest.json")))
+        #expect(json["empty_splits"]?.jsonString == "[\"\(empty)\"]")
+        let call = try #require(json["load"]?["datasets"]?.stringValue)
+        #expect(call.contains("\"\(full)\": [\"out/kd-run-\(full)-00000-of-00003.jsonl\"") && !call.contains("\"\(empty)\""))
     }
 
     @Test func failingRowSourceLeavesNoFile() throws {
@@ -138,42 +143,51 @@ struct PipelineTests {
         #expect {
             try pipeline.consume(Fixtures.tokenIds)
         } throws: { error in
-            "\(error)".contains("missing/x.jsonl.tmp-") && "\(error)".contains("check that the folder exists")
+            "\(error)".contains("missing/.x.jsonl.harvest-tmp-") && "\(error)".contains("check that the folder exists")
         }
         #expect(dir.entries() == ["plain"])
     }
 
-    @Test func renameFailureAtFinishRollsBackEverything() throws {
+    @Test func failedMoveAtFinishRollsBackEverything() throws {
         let dir = TempDir()
         defer { dir.remove() }
         let spec = try SplitSpec(parsing: "train=0.5,val=0.5")
-        let pipeline = try ExportPipeline(plan: ExportPlan(format: OpenAIChatFormat(), output: .directory(dir.path), split: spec),
+        let pipeline = try ExportPipeline(plan: ExportPlan(format: OpenAIChatFormat(), output: .directory(dir.file("out")), split: spec),
                                           harvestVersion: "t")
         for row in syntheticRows(50) { try pipeline.consume(row) }
-        // After the conflict check: a non-empty folder where the val file must go makes its rename fail.
-        try FileManager.default.createDirectory(atPath: dir.file("data-val.jsonl/blocker"), withIntermediateDirectories: true)
+        #expect(dir.entries().count == 1 && dir.entries()[0].hasPrefix(".out.harvest-tmp-"))   // built beside, not in place
+        // After the checks, someone writes into the target: the folder can no longer be moved into place.
+        try FileManager.default.createDirectory(atPath: dir.file("out/blocker"), withIntermediateDirectories: true)
         #expect {
             _ = try pipeline.finish()
         } throws: { error in
-            guard case .io(let op, let path, _, _) = error as? ExportError else { return false }
-            return op.hasPrefix("rename") && path.hasSuffix("data-val.jsonl")
+            guard case .io(let op, let path, let reason, _) = error as? ExportError else { return false }
+            return op.hasPrefix("move") && path.hasSuffix("/out") && reason.contains("no longer empty")
         }
-        #expect(dir.entries() == ["data-val.jsonl"])   // train was renamed, then removed again; no temps, no manifest
-        #expect(dir.entries("data-val.jsonl") == ["blocker"])
+        #expect(dir.entries() == ["out"])   // no staging folder, no manifest temp, no manifest
+        #expect(dir.entries("out") == ["blocker"])
     }
 
-    @Test func refusesAFolderHoldingAnotherExport() throws {
+    @Test func refusesAFolderHoldingAnotherExportOrOtherFiles() throws {
         let dir = TempDir()
         defer { dir.remove() }
-        _ = FileManager.default.createFile(atPath: dir.file("notes.txt"), contents: Data())
-        _ = FileManager.default.createFile(atPath: dir.file("other-train.jsonl"), contents: Data())
-        _ = try Self.export([Fixtures.single], ExportPlan(format: AlpacaFormat(), output: .directory(dir.path)))
+        _ = try Self.export([Fixtures.single], ExportPlan(format: AlpacaFormat(), output: .directory(dir.file("out"))))
         #expect {
-            _ = try ExportPipeline(plan: ExportPlan(format: AlpacaFormat(), output: .directory(dir.path)), harvestVersion: "t")
+            _ = try ExportPipeline(plan: ExportPlan(format: AlpacaFormat(), output: .directory(dir.file("out"))), harvestVersion: "t")
         } throws: { error in
-            (error as? ExportError) == .outputNotEmpty(directory: dir.path, names: ["data.jsonl", "manifest.json"])
+            (error as? ExportError) == .outputNotEmpty(directory: dir.file("out"), names: ["out.manifest.json beside it", "data.jsonl"])
                 && "\(error)".contains("remove them or choose another -o directory")
         }
+        try FileManager.default.createDirectory(atPath: dir.file("mixed"), withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: dir.file("mixed/notes.txt"), contents: Data())
+        _ = FileManager.default.createFile(atPath: dir.file("mixed/data.jsonl"), contents: Data())
+        #expect {
+            _ = try ExportPipeline(plan: ExportPlan(format: AlpacaFormat(), output: .directory(dir.file("mixed"))), harvestVersion: "t")
+        } throws: { error in
+            (error as? ExportError) == .folderInUse(directory: dir.file("mixed"), names: ["notes.txt"])
+                && "\(error)".contains("new or empty folder")
+        }
+        #expect(dir.entries("mixed") == ["data.jsonl", "notes.txt"])   // refused before touching anything
     }
 
     @Test func gzipRoundTripAndManifestDigests() throws {
@@ -183,9 +197,9 @@ struct PipelineTests {
         let plain = TempDir()
         defer { plain.remove() }
         _ = try Self.export(rows, ExportPlan(format: ShareGPTFormat(), output: .file(plain.file("all.jsonl"))))
-        let manifest = try Self.export(rows, ExportPlan(format: ShareGPTFormat(), output: .directory(dir.path),
+        let manifest = try Self.export(rows, ExportPlan(format: ShareGPTFormat(), output: .directory(dir.file("out")),
                                                         shards: ShardLimits(maxRows: 2_500), gzip: true))
-        #expect(manifest.files.map(\.path) == ["data-00000-of-00003.jsonl.gz", "data-00001-of-00003.jsonl.gz", "data-00002-of-00003.jsonl.gz"])
+        #expect(manifest.files.map(\.path) == ["out/data-00000-of-00003.jsonl.gz", "out/data-00001-of-00003.jsonl.gz", "out/data-00002-of-00003.jsonl.gz"])
         var joined: [UInt8] = []
         for file in manifest.files {
             let bytes = readBytes(dir.file(file.path))
@@ -213,12 +227,12 @@ struct PipelineTests {
     @Test func manifestRecordsFilesRowsAndProvenance() throws {
         let dir = TempDir()
         defer { dir.remove() }
-        let plan = ExportPlan(format: KDFormat(), options: ExportOptions(reasoning: .inline), output: .directory(dir.path),
+        let plan = ExportPlan(format: KDFormat(), options: ExportOptions(reasoning: .inline), output: .directory(dir.file("out")),
                               name: "kd", split: try SplitSpec(parsing: "train=0.75,val=0.25"), shards: ShardLimits(maxBytes: 1 << 20))
         let manifest = try Self.export(Fixtures.all, plan, curation: ["exact_duplicate": 3, "too_long": 1])
-        #expect(manifest.manifestPath == dir.file("manifest.json"))
-        let json = try JSONValue.parse(readBytes(dir.file("manifest.json")))
-        #expect(json["manifest_version"]?.intValue == 1)
+        #expect(manifest.manifestPath == dir.file("out.manifest.json"))
+        let json = try JSONValue.parse(readBytes(dir.file("out.manifest.json")))
+        #expect(json["manifest_version"]?.intValue == 2)
         #expect(json["harvest_version"]?.stringValue == "9.9.9-test")
         #expect(json["created_at"]?.stringValue == "2025-06-15T15:06:40Z")
         #expect(json["format"]?.stringValue == "kd")
@@ -234,7 +248,7 @@ struct PipelineTests {
             #expect(f["sha256"]?.stringValue == hex(SHA256.digest(bytes)))
             #expect(f["bytes"]?.intValue == bytes.count)
             #expect(f["rows"]?.intValue == readLines(bytes).count)
-            #expect(path.hasPrefix("kd-" + (f["split"]?.stringValue ?? "?") + "-00000-of-00001"))
+            #expect(path.hasPrefix("out/kd-" + (f["split"]?.stringValue ?? "?") + "-00000-of-00001"))
         }
         #expect(json["teachers"]?.jsonString == #"[{"base_url":"http://10.0.0.2:8000/v1","model":"meta-llama/Llama-3.1-8B-Instruct","kind":"completions"},{"base_url":"http://127.0.0.1:8000/v1","model":"Qwen/Qwen2.5-7B-Instruct","kind":"chat"}]"#)
         #expect(json["models"]?.jsonString == #"["llama-3.1-8b","qwen2.5-7b"]"#)
@@ -244,14 +258,14 @@ struct PipelineTests {
         #expect(json["received_at"]?.jsonString == #"{"first":"2023-11-14T22:14:10.250Z","last":"2023-11-14T22:16:40Z","first_unix":1700000050.25,"last_unix":1700000200}"#)
         #expect(json["curation"]?.jsonString == #"{"exact_duplicate":3,"too_long":1}"#)
         #expect(json["skipped"]?.jsonString == #"{"no_logprobs":2}"#)
-        #expect(String(decoding: readBytes(dir.file("manifest.json")), as: UTF8.self) == manifest.jsonText)
+        #expect(String(decoding: readBytes(dir.file("out.manifest.json")), as: UTF8.self) == manifest.jsonText)
     }
 
     @Test func singleFileGetsItsManifestBeside() throws {
         let dir = TempDir()
         defer { dir.remove() }
         let manifest = try Self.export(Fixtures.all, ExportPlan(format: OpenAIChatFormat(), output: .file(dir.file("corpus.jsonl.gz")), gzip: true))
-        #expect(dir.entries() == ["corpus.jsonl.gz", "corpus.manifest.json"])
+        #expect(dir.entries() == ["corpus.jsonl.gz", "corpus.jsonl.gz.manifest.json"])
         #expect(manifest.files.map(\.path) == ["corpus.jsonl.gz"])
         #expect(readLines(gunzip(readBytes(dir.file("corpus.jsonl.gz"))) ?? []) == GoldenTests.lines(OpenAIChatFormat()))
     }

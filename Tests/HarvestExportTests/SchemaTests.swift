@@ -66,8 +66,8 @@ struct SchemaTests {
         "alpaca": .object([
             ("instruction", .string), ("input", .string), ("output", .string), ("reasoning_content", .string),
             ("system", .string), ("history", .array(.tuple([.string, .string]))),
-        ]),
-        "trl": .object([("prompt", .array(message)), ("completion", .tuple([assistantField]))]),
+        ], optional: ["reasoning_content"]),
+        "trl": .object([("prompt", .array(message)), ("completion", .tuple([.oneOf([message, assistantField])]))]),
         "kd": .object([("messages", .array(.oneOf([message, assistantField]))), ("logprobs", .array(.array(kdEntry))),
                        ("temperature", .oneOf([.number, .null]))]),
         "raw": .object([
@@ -121,7 +121,11 @@ struct SchemaTests {
                 let messages = v["messages"]?.arrayValue ?? []
                 #expect(messages.count == row.messages.count + 1)
                 #expect(messages.last?["role"]?.stringValue == "assistant")
-                #expect(messages.last?["reasoning_content"] != nil)
+                // openai: only keys OpenAI accepts (#11 item 1); kd keeps reasoning as a field by default.
+                #expect((messages.last?["reasoning_content"] != nil) == (name == "kd"))
+                if name == "openai" {
+                    #expect(messages.allSatisfy { Set(($0.objectValue ?? []).map(\.0)).isSubset(of: ["role", "content", "name", "weight"]) })
+                }
                 if name == "kd" {
                     #expect(v["logprobs"]?.arrayValue?.count == (row.choice.logprobs?.count ?? 0))
                     #expect(v["temperature"]?.doubleValue == row.params.temperature)

@@ -74,3 +74,21 @@ import Testing
         #expect(v.jsonString == #"{"i":20,"f":0.5,"z":-0.0,"big":1e+16,"s":"x","a":[null,true],"o":{}}"#)
     }
 }
+
+/// Doubles are written exactly as `description` gives them (shortest round-trip form).
+@Suite struct JSONWriterDoubleTests {
+    @Test func doublesMatchDescriptionExactly() {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Double] = [0, -0.0, 1, -1, 0.1, -0.123456789012345678, 1e-300, -1e300, Double.leastNonzeroMagnitude, Double.greatestFiniteMagnitude,
+                                -Double.leastNormalMagnitude, 123456789012345680, -2.5, 1e16, 1e15, 9999.0]
+        for _ in 0..<20_000 {
+            values.append(-Double.random(in: 0..<30, using: &generator))
+            values.append(Double(bitPattern: generator.next()))
+        }
+        for v in values where v.isFinite {
+            var w = JSONWriter()
+            w.double(v)
+            #expect(w.string == v.description, "\(v.bitPattern)")
+        }
+    }
+}

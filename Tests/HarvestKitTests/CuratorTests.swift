@@ -111,7 +111,7 @@ import Testing
         let exporter = Exporter(store: store)
         let kept = try exporter.export(ExportSelection(setName: "s"), format: RawFormat(), options: ExportOptions(), to: dir.path("k.jsonl"))
         #expect(kept.rows == 2)
-        let manifest = try JSONValue.parse(try String(contentsOfFile: dir.path("k.manifest.json"), encoding: .utf8))
+        let manifest = try JSONValue.parse(try String(contentsOfFile: dir.path("k.jsonl.manifest.json"), encoding: .utf8))
         #expect(manifest["curation"]?["dedup.exact"]?.intValue == 1)
         #expect(manifest["curation"]?["filter.length"]?.intValue == 1)
         let all = try exporter.export(ExportSelection(setName: "s", includeDropped: true), format: RawFormat(), options: ExportOptions(),

@@ -90,7 +90,7 @@ import Testing
                               shards: ShardLimits(maxRows: 20), gzip: true)
         let summary = try Exporter(store: store).export(ExportSelection(setName: "s"), plan: plan)
         #expect(summary.rows == 80)
-        let manifest = try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))))
+        let manifest = try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: out + ".manifest.json"))))
         let files = try #require(manifest["files"]?.arrayValue)
         #expect(files.compactMap { $0["rows"]?.intValue }.reduce(0, +) == 80)
         #expect(files.allSatisfy { ($0["rows"]?.intValue ?? 99) <= 20 })

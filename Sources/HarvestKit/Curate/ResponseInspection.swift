@@ -10,15 +10,20 @@ public struct ResponseInspection: Sendable {
     public var response: StoredResponse
     /// Its curation marks (empty: kept).
     public var marks: [CurationMarkRecord]
+    /// The prompt's ids in prompt sets, `(set, external id)`, by set name then id.
+    public var memberships: [(set: String, externalId: String)] = []
 
     /// Loads response `id`, or nil when there is none.
     public static func load(store: SQLiteStore, id: Int64) throws -> ResponseInspection? {
-        guard id > 0, let r = try store.responses(query: ResponseQuery(afterId: id - 1, limit: 1, includeLogprobs: true)).first,
+        guard id > 0, var r = try store.responses(query: ResponseQuery(afterId: id - 1, limit: 1, includeLogprobs: true)).first,
               r.id == id else { return nil }
-        return ResponseInspection(response: r, marks: try store.marks(responseId: id))
+        let memberships = try store.memberships(promptId: r.promptId)
+        if r.externalId == nil { r.externalId = memberships.first?.externalId }
+        return ResponseInspection(response: r, marks: try store.marks(responseId: id), memberships: memberships)
     }
 
-    /// JSON: `id`, `prompt_id`, `sample_index`, `teacher`, `model`, `messages`, `content`, `reasoning`, `finish_reason`,
+    /// JSON: `id`, `prompt_id`, `external_id` (its id in the first set by name; null when in no set), `sets`
+    /// [{`set`, `external_id`}], `sample_index`, `teacher`, `model`, `messages`, `content`, `reasoning`, `finish_reason`,
     /// `usage`, `logprobs` [{`token`, `logprob`, `top` [{`token`, `logprob`}]}], `marks` [{`stage`, `reason`, `detail`, `run_id`}].
     public func json() -> String {
         let r = response
@@ -40,6 +45,7 @@ public struct ResponseInspection: Sendable {
         })
         return JSONValue.object([
             ("id", .number(Double(r.id))), ("prompt_id", .number(Double(r.promptId))), ("external_id", str(r.externalId)),
+            ("sets", .array(memberships.map { .object([("set", .string($0.set)), ("external_id", .string($0.externalId))]) })),
             ("sample_index", .number(Double(r.sampleIndex))), ("teacher", .string(r.teacher.name)), ("model", str(r.model)),
             ("messages", .array(r.messages.map { .object([("role", .string($0.role)), ("content", .string($0.content))]) })),
             ("content", .string(r.choice.content)), ("reasoning", str(r.choice.reasoning)), ("finish_reason", str(r.choice.finishReason)),

@@ -13,12 +13,16 @@ public struct Exporter: Sendable {
     public struct Summary: Sendable, Equatable {
         /// Rows written.
         public var rows: Int
-        /// Bytes written (uncompressed).
+        /// Bytes on disk (compressed size with gzip).
         public var bytes: Int
+        /// JSONL bytes before compression (equal to ``bytes`` without gzip).
+        public var uncompressedBytes: Int
         /// Rows left out by the format (e.g. `kd` without logprobs), by reason.
         public var skipped: [String: Int]
         /// Where the manifest went (nil for stdout).
         public var manifestPath: String?
+        /// Leftovers of a killed export removed from the target folder first.
+        public var repaired: [String] = []
     }
 
     let store: SQLiteStore
@@ -36,9 +40,13 @@ public struct Exporter: Sendable {
     }
 
     /// Runs `plan` over the selection. With `incrementalName`, only rows above that name's watermark are taken,
-    /// and the watermark moves up after the export is complete.
+    /// and the watermark moves up after the export is complete. The database's own files are added to the plan's
+    /// ``ExportPlan/protectedPaths``. When `stop` is requested (Ctrl-C), the export is abandoned, leaves nothing,
+    /// and throws ``ExportError/interrupted``.
     public func export(_ selection: ExportSelection, plan: ExportPlan, incrementalName: String? = nil,
-                       harvestVersion: String = "0.1.0") throws -> Summary {
+                       harvestVersion: String = "0.1.0", stop: StopSignal? = nil) throws -> Summary {
+        var plan = plan
+        plan.protectedPaths += ExportTarget.databaseFiles(store.path)
         try plan.validate()
         let watermarkKey = incrementalName.map { "export.watermark.\($0)" }
         let start = try watermarkKey.flatMap { try store.metaValue($0) }.flatMap { Int64($0) } ?? 0
@@ -49,13 +57,15 @@ public struct Exporter: Sendable {
         var highest = start
         var buffered: [StoredResponse] = []
         var index = 0
-        let pageSize = 512
+        // Rows with decoded logprobs take ~10× their JSON size in memory: small pages keep memory flat.
+        let pageSize = needLogprobs ? 32 : 512
         var exhausted = false
         let manifest: ExportManifest
         do {
             try pipeline.drain {
                 while true {
                     if let limit = selection.limit, pipeline.rows >= limit { return nil }
+                    if let stop, stop.isStopping { throw ExportError.interrupted }
                     if index < buffered.count {
                         let row = buffered[index]
                         index += 1
@@ -79,8 +89,8 @@ public struct Exporter: Sendable {
             throw error
         }
         if let watermarkKey, highest > start { try store.setMetaValue(watermarkKey, String(highest)) }
-        let bytes = manifest.files.reduce(0) { $0 + $1.uncompressedBytes }
-        return Summary(rows: pipeline.rows, bytes: bytes, skipped: pipeline.skipped, manifestPath: pipeline.manifestPath)
+        return Summary(rows: pipeline.rows, bytes: manifest.bytes, uncompressedBytes: manifest.uncompressedBytes,
+                       skipped: pipeline.skipped, manifestPath: pipeline.manifestPath, repaired: pipeline.repaired)
     }
 
     /// For `first`/`best`: the response id kept for each prompt (one pass over the selection), else nil.

@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "HarvestExport", dependencies: ["HarvestCore", "HarvestJSON", "CZlib"], swiftSettings: strict),
         // Curation: normalization, exact and near-duplicate detection (MinHash-LSH), decontamination, filters.
         .target(name: "HarvestCurate", dependencies: ["HarvestCore", "HarvestJSON"], swiftSettings: strict),
+        // Verified answers: final-answer extraction, math equivalence, choice/exact/regex/JSON verifiers.
+        .target(name: "HarvestVerify", dependencies: ["HarvestCore", "HarvestJSON"], swiftSettings: strict),
         // Built-in OpenAI-compatible mock teacher (HTTP/1.1 on Glibc sockets).
         .target(name: "MockTeacher", dependencies: ["HarvestCore", "HarvestJSON"], swiftSettings: strict),
         // Engine: import, teacher client, sweep runner, export driver. The composition helpers live here.
@@ -45,7 +47,7 @@ let package = Package(
             name: "HarvestKit",
             dependencies: [
                 "HarvestCore", "HarvestJSON", "OpenAIWire", "CurlTransport", "SQLiteStore", "HarvestExport", "MockTeacher",
-                "HarvestCurate", .product(name: "Logging", package: "swift-log"),
+                "HarvestCurate", "HarvestVerify", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -64,7 +66,7 @@ let package = Package(
             name: "harvest",
             dependencies: [
                 "HarvestKit", "HarvestDaemon", "HarvestCore", "HarvestJSON", "CurlTransport", "SQLiteStore", "HarvestExport", "MockTeacher",
-                "HarvestCurate", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "HarvestCurate", "HarvestVerify", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
@@ -81,6 +83,7 @@ let package = Package(
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
         .testTarget(name: "HarvestExportTests", dependencies: ["HarvestExport", "HarvestCore", "HarvestJSON"]),
         .testTarget(name: "HarvestCurateTests", dependencies: ["HarvestCurate", "HarvestCore"]),
+        .testTarget(name: "HarvestVerifyTests", dependencies: ["HarvestVerify"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MockTeacherTests", dependencies: ["MockTeacher", "HarvestJSON"]),
         .testTarget(name: "HarvestKitTests", dependencies: ["HarvestKit"]),
         .testTarget(name: "HarvestDaemonTests", dependencies: ["HarvestDaemon", "HarvestKit", "SQLiteStore", "MockTeacher"]),

@@ -96,9 +96,19 @@
 ///   last_response_id INTEGER NOT NULL, PRIMARY KEY(set_name, stage))` — each stage has judged every response of the
 ///   set with `id <= last_response_id` under these parameters; the next run only examines newer rows. A different
 ///   fingerprint (or a stage left out of the configuration) replaces the stage's marks, hashes and signatures.
+///
+/// # Verified answers (`vVerification`)
+///
+/// - `set_members` gains `reference TEXT` (the reference answer, or a JSON Schema for verifier `json`) and
+///   `verifier TEXT` (`math`|`choice`|`exact`|`regex`|`json`|`none`; NULL: the verify run's default).
+/// - `verifications(set_name TEXT NOT NULL, response_id → responses, verdict TEXT NOT NULL
+///   ('correct'|'wrong'|'unverifiable'|'no_answer'), extracted TEXT, rule TEXT, reason TEXT NOT NULL, verifier TEXT NOT
+///   NULL, params_fingerprint TEXT NOT NULL, created_at REAL NOT NULL, PRIMARY KEY(set_name, response_id))` — the
+///   verdict of each answer against the reference its prompt has in the set, with the extracted final answer and the
+///   extraction rule. Index `(set_name, verdict)`. Progress is the `curation_progress` row of stage `verify`.
 public enum Migrations {
     /// The migrations, oldest first. Append only.
-    public static let all: [String] = [v1, v2DaemonQueueAndSpend, v3Curation]
+    public static let all: [String] = [v1, v2DaemonQueueAndSpend, v3Curation, vVerification]
 
     /// The schema version this code writes: `all.count`.
     public static var latestVersion: Int { all.count }
@@ -277,6 +287,25 @@ public enum Migrations {
           last_response_id INTEGER NOT NULL,
           PRIMARY KEY(set_name, stage)
         ) WITHOUT ROWID;
+        """
+
+    /// Reference answers on set members, and verdicts of the `verify` stage.
+    static let vVerification = """
+        ALTER TABLE set_members ADD COLUMN reference TEXT;
+        ALTER TABLE set_members ADD COLUMN verifier TEXT;
+        CREATE TABLE verifications(
+          set_name TEXT NOT NULL,
+          response_id INTEGER NOT NULL REFERENCES responses(id),
+          verdict TEXT NOT NULL CHECK(verdict IN ('correct', 'wrong', 'unverifiable', 'no_answer')),
+          extracted TEXT,
+          rule TEXT,
+          reason TEXT NOT NULL,
+          verifier TEXT NOT NULL,
+          params_fingerprint TEXT NOT NULL,
+          created_at REAL NOT NULL,
+          PRIMARY KEY(set_name, response_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX verifications_verdict ON verifications(set_name, verdict);
         """
 
     /// The schema version of `db` (`PRAGMA user_version`).

@@ -10,12 +10,16 @@ public struct ResponseInspection: Sendable {
     public var response: StoredResponse
     /// Its curation marks (empty: kept).
     public var marks: [CurationMarkRecord]
+    /// Its verdicts of the `verify` stage, per prompt set.
+    public var verdicts: [(setName: String, record: VerificationRecord)] = []
 
     /// Loads response `id`, or nil when there is none.
     public static func load(store: SQLiteStore, id: Int64) throws -> ResponseInspection? {
         guard id > 0, let r = try store.responses(query: ResponseQuery(afterId: id - 1, limit: 1, includeLogprobs: true)).first,
               r.id == id else { return nil }
-        return ResponseInspection(response: r, marks: try store.marks(responseId: id))
+        var inspection = ResponseInspection(response: r, marks: try store.marks(responseId: id))
+        inspection.verdicts = try store.verifications(responseId: id)
+        return inspection
     }
 
     /// JSON: `id`, `prompt_id`, `sample_index`, `teacher`, `model`, `messages`, `content`, `reasoning`, `finish_reason`,
@@ -44,6 +48,10 @@ public struct ResponseInspection: Sendable {
             ("messages", .array(r.messages.map { .object([("role", .string($0.role)), ("content", .string($0.content))]) })),
             ("content", .string(r.choice.content)), ("reasoning", str(r.choice.reasoning)), ("finish_reason", str(r.choice.finishReason)),
             ("usage", usage), ("logprobs", logprobs), ("kept", .bool(self.marks.isEmpty)), ("marks", marks),
+            ("verification", .array(verdicts.map { v in
+                .object([("set", .string(v.setName)), ("verdict", .string(v.record.verdict)), ("extracted", str(v.record.extracted)),
+                         ("rule", str(v.record.rule)), ("verifier", .string(v.record.verifier)), ("reason", .string(v.record.reason))])
+            })),
         ]).jsonString
     }
 
@@ -73,6 +81,13 @@ public struct ResponseInspection: Sendable {
         out += "\n== curation\n"
         if marks.isEmpty { out += "kept (no marks)\n" }
         for m in marks { out += "dropped by \(m.stage) (run \(m.runId)): \(m.reason)\n  \(m.detail)\n" }
+        if !verdicts.isEmpty {
+            out += "\n== verification\n"
+            for v in verdicts {
+                out += "set \(v.setName): \(v.record.verdict) (verifier \(v.record.verifier)); extracted "
+                    + (v.record.extracted.map { Self.quote($0) + " by rule " + (v.record.rule ?? "-") } ?? "nothing") + "\n  \(v.record.reason)\n"
+            }
+        }
         return out
     }
 

@@ -5,6 +5,7 @@ public struct MathReference: Sendable {
     let canonical: String
     let value: MathValue?
     let isEmpty: Bool
+    let variable: String?
 
     /// Normalizes and parses `text` (an unknown form keeps only the canonical text).
     public init(_ text: String) {
@@ -13,6 +14,7 @@ public struct MathReference: Sendable {
         canonical = MathNormalizer.canonical(tokens)
         value = try? MathParser.parse(tokens)
         isEmpty = tokens.isEmpty
+        variable = MathNormalizer.assignedVariable(text)
     }
 }
 
@@ -26,6 +28,9 @@ public enum MathEquivalence {
         if reference.isEmpty { return (.unverifiable, "the reference is empty") }
         let tokens = MathNormalizer.normalize(answer)
         if tokens.isEmpty { return (.noAnswer, "the extracted answer is empty after normalization") }
+        if let a = MathNormalizer.assignedVariable(answer), let r = reference.variable, a != r {
+            return (.unverifiable, "the answer gives \(a), the reference \(r)")
+        }
         let canonical = MathNormalizer.canonical(tokens)
         if canonical == reference.canonical { return (.correct, "same expression as the reference") }
         guard let ref = reference.value else {

@@ -164,6 +164,19 @@ enum MathNormalizer {
         return t
     }
 
+    /// The variable of a leading `x =` (a word or a command), nil when there is none.
+    static func assignedVariable(_ text: String) -> String? {
+        guard text.contains("=") else { return nil }
+        var t = MathLexer.lex(text)
+        t = unwrapCommands(t)
+        guard t.count > 2, t[1].token.isSymbol("=") else { return nil }
+        switch t[0].token {
+        case .word(let w): return w
+        case .command(let c) where c.count > 1: return "\\" + c
+        default: return nil
+        }
+    }
+
     static func isWordLike(_ lt: LexedToken) -> Bool {
         if case .word = lt.token { return true }
         return lt.fromText

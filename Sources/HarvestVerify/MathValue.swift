@@ -10,7 +10,7 @@ indirect enum MathValue: Equatable, Sendable {
     case set([MathValue])
 
     /// Relative tolerance of number comparison.
-    static let relativeTolerance = 1e-9
+    static let relativeTolerance = 1e-12
 
     /// Whether two values are the same answer.
     func matches(_ other: MathValue) -> Bool {
@@ -36,7 +36,7 @@ indirect enum MathValue: Equatable, Sendable {
     static func close(_ a: Double, _ b: Double) -> Bool {
         if a == b { return true }
         guard a.isFinite && b.isFinite else { return false }
-        return abs(a - b) <= relativeTolerance * max(abs(a), abs(b)) + 1e-12
+        return abs(a - b) <= relativeTolerance * max(abs(a), abs(b)) + 1e-15
     }
 
     /// A short rendering for reasons (`0.75`, `(1, 2]`).

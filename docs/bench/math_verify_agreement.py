@@ -33,14 +33,18 @@ def main(path):
             disagreements.append((r["line"], r["answer"], r["reference"], r["harvest"], mv))
     unverifiable = [r for r in rows if r["harvest"] == "unverifiable"]
     mv_on_unverifiable = {}
+    declined = []
     for r in unverifiable:
         mv = judge(r["answer"], r["reference"])
         mv_on_unverifiable[mv] = mv_on_unverifiable.get(mv, 0) + 1
+        declined.append((r["line"], r["answer"], r["reference"], mv))
     print(f"pairs: {len(rows)}; decided by harvest: {len(decided)}; agreement {agree}/{len(decided)} = "
           f"{agree / max(1, len(decided)):.3f}")
     print(f"harvest unverifiable: {len(unverifiable)} (math-verify says {mv_on_unverifiable})")
     for line, a, ref, h, mv in disagreements:
         print(f"  disagree line {line}: answer {a!r} reference {ref!r}: harvest {h}, math-verify {mv}")
+    for line, a, ref, mv in declined:
+        print(f"  unverifiable line {line}: answer {a!r} reference {ref!r}: math-verify {mv}")
 
 
 if __name__ == "__main__":

@@ -84,6 +84,10 @@ enum QueueRows {
                 runs.append((s.int64(0), s.optionalDouble(1), s.double(2), s.int(3), RunRef(runId: s.int64(0), sweepId: s.int64(4), sweepName: s.string(5))))
             }
         }
+        // Jobs of processes known to be gone come back to pending first; expired leases are taken unless a
+        // process of this host that still runs holds them.
+        var judge = LeaseRows.Judge(claimer: owner)
+        _ = try LeaseRows.releaseDead(db, judge: &judge, now: now)
         var ids: [Int64] = []
         for run in runs where ids.count < limit {
             var allowance = limit - ids.count
@@ -101,7 +105,7 @@ enum QueueRows {
                 }
             }
             if allowance == 0 { continue }
-            var found = try expired(db, runId: run.id, now: now, limit: allowance)
+            var found = try expired(db, runId: run.id, now: now, limit: allowance, judge: &judge)
             if found.count < allowance {
                 let cursor = cursors[run.id] ?? 0
                 var pending = try pendingJobs(db, runId: run.id, after: cursor, limit: allowance - found.count)
@@ -130,15 +134,17 @@ enum QueueRows {
             """, bind: { try $0.bind(runId, at: 1) }) { $0.int(0) } ?? 0
     }
 
-    static func expired(_ db: SQLiteDatabase, runId: Int64, now: Double, limit: Int) throws -> [Int64] {
+    static func expired(_ db: SQLiteDatabase, runId: Int64, now: Double, limit: Int, judge: inout LeaseRows.Judge) throws -> [Int64] {
         try db.with("""
-            SELECT j.id FROM jobs j WHERE j.state = 'leased' AND j.lease_expires < ?2
+            SELECT j.id, j.lease_owner FROM jobs j WHERE j.state = 'leased' AND j.lease_expires < ?2
               AND EXISTS (SELECT 1 FROM run_jobs rj WHERE rj.run_id = ?1 AND rj.job_id = j.id)
-            ORDER BY j.id LIMIT ?3
+            ORDER BY j.id
             """) { s in
-            try s.bind(runId, at: 1); try s.bind(now, at: 2); try s.bind(limit, at: 3)
+            try s.bind(runId, at: 1); try s.bind(now, at: 2)
             var ids: [Int64] = []
-            while try s.step() { ids.append(s.int64(0)) }
+            while ids.count < limit, try s.step() {
+                if judge.claimableAfterExpiry(s.string(1)) { ids.append(s.int64(0)) }
+            }
             return ids
         }
     }

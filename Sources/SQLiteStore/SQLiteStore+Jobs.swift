@@ -52,18 +52,22 @@ enum JobRows {
             throw StoreError.unknownSweep(sweepId)
         }
         let member = "EXISTS (SELECT 1 FROM sweep_jobs sj WHERE sj.sweep_id = ?1 AND sj.job_id = j.id)"
+        // Jobs of processes known to be gone come back to pending first; expired leases are taken unless a
+        // process of this host that still runs holds them.
+        var judge = LeaseRows.Judge(claimer: owner)
+        _ = try LeaseRows.releaseDead(db, judge: &judge, now: now)
+        var ids: [Int64] = []
+        try db.with("SELECT j.id, j.lease_owner FROM jobs j WHERE j.state = 'leased' AND j.lease_expires < ?2 AND \(member) ORDER BY j.id") { s in
+            try s.bind(sweepId, at: 1); try s.bind(now, at: 2)
+            while ids.count < limit, try s.step() {
+                if judge.claimableAfterExpiry(s.string(1)) { ids.append(s.int64(0)) }
+            }
+        }
         // Pending jobs never carry a lease expiry (CHECK), so `lease_expires IS NULL` lets the
         // (state, lease_expires) index return them in id order without sorting.
-        let queries = [
-            "SELECT j.id FROM jobs j WHERE j.state = 'leased' AND j.lease_expires < ?2 AND \(member) ORDER BY j.id LIMIT ?3",
-            "SELECT j.id FROM jobs j WHERE j.state = 'pending' AND j.lease_expires IS NULL AND \(member) ORDER BY j.id LIMIT ?3",
-        ]
-        var ids: [Int64] = []
-        for sql in queries {
-            try db.with(sql) { s in
-                try s.bind(sweepId, at: 1); try s.bind(now, at: 2); try s.bind(limit, at: 3)
-                while try s.step() { ids.append(s.int64(0)) }
-            }
+        try db.with("SELECT j.id FROM jobs j WHERE j.state = 'pending' AND j.lease_expires IS NULL AND \(member) ORDER BY j.id LIMIT ?3") { s in
+            try s.bind(sweepId, at: 1); try s.bind(limit, at: 3)
+            while try s.step() { ids.append(s.int64(0)) }
         }
         ids.sort()
         return try lease(db, ids: Array(ids.prefix(limit)), owner: owner, leaseSeconds: leaseSeconds, now: now)
@@ -181,8 +185,9 @@ enum JobRows {
 extension SQLiteStore {
     /// Leases up to `limit` jobs of the sweep, lowest id first: pending ones and those whose lease expired.
     /// Done and failed jobs are never returned. Throws ``StoreError/unknownSweep(_:)``.
+    /// While the database refuses writes (``writeRefusal``) nothing is claimed: an answer paid now could not be stored.
     public func claimJobs(sweepId: Int64, owner: String, limit: Int, leaseSeconds: Double) async throws -> [Job] {
-        guard limit > 0 else { return [] }
+        guard limit > 0, gate.refusal == nil else { return [] }
         let rows = try await write { db in
             try JobRows.claim(db, sweepId: sweepId, owner: owner, limit: limit, leaseSeconds: leaseSeconds, now: unixNow())
         }

@@ -27,7 +27,7 @@ public struct DaemonConfig: Sendable, Equatable {
 
     /// Creates a config with the documented defaults.
     public init(file: String = "", databasePath: String? = nil, rescueFile: String? = nil, metricsAddress: MetricsAddress? = nil,
-                drainSeconds: Double = 30, leaseSeconds: Double = 120, pollSeconds: Double = 1,
+                drainSeconds: Double = 30, leaseSeconds: Double = 60, pollSeconds: Double = 1,
                 teachers: [TeacherConfig] = [], sweeps: [SweepConfig] = []) {
         self.file = file
         self.databasePath = databasePath

@@ -5,7 +5,7 @@ import SQLiteStore
 struct WorkerContext: Sendable {
     /// The database.
     var store: SQLiteStore
-    /// Lease owner of this process (`host:pid:random`).
+    /// Lease owner of this daemon (``LeaseOwner`` text: host, pid, start time, boot, pid namespace, random part).
     var owner: String
     /// Lease length in seconds.
     var leaseSeconds: Double

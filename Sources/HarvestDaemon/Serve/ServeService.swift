@@ -1,5 +1,6 @@
 import Foundation
 import HarvestCore
+import HarvestKit
 import Logging
 import ServiceLifecycle
 import SQLiteStore
@@ -35,7 +36,7 @@ public final class ServeService: Sendable {
     public let config: DaemonConfig
     /// The database file.
     public let databasePath: String
-    /// This process's lease owner (`host:pid:random`).
+    /// This daemon's lease owner (``LeaseOwner`` text: host, pid, start time, boot, pid namespace, random part).
     public let owner: String
     /// The metrics server, when configured.
     public let metricsServer: MetricsServer?
@@ -72,21 +73,31 @@ public final class ServeService: Sendable {
         let databasePath = config.resolveDatabase(flag: databaseFlag, environment: environment)
         let store: SQLiteStore
         do {
-            store = try SQLiteStore(path: databasePath)
+            store = try SQLiteStore(path: databasePath, options: StoreOptions(reserveBytes: StoreOptions.reserveBytes(environment: environment),
+                                                                         checkpointOnClose: true))
         } catch {
             throw .database(error as? StoreError ?? .invalidInput("\(databasePath): \(error)"))
         }
         let started = Date().timeIntervalSince1970
         let metrics = DaemonMetrics(startedAt: started)
         let notifier = SystemdNotifier(environment: environment)
-        // A random suffix: after a reboot the same pid may come back, and renewing a dead incarnation's leases
-        // under the same owner would keep its jobs leased forever.
-        let owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        // Host, pid, process start time, boot and a random part: a claim of another process on this host takes
+        // this daemon's jobs at once when it is gone, and never while it runs.
+        let owner = LeaseOwner.thisProcess().description
         await PriceSync.write(config, to: store, logger: logger)
         PriceSync.checkRuns(config, store: store, logger: logger)
 
-        let housekeeping = HousekeepingService(store: store, owner: owner, leaseSeconds: config.leaseSeconds, notifier: notifier,
-                                               metrics: metrics, logger: logger)
+        let rescuePath = config.resolveRescueFile(database: databasePath)
+        do {
+            if let summary = try await RescueImporter.importFile(rescuePath, into: store) {
+                logger.notice("rescue file imported", metadata: HousekeepingService.metadata(summary))
+            }
+        } catch {
+            // A full disk: the housekeeping tick imports it once the database accepts writes again.
+            logger.error("cannot import the rescue file yet", metadata: ["rescue.file": "\(rescuePath)", "error": "\(error)"])
+        }
+        let housekeeping = HousekeepingService(store: store, owner: owner, leaseSeconds: config.leaseSeconds, rescuePath: rescuePath,
+                                               notifier: notifier, metrics: metrics, logger: logger)
         var metricsServer: MetricsServer?
         if let address = config.metricsAddress {
             let staleAfter = max(10, config.leaseSeconds)
@@ -103,7 +114,7 @@ public final class ServeService: Sendable {
             metricsServer = server
         }
         let context = WorkerContext(store: store, owner: owner, leaseSeconds: config.leaseSeconds, pollSeconds: config.pollSeconds,
-                                    rescuePath: config.resolveRescueFile(database: databasePath), environment: environment,
+                                    rescuePath: rescuePath, environment: environment,
                                     metrics: metrics, logger: logger)
         let queue = QueueService(config: config, context: context) {
             notifier.stopping(status: "draining: waiting for in-flight requests")
@@ -124,6 +135,16 @@ public final class ServeService: Sendable {
 
         // A first renewal proves the database is writable before READY=1 and primes /healthz.
         await housekeeping.tick()
+        // Jobs left leased by harvest processes of this host that are gone (kill -9, a crash) go back to the queue
+        // now (every claim would take them anyway); the log says so.
+        do {
+            for taken in try await store.takeOverDeadLeases() {
+                logger.notice("took over jobs left leased by a harvest process that is no longer running",
+                              metadata: ["jobs": "\(taken.jobs)", "lease.owner": "\(taken.owner)"])
+            }
+        } catch {
+            logger.error("cannot check for jobs left by ended harvest processes; claims retry it", metadata: ["error": "\(error)"])
+        }
         var meta: Logger.Metadata = ["db.path": "\(databasePath)", "owner": "\(owner)", "teachers": "\(config.teachers.count)",
                                      "sweeps": "\(config.sweeps.count)", "config.file": "\(configPath)"]
         if let metricsServer, let address = config.metricsAddress { meta["metrics.address"] = "\(address.host):\(metricsServer.port)" }
@@ -135,7 +156,8 @@ public final class ServeService: Sendable {
     }
 
     /// Runs until SIGTERM/SIGINT and a drain; hands back any job still leased, closes the database.
-    /// Throws when a service failed (e.g. the database refused an answer, which was saved to the rescue file).
+    /// Throws when a service failed. A database that refuses writes (disk full) is not a failure: claims pause and
+    /// `/healthz` reports it until the database accepts writes again (see ``HousekeepingService``).
     public func run() async throws {
         var failure: (any Error)?
         do {
@@ -145,6 +167,16 @@ public final class ServeService: Sendable {
             logger.error("harvest serve failed", metadata: ["error": "\(error)"])
         }
         notifier.stopping(status: "stopping")
+        // Rescued answers' jobs are still leased to this process: store them before handing the rest back, so no
+        // other process claims (and pays for) them again.
+        let rescuePath = config.resolveRescueFile(database: databasePath)
+        do {
+            if let summary = try await RescueImporter.importFile(rescuePath, into: store) {
+                logger.notice("rescue file imported", metadata: HousekeepingService.metadata(summary))
+            }
+        } catch {
+            logger.error("cannot import the rescue file; the next start imports it", metadata: ["rescue.file": "\(rescuePath)", "error": "\(error)"])
+        }
         do {
             let released = try await store.releaseAll(owner: owner)
             if released > 0 { logger.notice("handed unanswered jobs back to the queue", metadata: ["jobs": "\(released)"]) }

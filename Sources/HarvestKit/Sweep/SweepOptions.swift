@@ -1,5 +1,6 @@
 import Foundation
 import HarvestCore
+import SQLiteStore
 
 /// How a sweep runs.
 public struct SweepOptions: Sendable {
@@ -7,11 +8,14 @@ public struct SweepOptions: Sendable {
     public var concurrency: Int
     /// Retry and backoff rules.
     public var retry: RetryPolicy
-    /// Seconds a claimed job stays leased to this runner before another may take it.
+    /// Seconds a claimed job stays leased to this runner without renewal (renewed every third of it while held).
+    /// A claim takes over an expired lease unless its owner is a process of this host that still runs; the jobs
+    /// of an owner known to be gone are taken at once.
     public var leaseSeconds: Double
-    /// Lease owner name (host and pid by default).
+    /// Lease owner name (``LeaseOwner/current`` by default: host, pid, process start time, boot and random part).
     public var owner: String
-    /// Where responses that could not be committed are appended, so a paid answer is never lost.
+    /// Where responses that could not be committed are appended, so a paid answer is never lost
+    /// (``RescueLog/defaultPath(database:)`` beside the database for the CLI and the daemon).
     public var rescuePath: String
     /// When the sweep stops early (wrong key, broken teacher, no logprobs, no endpoint).
     public var failFast: FailFastPolicy
@@ -23,7 +27,7 @@ public struct SweepOptions: Sendable {
     public var prefetch: Int?
 
     /// Creates options.
-    public init(concurrency: Int = 64, retry: RetryPolicy = RetryPolicy(), leaseSeconds: Double = 900,
+    public init(concurrency: Int = 64, retry: RetryPolicy = RetryPolicy(), leaseSeconds: Double = 60,
                 owner: String = SweepOptions.defaultOwner, rescuePath: String = "harvest-rescue.jsonl",
                 failFast: FailFastPolicy = FailFastPolicy(), leaseRenewalSeconds: Double? = nil, prefetch: Int? = nil) {
         self.concurrency = concurrency
@@ -41,10 +45,8 @@ public struct SweepOptions: Sendable {
         max(0.05, leaseRenewalSeconds ?? min(leaseSeconds / 3, 60))
     }
 
-    /// `hostname:pid`.
-    public static var defaultOwner: String {
-        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
-    }
+    /// This process's lease owner, ``LeaseOwner/current``.
+    public static var defaultOwner: String { LeaseOwner.current.description }
 }
 
 /// Live counters of a running sweep.
@@ -65,6 +67,8 @@ public struct SweepCounters: Sendable, Equatable {
     public var missingLogprobs = 0
     /// Jobs handed back to pending by a stop.
     public var released = 0
+    /// Paid answers the database refused, saved to the rescue file.
+    public var rescued = 0
     /// Failed attempts answered 429 (rate limited).
     public var rateLimited = 0
     /// The latest error text.

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import HarvestCore
 import HarvestCurate
@@ -18,6 +19,8 @@ public struct AnswerVerifierStage: Sendable {
     public var defaultVerifier: VerifierKind
     /// Answers per page (one transaction each).
     public var pageSize: Int
+    /// Threads judging a page (the verdicts do not depend on it).
+    public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Creates the stage over `store`.
     public init(store: SQLiteStore, defaultVerifier: VerifierKind = .math, pageSize: Int = 5000) {
@@ -73,23 +76,35 @@ public struct AnswerVerifierStage: Sendable {
         return report
     }
 
-    /// Verdicts of one page (references prepared once per prompt).
+    /// Verdicts of one page: references prepared once per prompt, then answers judged in chunks on ``threads``
+    /// threads (results by index, so the order and the verdicts do not depend on the thread count).
     func judge(_ page: [VerificationInput], fingerprint: String) -> [VerificationRecord] {
         var prepared: [Int64: PreparedReference] = [:]
-        var out = [VerificationRecord]()
-        out.reserveCapacity(page.count)
+        var refs = [PreparedReference]()
+        refs.reserveCapacity(page.count)
         for input in page {
-            let ref: PreparedReference
-            if let p = prepared[input.promptId] { ref = p } else {
-                let kind = input.verifier.flatMap(VerifierKind.init(name:)) ?? defaultVerifier
-                ref = PreparedReference(kind: kind, reference: input.reference)
-                prepared[input.promptId] = ref
-            }
-            let v = AnswerVerifier.verify(content: input.content, against: ref)
-            out.append(VerificationRecord(responseId: input.responseId, verdict: v.verdict.rawValue, extracted: v.extracted,
-                                          rule: v.rule?.rawValue, reason: v.reason, verifier: ref.kind.rawValue, paramsFingerprint: fingerprint))
+            if let p = prepared[input.promptId] { refs.append(p); continue }
+            let kind = input.verifier.flatMap(VerifierKind.init(name:)) ?? defaultVerifier
+            let ref = PreparedReference(kind: kind, reference: input.reference)
+            prepared[input.promptId] = ref
+            refs.append(ref)
         }
-        return out
+        let references = refs
+        var out = [VerificationRecord?](repeating: nil, count: page.count)
+        let chunks = max(1, min(threads, page.count / 256))
+        let count = page.count
+        out.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let buffer = buffer
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                for i in (count * c / chunks)..<(count * (c + 1) / chunks) {
+                    let v = AnswerVerifier.verify(content: page[i].content, against: references[i])
+                    buffer[i] = VerificationRecord(responseId: page[i].responseId, verdict: v.verdict.rawValue, extracted: v.extracted,
+                                                   rule: v.rule?.rawValue, reason: v.reason, verifier: references[i].kind.rawValue,
+                                                   paramsFingerprint: fingerprint)
+                }
+            }
+        }
+        return out.map { $0! }
     }
 
     static func detail(_ v: VerificationRecord) -> String {

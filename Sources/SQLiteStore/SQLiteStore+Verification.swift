@@ -2,15 +2,15 @@ import HarvestCore
 
 extension SQLiteStore {
     /// Up to `limit` answers of set `setName` with `responses.id > afterId`, in id order, each with its prompt's
-    /// reference and verifier in the set (a prompt listed under several ids takes the first id's). Throws
+    /// reference and verifier in the set (a prompt listed under several ids takes one of them). Throws
     /// ``StoreError/unknownSet(_:)``.
     public func verificationInputs(setName: String, afterId: Int64, limit: Int) throws -> [VerificationInput] {
         try read { db in
             let set = try Self.verifySetId(db, setName)
             return try db.with("""
-                SELECT r.id, j.prompt_id, r.content, m.reference, m.verifier FROM responses r JOIN jobs j ON j.id = r.job_id
-                JOIN set_members m ON m.prompt_id = j.prompt_id AND m.set_id = ?1
-                WHERE r.id > ?2 ORDER BY r.id, m.external_id LIMIT ?3
+                SELECT r.id, j.prompt_id, r.content, m.reference, m.verifier FROM responses r CROSS JOIN jobs j ON j.id = r.job_id
+                CROSS JOIN set_members m ON m.set_id = ?1 AND m.prompt_id = j.prompt_id
+                WHERE r.id > ?2 ORDER BY r.id LIMIT ?3
                 """) { s in
                 try s.bind(set, at: 1); try s.bind(afterId, at: 2); try s.bind(Int64(limit), at: 3)
                 var out: [VerificationInput] = []

@@ -33,9 +33,9 @@ struct VerifyStageBenchmark {
             INSERT INTO attempts(id, job_id, started_at, latency_ms, outcome) SELECT id, id, 0, 0, 'success' FROM jobs;
             INSERT INTO responses(job_id, attempt_id, choice_index, content, finish_reason, received_at)
             SELECT j.id, j.id, 0, replace(hex(zeroblob(150 + (j.id % 5) * 30)), '00', 'ab ') || ' We simplify step by step. ' ||
-              CASE j.sample_index WHEN 0 THEN printf('So the answer is $\\boxed{\\frac{%d}{%d}}$.', p.id % 13 + 1, p.id % 7 + 2)
+              CASE j.sample_index WHEN 0 THEN printf('So the answer is $\\boxed{\\frac{%d}{%d}}$.', (p.id - 1) % 13 + 1, (p.id - 1) % 7 + 2)
                 WHEN 1 THEN printf('The final answer is %d.', p.id % 5)
-                WHEN 2 THEN printf('<think>maybe 3</think>**Answer:** %.6f', (p.id % 13 + 1) * 1.0 / (p.id % 7 + 2))
+                WHEN 2 THEN printf('<think>maybe 3</think>**Answer:** %.6f', ((p.id - 1) % 13 + 1) * 1.0 / ((p.id - 1) % 7 + 2))
                 ELSE 'I could not finish.' END, 'stop', 0
             FROM jobs j JOIN prompts p ON p.id = j.prompt_id;
             COMMIT;

@@ -8,6 +8,8 @@ public enum LogprobCodec {
         public var message: String
         /// Byte offset.
         public var offset: Int
+        /// Set when an `HLP2` blob refers to a vocabulary entry the caller did not have.
+        public var missingVocabularyIndex: Int?
         /// One line for people.
         public var description: String { "corrupt logprobs blob: \(message) at byte \(offset)" }
     }
@@ -33,11 +35,15 @@ public enum LogprobCodec {
         return out.array
     }
 
-    /// Decodes a blob produced by ``encode(_:)``.
+    /// Decodes a blob produced by ``encode(_:)``. An `HLP2` blob needs its teacher's vocabulary: use
+    /// ``decode(_:vocabulary:)``.
     public static func decode(_ blob: some Collection<UInt8>) throws(DecodeError) -> [TokenLogprob] {
         let bytes = Array(blob)
         return try bytes.withUnsafeBufferPointer { (buf) throws(DecodeError) -> [TokenLogprob] in
-            var r = Reader(buf: buf)
+            var r = RawReader(buf: buf)
+            if buf.count >= 4, Array(buf[0..<4]) == magic2 {
+                throw DecodeError(message: "an HLP2 blob needs its teacher's vocabulary", offset: 0)
+            }
             guard buf.count >= 4, Array(buf[0..<4]) == magic else { throw DecodeError(message: "bad magic", offset: 0) }
             r.pos = 4
             let count = try r.varint()
@@ -105,14 +111,14 @@ public enum LogprobCodec {
         return true
     }
 
-    private struct Entry {
+    struct Entry {
         var token: String
         var logprob: Double
         var bytes: [UInt8]?
         var tokenId: Int?
     }
 
-    private struct Reader {
+    struct RawReader {
         let buf: UnsafeBufferPointer<UInt8>
         var pos = 0
 
@@ -136,15 +142,17 @@ public enum LogprobCodec {
             return UnsafeBufferPointer(rebasing: buf[pos..<(pos + n)])
         }
 
-        mutating func entry() throws(DecodeError) -> Entry {
+        mutating func entry(withLogprob: Bool = true) throws(DecodeError) -> Entry {
             let flags = try take(1)[0]
             let len = try varint()
             guard len <= UInt64(buf.count) else { throw DecodeError(message: "token length too large", offset: pos) }
             let tokenBytes = try take(Int(len))
             let token = String(decoding: tokenBytes, as: UTF8.self)
-            let lp = try take(8)
             var bits: UInt64 = 0
-            for i in 0..<8 { bits |= UInt64(lp[i]) << (UInt64(i) * 8) }
+            if withLogprob {
+                let lp = try take(8)
+                for i in 0..<8 { bits |= UInt64(lp[i]) << (UInt64(i) * 8) }
+            }
             var bytes: [UInt8]? = nil
             if flags & Flag.hasBytes != 0 {
                 if flags & Flag.bytesEqualToken != 0 {

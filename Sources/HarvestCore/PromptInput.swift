@@ -41,14 +41,38 @@ public struct PromptInput: Sendable, Hashable {
         self.verifier = verifier
     }
 
-    /// Content address of the conversation: SHA-256 over roles and contents (ids and metadata excluded).
+    /// Content address of the conversation: ``PromptHash/hash(_:)`` of its messages (ids and metadata excluded).
     public var contentHash: [UInt8] { PromptHash.hash(messages) }
 }
 
 /// Content addressing of prompts.
+///
+/// The canonical encoding (schema version 4 on) cannot collide: the digest is SHA-256 over
+/// `"harvest-prompt-v2\n"`, then for each message its role and its content, each as the 8-byte big-endian
+/// length of its UTF-8 bytes followed by those bytes. Two conversations have the same encoding only when they
+/// have the same messages (a NUL or any other byte in a content cannot fake a message boundary).
 public enum PromptHash {
-    /// SHA-256 over `role NUL content NUL` for each message, in order.
+    /// SHA-256 of the canonical, length-prefixed encoding of `messages` (see the type's documentation).
     public static func hash(_ messages: [ChatMessage]) -> [UInt8] {
+        var sha = SHA256()
+        sha.update("harvest-prompt-v2\n".utf8)
+        for m in messages {
+            appendField(m.role, to: &sha)
+            appendField(m.content, to: &sha)
+        }
+        return sha.finalize()
+    }
+
+    private static func appendField(_ text: String, to sha: inout SHA256) {
+        let bytes = Array(text.utf8)
+        let n = UInt64(bytes.count)
+        sha.update((0..<8).map { UInt8(truncatingIfNeeded: n >> (56 - 8 * UInt64($0))) })
+        sha.update(bytes)
+    }
+
+    /// The digest older versions stored (SHA-256 over `role NUL content NUL` per message). It collides when a
+    /// content holds NUL characters; it is kept only to migrate old databases and for ``PromptHash/defaultIdHash(_:)``.
+    public static func legacyHash(_ messages: [ChatMessage]) -> [UInt8] {
         var sha = SHA256()
         for m in messages {
             sha.update(m.role.utf8)
@@ -57,6 +81,14 @@ public enum PromptHash {
             sha.update(CollectionOfOne(UInt8(0)))
         }
         return sha.finalize()
+    }
+
+    /// The digest whose hex prefix names a prompt imported without an id: the legacy digest when no role or
+    /// content contains NUL (there it cannot collide, and ids given by older versions stay the same, so a
+    /// re-import stays a no-op), else the canonical ``hash(_:)``.
+    public static func defaultIdHash(_ messages: [ChatMessage]) -> [UInt8] {
+        let hasNUL = messages.contains { $0.role.utf8.contains(0) || $0.content.utf8.contains(0) }
+        return hasNUL ? hash(messages) : legacyHash(messages)
     }
 
     /// Lower-case hex of a digest.

@@ -10,6 +10,10 @@ public enum FailureClass: Sendable, Equatable {
     case transport(TransportError.Kind)
     /// A 2xx answer whose body could not be decoded (HTML, truncated JSON, no choices).
     case malformedBody
+    /// A 2xx answer that decodes but breaks the value rules: a non-finite (`NaN`, `Infinity`) or positive
+    /// logprob, or a `content`/`text` that is neither a string nor null. Retried once (the teacher may have
+    /// had a glitch), then the job fails: the same request is not paid for again and again.
+    case invalidAnswer
     /// The request could not be built (e.g. a multi-turn conversation for the completions endpoint).
     case invalidRequest
 }
@@ -25,7 +29,8 @@ public enum RetryDecision: Sendable, Equatable {
 /// Exponential backoff with jitter, honouring `Retry-After`.
 ///
 /// Retried: 408, 409, 429, every 5xx, connect/timeout/connection-lost transport errors, malformed bodies and
-/// 2xx bodies that do not decode. Failed at once: any other 4xx (the request itself is wrong), TLS errors,
+/// 2xx bodies that do not decode. Invalid answers (``FailureClass/invalidAnswer``) are retried once: the job
+/// fails after ``invalidAnswerAttempts`` attempts in a run. Failed at once: any other 4xx (the request itself is wrong), TLS errors,
 /// oversized responses, requests that cannot be built.
 public struct RetryPolicy: Sendable, Equatable {
     /// Attempts per job in one run, first attempt included.
@@ -45,6 +50,10 @@ public struct RetryPolicy: Sendable, Equatable {
         self.maxRetryAfter = maxRetryAfter
     }
 
+    /// Attempts per job in one run for answers that break the value rules (``FailureClass/invalidAnswer``):
+    /// the first and one retry.
+    public static let invalidAnswerAttempts = 2
+
     /// True when this failure class is worth another attempt at all.
     public static func isRetryable(_ failure: FailureClass) -> Bool {
         switch failure {
@@ -55,7 +64,7 @@ public struct RetryPolicy: Sendable, Equatable {
             case .connect, .timeout, .connectionLost, .other: return true
             case .tls, .responseTooLarge, .cancelled: return false
             }
-        case .malformedBody:
+        case .malformedBody, .invalidAnswer:
             return true
         case .invalidRequest:
             return false
@@ -68,6 +77,7 @@ public struct RetryPolicy: Sendable, Equatable {
     ///   - random: a number in 0..<1 for the jitter (injected so tests are deterministic).
     public func decide(_ failure: FailureClass, attempt: Int, retryAfter: Double? = nil, random: Double) -> RetryDecision {
         guard Self.isRetryable(failure), attempt < maxAttempts else { return .fail }
+        if failure == .invalidAnswer, attempt >= Self.invalidAnswerAttempts { return .fail }
         let exponential = min(maxDelay, baseDelay * pow(2.0, Double(max(0, attempt - 1))))
         // "Equal jitter": half fixed, half random, so retries of a burst spread out but never retry at once.
         let backoff = exponential / 2 + exponential / 2 * random

@@ -26,6 +26,9 @@ public struct SamplingParams: Sendable, Hashable {
     /// Token logprobs: nil = off; k ≥ 0 asks for the chosen token plus k alternatives
     /// (chat: `logprobs: true, top_logprobs: k`; completions: `logprobs: k`).
     public var topLogprobs: Int?
+    /// Ask for token ids with the logprobs (vLLM's `return_tokens_as_token_ids`: every token, sampled and
+    /// alternative, comes back as `token_id:N`). Part of the job key only when set.
+    public var tokenIds = false
     /// Extra body fields merged into the request (server-specific: vLLM `top_k`, `min_p`, ...), as a JSON object.
     public var extraBody: [(String, JSONValue)]
 
@@ -48,6 +51,16 @@ public struct SamplingParams: Sendable, Hashable {
     /// Hash by canonical form.
     public func hash(into hasher: inout Hasher) { hasher.combine(canonicalJSON) }
 
+    /// Request members harvest writes itself and an extra body may not set: they decide which prompt is asked,
+    /// how many answers come back and how logprobs are shaped, so an override would store answers against the
+    /// wrong prompt or in the wrong form.
+    public static let ownedBodyKeys: [String] = ["model", "messages", "prompt", "n", "logprobs", "top_logprobs", "echo", "best_of"]
+
+    /// The members of ``extraBody`` that are ``ownedBodyKeys`` (empty when the extra body is allowed).
+    public var ownedExtraKeys: [String] {
+        extraBody.map(\.0).filter { Self.ownedBodyKeys.contains($0) }
+    }
+
     /// Canonical JSON: fixed key order, absent values omitted, extra body keys sorted.
     /// Two parameter sets that would send the same request have the same canonical JSON.
     public var canonicalJSON: String {
@@ -64,6 +77,7 @@ public struct SamplingParams: Sendable, Hashable {
             w.endArray()
         }
         if let topLogprobs { w.key("top_logprobs"); w.int(topLogprobs) }
+        if tokenIds { w.key("token_ids"); w.bool(true) }
         if !extraBody.isEmpty {
             w.key("extra")
             w.value(.object(extraBody.sorted { $0.0 < $1.0 }.map { ($0.0, Self.canonical($0.1)) }))
@@ -90,6 +104,7 @@ public struct SamplingParams: Sendable, Hashable {
         p.seed = v["seed"]?.intValue
         p.stop = v["stop"]?.arrayValue?.compactMap(\.stringValue) ?? []
         p.topLogprobs = v["top_logprobs"]?.intValue
+        p.tokenIds = v["token_ids"]?.boolValue ?? false
         p.extraBody = v["extra"]?.objectValue ?? []
         return p
     }

@@ -2,11 +2,14 @@ import HarvestCrypto
 
 /// Where and how to ask a teacher.
 ///
-/// `name` is the teacher's identity (part of every job key); `baseURL` is only where it is reached now. They are
-/// the same by default; the built-in mock teacher and configured teachers with several replicas keep a stable
-/// name while their URL changes, so a re-run does not pay for the same prompts again.
+/// `name` is the teacher's identity (part of every job key); `baseURL` is only where it is reached now. The default
+/// identity (``TeacherIdentity/defaultName(model:kind:)``) never contains the URL, so a teacher restarted on another
+/// port or a new replica does not pay for the same prompts again.
+///
+/// `baseURL` may carry credentials (user-info, a query key) in memory: they are sent (``requestURL``,
+/// ``url(path:)``) but never stored, logged or exported — use ``publicBaseURL`` for anything written anywhere.
 public struct TeacherEndpoint: Sendable, Hashable {
-    /// Identity used in job keys (defaults to the base URL).
+    /// Identity used in job keys (defaults to ``TeacherIdentity/defaultName(model:kind:)``).
     public var name: String
     /// Base URL including the version prefix, e.g. `http://127.0.0.1:8000/v1` (no trailing slash).
     public var baseURL: String
@@ -22,14 +25,20 @@ public struct TeacherEndpoint: Sendable, Hashable {
         var url = baseURL
         while url.hasSuffix("/") { url.removeLast() }
         self.baseURL = url
-        self.name = name ?? url
+        self.name = name ?? TeacherIdentity.defaultName(model: model, kind: kind)
         self.model = model
         self.kind = kind
         self.apiKeyEnv = apiKeyEnv
     }
 
-    /// The full request URL for this endpoint kind.
-    public var requestURL: String { baseURL + kind.path }
+    /// The full request URL for this endpoint kind (credentials of the base URL included, query after the path).
+    public var requestURL: String { url(path: kind.path) }
+
+    /// The URL for `path` under the base URL (`/models`): user-info kept, the query put after the path.
+    public func url(path: String) -> String { TeacherURL(baseURL).requestURL(path: path) }
+
+    /// The base URL without user-info, query or fragment: the only form that is stored, logged or exported.
+    public var publicBaseURL: String { TeacherURL.redacted(baseURL) }
 }
 
 /// The idempotency key of a job: SHA-256 over prompt hash, model, teacher name, endpoint kind, canonical sampling
@@ -37,10 +46,17 @@ public struct TeacherEndpoint: Sendable, Hashable {
 public enum JobKey {
     /// Computes the 32-byte key.
     public static func make(promptHash: [UInt8], teacher: TeacherEndpoint, params: SamplingParams, sampleIndex: Int) -> [UInt8] {
+        make(promptHash: promptHash, model: teacher.model, teacherName: teacher.name, kind: teacher.kind,
+             canonicalParams: params.canonicalJSON, sampleIndex: sampleIndex)
+    }
+
+    /// Computes the 32-byte key from stored values (the canonical parameter JSON as stored in `param_sets`).
+    public static func make(promptHash: [UInt8], model: String, teacherName: String, kind: EndpointKind,
+                            canonicalParams: String, sampleIndex: Int) -> [UInt8] {
         var sha = SHA256()
         sha.update("harvest-job-v1\n".utf8)
         sha.update(promptHash)
-        sha.update("\n\(teacher.model)\n\(teacher.name)\n\(teacher.kind.rawValue)\n\(params.canonicalJSON)\n\(sampleIndex)".utf8)
+        sha.update("\n\(model)\n\(teacherName)\n\(kind.rawValue)\n\(canonicalParams)\n\(sampleIndex)".utf8)
         return sha.finalize()
     }
 }

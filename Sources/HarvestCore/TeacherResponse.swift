@@ -62,6 +62,17 @@ public struct Usage: Sendable, Equatable {
     public var totalTokens: Int?
     /// `completion_tokens_details.reasoning_tokens`, when given.
     public var reasoningTokens: Int?
+    /// What was corrected when the usage was read, for people (e.g. `usage.prompt_tokens -5 is negative:
+    /// treated as unknown`); empty when the teacher's counts were taken as sent. See ``Usage/maxTokens``.
+    public var corrections: [String] = []
+    /// Prompt tokens charged when `promptTokens` is unknown because the teacher's count was rejected (an
+    /// estimate from the prompt's length); never stored as the answer's usage.
+    public var estimatedPromptTokens: Int?
+    /// Completion tokens charged when `completionTokens` is unknown because the teacher's count was rejected.
+    public var estimatedCompletionTokens: Int?
+
+    /// The largest token count taken from a teacher's `usage`; larger values are clamped to it and flagged.
+    public static let maxTokens = 10_000_000
 
     /// Creates usage.
     public init(promptTokens: Int? = nil, completionTokens: Int? = nil, totalTokens: Int? = nil, reasoningTokens: Int? = nil) {

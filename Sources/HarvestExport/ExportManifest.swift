@@ -68,6 +68,8 @@ public struct ExportManifest: Sendable, Equatable {
     public var topLogprobsRequested: [Int]
     /// Distinct top-k list lengths found in the stored logprobs, sorted.
     public var topKSeen: [Int]
+    /// How many rows with logprobs carry token ids (written as `logprobs.token_ids`).
+    public var tokenIds = TokenIdCoverage()
     /// Earliest and latest `received_at` (Unix seconds), nil when no rows.
     public var receivedAt: ClosedRange<Double>?
     /// The harvest version that wrote the export.
@@ -151,6 +153,12 @@ public struct ExportManifest: Sendable, Equatable {
         w.key("rows_with_logprobs"); w.int(rowsWithLogprobs)
         w.key("top_logprobs_requested"); w.beginArray(); for k in topLogprobsRequested { w.int(k) }; w.endArray()
         w.key("top_k_seen"); w.beginArray(); for k in topKSeen { w.int(k) }; w.endArray()
+        w.key("token_ids")
+        w.beginObject()
+        w.key("rows_with_ids"); w.int(tokenIds.rowsWithIds)
+        w.key("rows_without_ids"); w.int(tokenIds.rowsWithoutIds)
+        w.key("teachers_without_ids"); w.beginArray(); for m in tokenIds.teachersWithoutIds { w.string(m) }; w.endArray()
+        w.endObject()
         w.endObject()
         w.key("received_at")
         if let r = receivedAt {

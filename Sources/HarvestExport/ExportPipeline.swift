@@ -209,6 +209,7 @@ public final class ExportPipeline {
             receivedAt: stats.firstReceivedAt.flatMap { a in stats.lastReceivedAt.map { a...$0 } },
             harvestVersion: harvestVersion, createdAt: createdAt, curation: curation, skipped: skipped,
             manifestPath: manifestPath)
+        manifest.tokenIds = stats.tokenIds
         if let path = manifestPath {
             let m = try ExportFile(tempPath: path + ".tmp-\(getpid())", displayPath: path, gzipLevel: nil)
             manifestFile = m

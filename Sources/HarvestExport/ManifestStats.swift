@@ -9,6 +9,8 @@ struct ManifestStats {
     private(set) var topLogprobsRequested = Set<Int>()
     private(set) var topKSeen = Set<Int>()
     private(set) var rowsWithLogprobs = 0
+    /// Rows with logprobs where every entry (sampled and alternatives) has a token id, and where some lack one.
+    private(set) var tokenIds = ExportManifest.TokenIdCoverage()
     private(set) var firstReceivedAt: Double?
     private(set) var lastReceivedAt: Double?
 
@@ -33,6 +35,15 @@ struct ManifestStats {
         }
         if let lp = row.choice.logprobs, !lp.isEmpty {
             rowsWithLogprobs += 1
+            if lp.allSatisfy({ t in t.tokenId != nil && t.top.allSatisfy { $0.tokenId != nil } }) {
+                tokenIds.rowsWithIds += 1
+            } else {
+                tokenIds.rowsWithoutIds += 1
+                if !tokenIds.teachersWithoutIds.contains(row.teacher.model) {
+                    tokenIds.teachersWithoutIds.append(row.teacher.model)
+                    tokenIds.teachersWithoutIds.sort()
+                }
+            }
             var previous = -1
             for t in lp where t.top.count != previous {
                 previous = t.top.count
@@ -47,7 +58,7 @@ struct ManifestStats {
     /// Field-wise equality without building canonical JSON (which `SamplingParams.==` does on every call).
     private static func same(_ a: SamplingParams, _ b: SamplingParams) -> Bool {
         guard a.maxTokens == b.maxTokens, a.temperature == b.temperature, a.topP == b.topP, a.seed == b.seed,
-              a.stop == b.stop, a.topLogprobs == b.topLogprobs, a.extraBody.count == b.extraBody.count
+              a.stop == b.stop, a.topLogprobs == b.topLogprobs, a.tokenIds == b.tokenIds, a.extraBody.count == b.extraBody.count
         else { return false }
         return zip(a.extraBody, b.extraBody).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
     }

@@ -47,7 +47,7 @@ enum ChatResponder {
                 w.beginObject()
                 w.key("content")
                 scratch.removeAll(keepingCapacity: true)
-                appendLogprobEntries(of: sampler, k: request.topLogprobs, vocabulary: vocabulary, into: &scratch)
+                appendLogprobEntries(of: sampler, k: request.topLogprobs, ids: request.tokenIds, vocabulary: vocabulary, into: &scratch)
                 w.raw(bytes: scratch)
                 w.endObject()
             } else {
@@ -63,7 +63,7 @@ enum ChatResponder {
 
     /// Appends the `logprobs.content` array:
     /// `[{"token":…,"logprob":…,"bytes":[…],"top_logprobs":[{"token":…,"logprob":…,"bytes":[…]},…]},…]`.
-    static func appendLogprobEntries(of sampler: borrowing AnswerSampler, k: Int, vocabulary: Vocabulary,
+    static func appendLogprobEntries(of sampler: borrowing AnswerSampler, k: Int, ids: Bool, vocabulary: Vocabulary,
                                      into out: inout [UInt8]) {
         vocabulary.fragments.withUnsafeBufferPointer { fragments in
             vocabulary.spans.withUnsafeBufferPointer { spans in
@@ -71,14 +71,14 @@ enum ChatResponder {
                 for position in 0..<sampler.count {
                     if position > 0 { out.append(UInt8(ascii: ",")) }
                     let chosen = spans[sampler.chosen(at: position)]
-                    out.append(fragments, chosen.entryPrefix)
-                    out.appendDouble(log(sampler.chosenProbability(at: position)))
+                    out.append(fragments, chosen.entryPrefix(ids: ids))
+                    out.appendLogprob(sampler.chosenProbability(at: position))
                     out.append(fragments, chosen.chosenSuffix)
                     for slot in 0..<k {
                         if slot > 0 { out.append(UInt8(ascii: ",")) }
                         let (id, probability) = sampler.reported(position: position, slot: slot, k: k)
-                        out.append(fragments, spans[id].entryPrefix)
-                        out.appendDouble(log(probability))
+                        out.append(fragments, spans[id].entryPrefix(ids: ids))
+                        out.appendLogprob(probability)
                         out.append(fragments, spans[id].alternativeSuffix)
                     }
                     out.append(UInt8(ascii: "]"))

@@ -26,6 +26,8 @@ struct CompletionRequest {
     var logprobs = false
     /// Alternatives per position (`top_logprobs` for chat, `logprobs: k` for legacy).
     var topLogprobs = 0
+    /// vLLM's `return_tokens_as_token_ids`: tokens are sent as `token_id:N` (N = the mock's vocabulary index).
+    var tokenIds = false
     /// The `mock_reasoning` extension: add `reasoning_content` to chat messages.
     var mockReasoning = false
     /// Whitespace-separated words in the prompt or the messages' text.
@@ -74,6 +76,12 @@ struct CompletionRequest {
             }
         }
         mockReasoning = json["mock_reasoning"]?.boolValue == true
+        if let value = Self.present(json, "return_tokens_as_token_ids") {
+            guard let flag = value.boolValue else {
+                throw Invalid(message: "'return_tokens_as_token_ids' must be a boolean.", param: "return_tokens_as_token_ids")
+            }
+            tokenIds = flag
+        }
         switch endpoint {
         case .chat: try parseChat(json)
         case .legacy: try parseLegacy(json)

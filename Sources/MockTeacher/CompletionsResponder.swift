@@ -32,7 +32,7 @@ enum CompletionsResponder {
             w.key("logprobs")
             if request.logprobs {
                 scratch.removeAll(keepingCapacity: true)
-                appendLogprobs(of: sampler, k: request.topLogprobs, vocabulary: vocabulary, into: &scratch)
+                appendLogprobs(of: sampler, k: request.topLogprobs, ids: request.tokenIds, vocabulary: vocabulary, into: &scratch)
                 w.raw(bytes: scratch)
             } else {
                 w.null()
@@ -47,7 +47,7 @@ enum CompletionsResponder {
 
     /// Appends the legacy logprobs object:
     /// `{"tokens":[…],"token_logprobs":[…],"top_logprobs":[{"tok":lp,…},…],"text_offset":[…]}`.
-    static func appendLogprobs(of sampler: borrowing AnswerSampler, k: Int, vocabulary: Vocabulary,
+    static func appendLogprobs(of sampler: borrowing AnswerSampler, k: Int, ids: Bool, vocabulary: Vocabulary,
                                into out: inout [UInt8]) {
         let count = sampler.count
         vocabulary.fragments.withUnsafeBufferPointer { fragments in
@@ -55,12 +55,12 @@ enum CompletionsResponder {
                 out.append(contentsOf: #"{"tokens":["#.utf8)
                 for position in 0..<count {
                     if position > 0 { out.append(UInt8(ascii: ",")) }
-                    out.append(fragments, spans[sampler.chosen(at: position)].quoted)
+                    out.append(fragments, spans[sampler.chosen(at: position)].quoted(ids: ids))
                 }
                 out.append(contentsOf: #"],"token_logprobs":["#.utf8)
                 for position in 0..<count {
                     if position > 0 { out.append(UInt8(ascii: ",")) }
-                    out.appendDouble(log(sampler.chosenProbability(at: position)))
+                    out.appendLogprob(sampler.chosenProbability(at: position))
                 }
                 out.append(contentsOf: #"],"top_logprobs":["#.utf8)
                 for position in 0..<count {
@@ -68,8 +68,8 @@ enum CompletionsResponder {
                     for slot in 0..<k {
                         if slot > 0 { out.append(UInt8(ascii: ",")) }
                         let (id, probability) = sampler.reported(position: position, slot: slot, k: k)
-                        out.append(fragments, spans[id].legacyKey)
-                        out.appendDouble(log(probability))
+                        out.append(fragments, spans[id].legacyKey(ids: ids))
+                        out.appendLogprob(probability)
                     }
                     out.append(UInt8(ascii: "}"))
                 }

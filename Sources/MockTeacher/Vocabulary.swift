@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import HarvestJSON
 
 /// The mock's token vocabulary: a fixed list of word pieces (including whitespace, punctuation,
@@ -20,6 +25,17 @@ struct Vocabulary: Sendable {
         var alternativeSuffix: Range<Int>
         /// `"…":` (a legacy `top_logprobs` key).
         var legacyKey: Range<Int>
+        /// The same three with the token written as `token_id:N` (vLLM's `return_tokens_as_token_ids`).
+        var idEntryPrefix: Range<Int>
+        var idQuoted: Range<Int>
+        var idLegacyKey: Range<Int>
+
+        /// `entryPrefix` or its `token_id:N` form.
+        @inline(__always) func entryPrefix(ids: Bool) -> Range<Int> { ids ? idEntryPrefix : entryPrefix }
+        /// `quoted` or its `token_id:N` form.
+        @inline(__always) func quoted(ids: Bool) -> Range<Int> { ids ? idQuoted : quoted }
+        /// `legacyKey` or its `token_id:N` form.
+        @inline(__always) func legacyKey(ids: Bool) -> Range<Int> { ids ? idLegacyKey : legacyKey }
     }
 
     /// All pre-encoded bytes.
@@ -45,7 +61,8 @@ struct Vocabulary: Sendable {
             return start..<bytes.count
         }
         var spans: [Spans] = []
-        for text in order {
+        for (id, text) in order.enumerated() {
+            let idQuoted = Array("\"token_id:\(id)\"".utf8)
             var literal = JSONWriter(capacity: 32)
             literal.string(text)
             let quoted = literal.bytes
@@ -59,7 +76,10 @@ struct Vocabulary: Sendable {
                 entryPrefix: add(Array(#"{"token":"#.utf8) + quoted + Array(#","logprob":"#.utf8)),
                 chosenSuffix: add(Array(#","bytes":"#.utf8) + byteArray + Array(#","top_logprobs":["#.utf8)),
                 alternativeSuffix: add(Array(#","bytes":"#.utf8) + byteArray + [UInt8(ascii: "}")]),
-                legacyKey: add(quoted + [UInt8(ascii: ":")])))
+                legacyKey: add(quoted + [UInt8(ascii: ":")]),
+                idEntryPrefix: add(Array(#"{"token":"#.utf8) + idQuoted + Array(#","logprob":"#.utf8)),
+                idQuoted: add(idQuoted),
+                idLegacyKey: add(idQuoted + [UInt8(ascii: ":")])))
         }
         fragments = bytes
         self.spans = spans
@@ -100,5 +120,13 @@ extension Array where Element == UInt8 {
     @inline(__always)
     mutating func appendDouble(_ value: Double) {
         append(contentsOf: value.description.utf8)
+    }
+}
+
+extension [UInt8] {
+    /// Appends `log(probability)` rounded to float32 and printed as its (double) value, the way vLLM and
+    /// llama.cpp's Python servers send logprobs (computed in float32, serialized by Python's `repr`).
+    mutating func appendLogprob(_ probability: Double) {
+        appendDouble(Double(Float(log(probability))))
     }
 }

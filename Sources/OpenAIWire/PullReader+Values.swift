@@ -1,15 +1,56 @@
+import HarvestCore
 import HarvestJSON
 
 /// Numbers, integers, `bytes` arrays and skipped values.
 extension PullReader {
-    /// A number (correctly rounded); `null` gives NaN.
+    /// A logprob (correctly rounded); `null` gives NaN (unknown).
+    ///
+    /// Value rules: the tokens `NaN`, `Infinity` and `-Infinity` (not valid JSON) and a logprob above
+    /// ``positiveLogprobTolerance`` are invalid values (the answer is refused, see ``WireError/invalidValue(reason:offset:bodyPrefix:)``);
+    /// a positive logprob up to the tolerance is float rounding of a probability of 1: it is kept as sent
+    /// (bit-exact, like every other value).
     @inline(__always) mutating func double() throws(JSONError) -> Double {
         if consumeNull() { return .nan }
+        let start = pos
         var p = JSONParser(buf)
         p.pos = pos
         let v = try p.parseNumber()
         pos = p.pos
-        return v
+        if v.isFinite, v <= 0 { return v }
+        if !v.isFinite {
+            throw invalid("logprob \(String(decoding: UnsafeBufferPointer(rebasing: buf[start..<pos]), as: UTF8.self)) is not a finite number (NaN and Infinity are not valid JSON)", at: start)
+        }
+        if v <= Self.positiveLogprobTolerance { return v }
+        throw invalid("logprob \(v) is positive (a log-probability is at most 0)", at: start)
+    }
+
+    /// The largest positive logprob taken as float rounding of `0` (kept as sent).
+    static let positiveLogprobTolerance = 1e-6
+
+    /// A token count from `usage`, or nil for `null`, another type, a negative or non-finite value (noted in
+    /// `corrections`); values above ``Usage/maxTokens`` are clamped to it (noted). Never throws on a number, so
+    /// odd usage never turns a paid answer into a malformed one.
+    mutating func usageCount(_ name: String, corrections: inout [String]) throws(JSONError) -> Int? {
+        guard let c = peek() else { throw error("unexpected end of input") }
+        guard c == UInt8(ascii: "-") || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "N") || c == UInt8(ascii: "I") else {
+            try skipValue()
+            return nil
+        }
+        let start = pos
+        var p = JSONParser(buf)
+        p.pos = pos
+        let v = try p.parseNumber()
+        pos = p.pos
+        let text = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<pos]), as: UTF8.self)
+        if v.isNaN || v < 0 {
+            corrections.append("usage.\(name) \(text) is \(v.isNaN ? "not a number" : "negative"): treated as unknown")
+            return nil
+        }
+        if v > Double(Usage.maxTokens) {
+            corrections.append("usage.\(name) \(text) is too large: clamped to \(Usage.maxTokens)")
+            return Usage.maxTokens
+        }
+        return Int(v.rounded())
     }
 
     /// An integer. Accepts an integral number written with a fraction or exponent.

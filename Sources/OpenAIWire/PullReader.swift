@@ -1,3 +1,4 @@
+import HarvestCore
 import HarvestJSON
 
 /// A forward-only cursor over a JSON body, used by ``ResponseDecoder`` to pull exactly the fields
@@ -6,9 +7,12 @@ import HarvestJSON
 struct PullReader {
     let buf: UnsafeBufferPointer<UInt8>
     var pos = 0
-    /// Transcode choices' logprobs straight into `HLP1` blobs (``CompletionChoice/encodedLogprobs``)
-    /// instead of building ``TokenLogprob`` values.
-    var encodeLogprobs = false
+    /// Reads one `logprobs` object into values instead of transcoding it (tests' oracle only).
+    typealias ValueDecoder = (inout PullReader) throws(JSONError) -> [TokenLogprob]?
+    /// Set only by tests: production always transcodes logprobs into `HLP1` blobs.
+    var valueDecoder: ValueDecoder?
+    /// Set when decoding stopped at a value that breaks the rules (``WireError/invalidValue(reason:offset:bodyPrefix:)``).
+    var invalidValue = false
 
     /// The current member key as a byte range of `buf` (when it had no escapes).
     private var keyStart = 0
@@ -26,6 +30,13 @@ struct PullReader {
     // MARK: Structure
 
     func error(_ message: String) -> JSONError { JSONError(message, offset: pos) }
+
+    /// An error for a well-formed value that breaks the rules; marks the reader so the decoder reports
+    /// ``WireError/invalidValue(reason:offset:bodyPrefix:)``.
+    mutating func invalid(_ message: String, at offset: Int) -> JSONError {
+        invalidValue = true
+        return JSONError(message, offset: offset)
+    }
 
     @inline(__always) mutating func skipWhitespace() {
         while pos < buf.count {

@@ -7,11 +7,14 @@ import HarvestJSON
 /// `model, messages, max_tokens, temperature, top_p, seed, stop, n (1), logprobs (true),
 /// top_logprobs (k), stream (false)`. Legacy completions (`/completions`) send `prompt` instead of
 /// `messages` and `logprobs: k` instead of `logprobs`/`top_logprobs`. Logprob members are sent only
-/// when ``SamplingParams/topLogprobs`` is set; `seed` is ``SamplingParams/seed(forSample:)``.
+/// when ``SamplingParams/topLogprobs`` is set, followed by `return_tokens_as_token_ids: true` (vLLM) when
+/// ``SamplingParams/tokenIds`` is; `seed` is ``SamplingParams/seed(forSample:)``.
 ///
 /// ``SamplingParams/extraBody`` members are merged at the top level: a member named like a
 /// standard one replaces it in place, the others follow in the order given (a repeated name
-/// keeps its last value). `stream` cannot be turned on: harvest decodes whole responses.
+/// keeps its last value). `stream` cannot be turned on: harvest decodes whole responses. The members harvest
+/// owns (``SamplingParams/ownedBodyKeys``: `model`, `messages`, `prompt`, `n`, `logprobs`, …) cannot be set.
+/// Setting one fails the request before it is sent.
 public enum RequestEncoder {
     /// The request body for `job` (its messages, teacher, parameters and sample index).
     public static func body(for job: Job) throws(WireError) -> [UInt8] {
@@ -26,6 +29,9 @@ public enum RequestEncoder {
         var extras: [(String, JSONValue)] = []
         for (name, value) in params.extraBody {
             if let i = extras.firstIndex(where: { $0.0 == name }) { extras[i].1 = value } else { extras.append((name, value)) }
+        }
+        if let owned = params.ownedExtraKeys.first {
+            throw .unsupported(reason: "extra body sets \"\(owned)\", which harvest sets itself (not allowed: \(SamplingParams.ownedBodyKeys.joined(separator: ", ")))")
         }
         if let stream = extras.first(where: { $0.0 == "stream" })?.1, stream != .bool(false) {
             throw .unsupported(reason: "extra body sets \"stream\": \(stream.jsonString); harvest needs whole (non-streamed) responses")
@@ -72,6 +78,7 @@ public enum RequestEncoder {
             case .completions:
                 member("logprobs") { $0.int(k) }
             }
+            if params.tokenIds { member("return_tokens_as_token_ids") { $0.bool(true) } }
         }
         member("stream") { $0.bool(false) }
         for (name, value) in extras where !used.contains(name) {

@@ -13,9 +13,9 @@ import HarvestJSON
 ///
 /// Values are stored exactly as sent. Conventions:
 /// - a `null` logprob (legacy completions give one for the first echoed prompt token) becomes
-///   `Double.nan` (the canonical quiet NaN, bit pattern `0x7FF8000000000000`), the same value
-///   the literal `NaN` gives; `JSONWriter` writes it back as `null`. vLLM's `-9999.0`
-///   (minus infinity) and `-Infinity` are kept as sent.
+///   `Double.nan` (the canonical quiet NaN, bit pattern `0x7FF8000000000000`); `JSONWriter` writes it
+///   back as `null`. vLLM's `-9999.0` (minus infinity) is kept as sent; the tokens `NaN`, `Infinity`
+///   and `-Infinity` are not valid JSON and make the answer an invalid value (below).
 /// - token ids: a token written `token_id:N` (vLLM `return_tokens_as_token_ids`) gets
 ///   `tokenId = N` and keeps its text as sent; an integer `id` member (llama.cpp) gives the id;
 ///   a choice-level `token_ids` array (vLLM `return_token_ids`) whose length equals the number
@@ -24,7 +24,13 @@ import HarvestJSON
 /// - `bytes`: `null` or absent gives nil; an array is kept as sent (even if it differs from the
 ///   token text). llama.cpp's empty token strings, `k+1` or fewer than `k` alternatives and a
 ///   single choice regardless of `n` are kept as sent.
-/// - message `content: null` gives `""`; a content array of parts is joined from their `text`.
+/// - message `content: null` gives `""`; a content array of parts is joined from their `text`; a `content`
+///   (or completions `text`) of any other type is an invalid value (``WireError/invalidValue(reason:offset:bodyPrefix:)``),
+///   never stored as `""`.
+/// - logprobs: `NaN`/`Infinity` tokens and positive values above 1e-6 are invalid values; positive values up to
+///   1e-6 (float rounding of a probability of 1) are kept as sent (see `PullReader.double()`).
+/// - usage: a negative or non-numeric count is unknown (nil), one above ``Usage/maxTokens`` is clamped; both are
+///   noted in ``Usage/corrections``. Usage never makes an answer malformed.
 ///
 /// Missing logprobs are not a decode error: see ``missingLogprobs(_:requested:)``.
 public enum ResponseDecoder {
@@ -38,17 +44,34 @@ public enum ResponseDecoder {
         try decode(body, kind: kind, encodeLogprobs: false)
     }
 
-    /// Decodes a response body; with `encodeLogprobs`, each choice's logprobs are transcoded straight from the
-    /// body into an `HLP1` blob (``CompletionChoice/encodedLogprobs``, ``CompletionChoice/logprobs`` left nil),
-    /// byte for byte what ``LogprobCodec/encode(_:)`` gives for the decoded values, without building them.
-    /// Errors are the same as without it.
+    /// Decodes a response body. Each choice's logprobs are transcoded straight from the body into an `HLP1`
+    /// blob (the one logprob decode path); with `encodeLogprobs` the blob is kept as
+    /// ``CompletionChoice/encodedLogprobs`` (``CompletionChoice/logprobs`` left nil), without it the values are
+    /// read back from the blob into ``CompletionChoice/logprobs``. Errors are the same either way.
     public static func decode(_ body: [UInt8], kind: EndpointKind, encodeLogprobs: Bool) throws(WireError) -> TeacherResponse {
+        var response = try decode(body, kind: kind, valueDecoder: nil)
+        if !encodeLogprobs {
+            for i in response.choices.indices {
+                guard let blob = response.choices[i].encodedLogprobs else { continue }
+                response.choices[i].logprobs = try? LogprobCodec.decode(blob)
+                response.choices[i].encodedLogprobs = nil
+                response.choices[i].encodedLogprobCount = 0
+            }
+        }
+        return response
+    }
+
+    /// Decodes a response body; a non-nil `valueDecoder` reads each `logprobs` object instead of the transcoder
+    /// (the seam the tests' value-decoding oracle uses; production passes nil).
+    static func decode(_ body: [UInt8], kind: EndpointKind, valueDecoder: PullReader.ValueDecoder?) throws(WireError) -> TeacherResponse {
+        var invalidValue = false
         let outcome = body.withUnsafeBufferPointer { buf -> Result<TopLevel, JSONError> in
             var reader = PullReader(buf)
-            reader.encodeLogprobs = encodeLogprobs
+            reader.valueDecoder = valueDecoder
             do throws(JSONError) {
                 return .success(try reader.topLevel(kind: kind))
             } catch {
+                invalidValue = reader.invalidValue
                 return .failure(error)
             }
         }
@@ -56,6 +79,7 @@ public enum ResponseDecoder {
         switch outcome {
         case .success(let t): top = t
         case .failure(let e):
+            if invalidValue { throw .invalidValue(reason: e.message, offset: e.offset, bodyPrefix: WireError.bodyPrefix(body)) }
             throw .malformed(reason: e.message, offset: e.offset, bodyPrefix: WireError.bodyPrefix(body))
         }
         if let failure = top.serverError { throw failure }
@@ -179,17 +203,17 @@ extension PullReader {
         var first = true
         while try nextMember(&first) {
             if keyIs("logprobs") {
-                if encodeLogprobs {
+                if let valueDecoder {
+                    choice.logprobs = try valueDecoder(&self)
+                } else {
                     let encoded = try encodedLogprobs()
                     choice.encodedLogprobs = encoded?.blob
                     choice.encodedLogprobCount = encoded?.count ?? 0
-                } else {
-                    choice.logprobs = try logprobs()
                 }
             } else if keyIs("message") {
                 sawMessage = try message(into: &choice)
             } else if keyIs("text") {
-                text = try lenientString()
+                text = try contentString("text")
             } else if keyIs("finish_reason") {
                 choice.finishReason = try lenientString()
             } else if keyIs("index") {
@@ -243,14 +267,22 @@ extension PullReader {
 
     private mutating func messageContent() throws(JSONError) -> String {
         guard let c = peek() else { throw error("unexpected end of input") }
-        if c == UInt8(ascii: "\"") { return try string("content") }
         if c == UInt8(ascii: "[") {
             // Content parts: join their text.
             let parts = try value().arrayValue ?? []
             return parts.compactMap { $0["text"]?.stringValue }.joined()
         }
-        try skipValue()
-        return ""
+        return try contentString("content") ?? ""
+    }
+
+    /// A `content`/`text` member: a string, nil for `null`; any other type is an invalid value.
+    private mutating func contentString(_ name: String) throws(JSONError) -> String? {
+        guard let c = peek() else { throw error("unexpected end of input") }
+        if c == UInt8(ascii: "\"") { return try string(name) }
+        if consumeNull() { return nil }
+        let start = pos
+        let found = try value()
+        throw invalid("\(name) is \(found.typeName == "object" ? "an" : "a") \(found.typeName), expected a string", at: start)
     }
 
     private mutating func usage() throws(JSONError) -> Usage? {
@@ -259,16 +291,20 @@ extension PullReader {
         var first = true
         while try nextMember(&first) {
             if keyIs("prompt_tokens") {
-                u.promptTokens = try lenientInt()
+                u.promptTokens = try usageCount("prompt_tokens", corrections: &u.corrections)
             } else if keyIs("completion_tokens") {
-                u.completionTokens = try lenientInt()
+                u.completionTokens = try usageCount("completion_tokens", corrections: &u.corrections)
             } else if keyIs("total_tokens") {
-                u.totalTokens = try lenientInt()
+                u.totalTokens = try usageCount("total_tokens", corrections: &u.corrections)
             } else if keyIs("completion_tokens_details") {
                 guard try openObject("completion_tokens_details") else { continue }
                 var firstDetail = true
                 while try nextMember(&firstDetail) {
-                    if keyIs("reasoning_tokens") { u.reasoningTokens = try lenientInt() } else { try skipValue() }
+                    if keyIs("reasoning_tokens") {
+                        u.reasoningTokens = try usageCount("reasoning_tokens", corrections: &u.corrections)
+                    } else {
+                        try skipValue()
+                    }
                 }
             } else {
                 try skipValue()

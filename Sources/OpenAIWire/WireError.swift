@@ -3,6 +3,9 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The body is not JSON or not the expected shape (an HTML page, truncated JSON, a wrong type).
     /// `offset` is the byte where decoding stopped; `bodyPrefix` is the start of the body as printable text.
     case malformed(reason: String, offset: Int, bodyPrefix: String)
+    /// The body is a well-formed completion whose values break the rules: a `NaN`/`Infinity` token (not valid
+    /// JSON) or a positive logprob, or a `content`/`text` that is neither a string nor null.
+    case invalidValue(reason: String, offset: Int, bodyPrefix: String)
     /// The server answered with an error object (`{"error":{"message":...,"type":...}}` and kin).
     case serverError(message: String, type: String?)
     /// The response parsed but holds no choices (`choices` missing, null or empty).
@@ -15,6 +18,8 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .malformed(let reason, let offset, let prefix):
             return "malformed response: \(reason) at byte \(offset); body starts: \(Self.quote(prefix))"
+        case .invalidValue(let reason, let offset, let prefix):
+            return "invalid value in the response: \(reason) at byte \(offset); body starts: \(Self.quote(prefix))"
         case .serverError(let message, let type):
             return "server error" + (type.map { " (\($0))" } ?? "") + ": \(message)"
         case .noChoices(let prefix):

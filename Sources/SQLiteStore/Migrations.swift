@@ -97,6 +97,17 @@
 ///   set with `id <= last_response_id` under these parameters; the next run only examines newer rows. A different
 ///   fingerprint (or a stage left out of the configuration) replaces the stage's marks, hashes and signatures.
 ///
+/// # Prompt identity (`v4PromptIdentity`)
+///
+/// - `job_key_aliases(key BLOB PRIMARY KEY, job_id → jobs)` `WITHOUT ROWID` — the key a job had before the
+///   re-key, so a rescue file written by an older version (which names jobs by key) still finds its jobs.
+///
+/// `prompts.hash` becomes the canonical, length-prefixed ``PromptHash/hash(_:)`` (the old
+/// `role NUL content NUL` digest collided for contents holding NUL), `jobs.key` is recomputed from it (same
+/// formula, same teacher identity, parameters and sample index), and credentials (user-info, query) are removed
+/// from `teachers.base_url` and from URL identities. The SQL sets the `meta` row `rekey_prompt_identity`;
+/// ``PromptRekey`` does the data step in the same transaction and deletes the row. A re-run after the migration
+/// sends nothing that was done.
 /// # Verified answers (`vVerification`)
 ///
 /// - `set_members` gains `reference TEXT` (the reference answer, or a JSON Schema for verifier `json`) and
@@ -108,7 +119,7 @@
 ///   extraction rule. Index `(set_name, verdict)`. Progress is the `curation_progress` row of stage `verify`.
 public enum Migrations {
     /// The migrations, oldest first. Append only.
-    public static let all: [String] = [v1, v2DaemonQueueAndSpend, v3Curation, vVerification]
+    public static let all: [String] = [v1, v2DaemonQueueAndSpend, v3Curation, v4PromptIdentity, v5LogprobVocabulary, vVerification]
 
     /// The schema version this code writes: `all.count`.
     public static var latestVersion: Int { all.count }
@@ -289,6 +300,29 @@ public enum Migrations {
         ) WITHOUT ROWID;
         """
 
+    /// Prompt identity: re-key prompts and jobs with the canonical prompt hash, strip URL credentials (data step:
+    /// ``PromptRekey``, run by ``migrate(_:createdBy:now:)`` in the same transaction).
+    static let v4PromptIdentity = """
+        CREATE TABLE job_key_aliases(
+          key BLOB PRIMARY KEY CHECK(length(key) = 32),
+          job_id INTEGER NOT NULL REFERENCES jobs(id)
+        ) WITHOUT ROWID;
+        INSERT INTO meta(key, value) VALUES('rekey_prompt_identity', 'pending')
+        ON CONFLICT(key) DO UPDATE SET value = excluded.value;
+        """
+
+    /// Logprob vocabulary: each teacher's distinct logprob entries (token text, `bytes`, token id) stored once;
+    /// `responses.logprobs` written from now on are `HLP2` blobs referring to them by `idx` (0, 1, 2, … per
+    /// teacher). Older `HLP1` blobs stay as they are and stay readable (docs/FORMATS.md).
+    static let v5LogprobVocabulary = """
+        CREATE TABLE logprob_vocab(
+          teacher_id INTEGER NOT NULL REFERENCES teachers(id),
+          idx INTEGER NOT NULL,
+          entry BLOB NOT NULL,
+          PRIMARY KEY(teacher_id, idx)
+        ) WITHOUT ROWID;
+        """
+
     /// Reference answers on set members, and verdicts of the `verify` stage.
     static let vVerification = """
         ALTER TABLE set_members ADD COLUMN reference TEXT;
@@ -335,6 +369,7 @@ public enum Migrations {
                 }
             }
             for migration in all[current...] { try db.execute(migration) }
+            try PromptRekey.runIfPending(db)
             let setMeta = "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
             if current == 0 {
                 try db.with(setMeta) { s in try s.bind("created_by", at: 1); try s.bind(createdBy, at: 2); try s.run() }

@@ -27,15 +27,22 @@ struct AttemptRow: Sendable {
 struct ResponseRow: Sendable {
     var jobId: Int64, choiceIndex: Int, content: String, reasoning: String?, finishReason: String?
     var promptTokens: Int?, completionTokens: Int?, totalTokens: Int?, reasoningTokens: Int?
+    /// Tokens charged for spend: the teacher's counts, else the runner's estimates for counts it rejected.
+    var chargedPromptTokens: Int?, chargedCompletionTokens: Int?
     var model: String?, responseId: String?, systemFingerprint: String?, receivedAt: Double
     var logprobs: [UInt8]?, raw: [UInt8]?
+    /// The logprobs split for the teacher's vocabulary (stored as `HLP2`); nil keeps ``logprobs`` as it is.
+    var logprobTable: LogprobTable?
     init(_ r: ResponseRecord) {
         jobId = r.jobId; choiceIndex = r.choice.index; content = r.choice.content; reasoning = r.choice.reasoning
         finishReason = r.choice.finishReason
         promptTokens = r.usage?.promptTokens; completionTokens = r.usage?.completionTokens
         totalTokens = r.usage?.totalTokens; reasoningTokens = r.usage?.reasoningTokens
+        chargedPromptTokens = promptTokens ?? r.usage?.estimatedPromptTokens
+        chargedCompletionTokens = completionTokens ?? r.usage?.estimatedCompletionTokens
         model = r.model; responseId = r.responseId; systemFingerprint = r.systemFingerprint; receivedAt = r.receivedAt
         logprobs = r.choice.logprobsBlob
+        if let blob = logprobs, !LogprobCodec.isVersion2(blob) { logprobTable = try? LogprobTable(hlp1: blob) }
         raw = r.rawBody
     }
 }
@@ -108,8 +115,28 @@ enum JobRows {
     }
 
     /// Inserts the attempt and, unless the job already has one, the response; returns whether the response was stored.
-    static func commitSuccess(_ db: SQLiteDatabase, attempt: AttemptRow, response r: ResponseRow, now: Double) throws -> Bool {
+    static func commitSuccess(_ db: SQLiteDatabase, attempt: AttemptRow, response r: ResponseRow, now: Double,
+                              vocabulary: LogprobVocabularyWriter) throws -> Bool {
         let attemptId = try insertAttempt(db, attempt)
+        var logprobs = r.logprobs
+        var additions: LogprobVocabularyWriter.Additions?
+        // A job that already has a response keeps it (ON CONFLICT below); keys added for the duplicate are valid rows.
+        if let table = r.logprobTable,
+           let teacherId = try db.queryOne("SELECT teacher_id FROM jobs WHERE id = ?1", bind: { try $0.bind(r.jobId, at: 1) }, read: { $0.int64(0) }) {
+            let encoded = try vocabulary.encode(table, teacherId: teacherId, db)
+            logprobs = encoded.blob
+            additions = encoded.additions
+        }
+        do {
+            return try insertResponse(db, attemptId: attemptId, response: r, logprobs: logprobs, now: now)
+        } catch {
+            if let additions { vocabulary.undo(additions) }
+            throw error
+        }
+    }
+
+    private static func insertResponse(_ db: SQLiteDatabase, attemptId: Int64, response r: ResponseRow, logprobs: [UInt8]?,
+                                       now: Double) throws -> Bool {
         try db.with("""
             INSERT INTO responses(job_id, attempt_id, choice_index, content, reasoning, finish_reason, prompt_tokens,
               completion_tokens, total_tokens, reasoning_tokens, model, response_id, system_fingerprint, received_at, logprobs, raw)
@@ -120,7 +147,7 @@ enum JobRows {
             try s.bind(r.promptTokens, at: 7); try s.bind(r.completionTokens, at: 8); try s.bind(r.totalTokens, at: 9)
             try s.bind(r.reasoningTokens, at: 10); try s.bind(r.model, at: 11); try s.bind(r.responseId, at: 12)
             try s.bind(r.systemFingerprint, at: 13); try s.bind(r.receivedAt, at: 14)
-            try s.bind(blob: r.logprobs, at: 15); try s.bind(blob: r.raw, at: 16)
+            try s.bind(blob: logprobs, at: 15); try s.bind(blob: r.raw, at: 16)
             try s.run()
         }
         let stored = db.changes == 1
@@ -131,7 +158,7 @@ enum JobRows {
               """
             : "UPDATE jobs SET attempts = attempts + 1, updated_at = ?2 WHERE id = ?1"
         try db.with(sql) { s in try s.bind(r.jobId, at: 1); try s.bind(now, at: 2); try s.run() }
-        try SpendRows.charge(db, attemptId: attemptId, jobId: r.jobId, promptTokens: r.promptTokens, completionTokens: r.completionTokens)
+        try SpendRows.charge(db, attemptId: attemptId, jobId: r.jobId, promptTokens: r.chargedPromptTokens, completionTokens: r.chargedCompletionTokens)
         return stored
     }
 
@@ -198,7 +225,7 @@ extension SQLiteStore {
         }
     }
 
-    /// Records the attempt (outcome `success`), stores the response (logprobs as `HLP1`) and marks the job
+    /// Records the attempt (outcome `success`), stores the response (logprobs as `HLP2`, new tokens added to the teacher's vocabulary) and marks the job
     /// done, in one transaction; returns once it is durable. If the job already has a response, only the
     /// attempt is recorded (the paid request stays accounted for) and the stored response is kept.
     public func commitSuccess(_ attempt: AttemptRecord, response: ResponseRecord) async throws {
@@ -207,7 +234,8 @@ extension SQLiteStore {
         }
         let a = AttemptRow(attempt, outcome: .success)
         let r = ResponseRow(response)
-        _ = try await write { db in try JobRows.commitSuccess(db, attempt: a, response: r, now: unixNow()) }
+        let vocabulary = vocabularyWriter
+        _ = try await write { db in try JobRows.commitSuccess(db, attempt: a, response: r, now: unixNow(), vocabulary: vocabulary) }
     }
 
     /// Records a failed attempt and its error; the job becomes `failed` when `final`, else `pending`.

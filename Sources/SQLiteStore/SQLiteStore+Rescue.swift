@@ -43,7 +43,12 @@ extension SQLiteStore {
         return try await write { db in
             var counts = RescueImportCounts()
             for (index, row) in rows.enumerated() {
-                let job = try db.queryOne("SELECT id, state FROM jobs WHERE key = ?1", bind: { try $0.bind(blob: row.key, at: 1) },
+                // A key from before the prompt-identity migration is found through job_key_aliases.
+                let job = try db.queryOne("""
+                    SELECT id, state FROM jobs WHERE key = ?1
+                    UNION ALL SELECT j.id, j.state FROM job_key_aliases a JOIN jobs j ON j.id = a.job_id WHERE a.key = ?1
+                    LIMIT 1
+                    """, bind: { try $0.bind(blob: row.key, at: 1) },
                                           read: { ($0.int64(0), $0.string(1)) })
                 guard let (jobId, state) = job else {
                     counts.unknown.append(index)

@@ -10,7 +10,7 @@ extension SQLiteStore {
             SELECT r.id, r.job_id, j.prompt_id, p.hash, p.messages, t.base_url, t.model, t.kind, t.api_key_env, pa.canonical,
               j.sample_index, r.choice_index, r.content, r.reasoning, r.finish_reason, r.prompt_tokens, r.completion_tokens,
               r.total_tokens, r.reasoning_tokens, r.model, r.response_id, r.received_at, \(logprobs ? "r.logprobs" : "NULL"),
-              \(membership == .none ? "NULL, NULL" : "m.external_id, m.metadata"), t.name
+              \(membership == .none ? "NULL, NULL" : "m.external_id, m.metadata"), t.name, t.id
             FROM responses r
             CROSS JOIN jobs j ON j.id = r.job_id
             CROSS JOIN prompts p ON p.id = j.prompt_id
@@ -64,18 +64,18 @@ extension SQLiteStore {
                 if let setId { try s.bind(setId, at: 3) }
                 if let sweepId = query.sweepId { try s.bind(sweepId, at: 4) }
                 var out: [StoredResponse] = []
-                while try s.step() { out.append(try Self.storedResponse(s)) }
+                while try s.step() { out.append(try storedResponse(s, db)) }
                 return out
             }
         }
     }
 
-    private static func storedResponse(_ s: SQLiteStatement) throws -> StoredResponse {
+    private func storedResponse(_ s: SQLiteStatement, _ db: SQLiteDatabase) throws -> StoredResponse {
         let id = s.int64(0)
         guard let kind = EndpointKind(rawValue: s.string(7)) else { throw JobRows.Bad("response \(id): unknown endpoint kind '\(s.string(7))'") }
         let logprobs: [TokenLogprob]?
         if let blob = s.optionalBlob(22) {
-            do { logprobs = try LogprobCodec.decode(blob) } catch { throw JobRows.Bad("response \(id): \(error)") }
+            do { logprobs = try vocabularyCache.decode(blob, teacherId: s.int64(26), db) } catch { throw JobRows.Bad("response \(id): \(error)") }
         } else {
             logprobs = nil
         }

@@ -11,7 +11,7 @@ enum SweepRows {
             ON CONFLICT(name, model, kind) DO UPDATE SET api_key_env = excluded.api_key_env, base_url = excluded.base_url
             RETURNING id
             """, bind: { s in
-            try s.bind(teacher.baseURL, at: 1); try s.bind(teacher.model, at: 2)
+            try s.bind(teacher.publicBaseURL, at: 1); try s.bind(teacher.model, at: 2)
             try s.bind(teacher.kind.rawValue, at: 3); try s.bind(teacher.apiKeyEnv, at: 4); try s.bind(teacher.name, at: 5)
         }, read: { $0.int64(0) })!
         let canonical = params.canonicalJSON

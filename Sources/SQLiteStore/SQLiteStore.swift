@@ -30,6 +30,10 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
     let writer: GroupCommitWriter
     let readers: ReaderPool
     let gate: WriteGate
+    /// The writer connection's logprob vocabulary (used inside write operations only).
+    let vocabularyWriter: LogprobVocabularyWriter
+    /// The readers' logprob vocabulary.
+    let vocabularyCache = LogprobVocabularyCache()
 
     /// Opens (creating if needed) the database at `path`, applies pending migrations and starts the writer.
     /// Throws ``StoreError/schemaTooNew(path:found:supported:)`` when the file is newer than this code.
@@ -59,6 +63,9 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
                 PRAGMA cache_size = -32768;
                 """)
             try Migrations.migrate(db, createdBy: options.createdBy, now: unixNow())
+            let vocabulary = LogprobVocabularyWriter()
+            vocabulary.attach(to: db)
+            vocabularyWriter = vocabulary
             writer = GroupCommitWriter(db: db, maxBatch: options.groupCommitMaxBatch, maxDelayMs: options.groupCommitMaxDelayMs,
                                        checkpointOnClose: options.checkpointOnClose)
             try writer.start()

@@ -12,7 +12,7 @@ enum SpendRows {
               WHERE j.id = ?4 AND t.input_per_million IS NOT NULL AND t.output_per_million IS NOT NULL)
             WHERE id = ?1 RETURNING cost
             """, bind: { s in
-            try s.bind(attemptId, at: 1); try s.bind(promptTokens ?? 0, at: 2); try s.bind(completionTokens ?? 0, at: 3)
+            try s.bind(attemptId, at: 1); try s.bind(max(0, promptTokens ?? 0), at: 2); try s.bind(max(0, completionTokens ?? 0), at: 3)
             try s.bind(jobId, at: 4)
         }, read: { $0.optionalDouble(0) }) ?? nil
         try db.with("""

@@ -29,12 +29,15 @@ enum DecodeScenario {
             print("  \(label.padding(toLength: 34, withPad: " ", startingAt: 0)) \(ProgressLine.fixed(best * 1e6, 1)) µs per answer")
         }
         print("  body          \(body.count) bytes")
-        try time("decode values + LogprobCodec.encode") {
-            let r = try ResponseDecoder.decode(body, kind: .chat)
-            _ = r.choices[0].logprobs.map(LogprobCodec.encode)
-        }
-        try time("decode values only") { _ = try ResponseDecoder.decode(body, kind: .chat) }
+        try time("decode values (via the HLP1 blob)") { _ = try ResponseDecoder.decode(body, kind: .chat) }
         try time("transcode into the HLP1 blob") { _ = try ResponseDecoder.decode(body, kind: .chat, encodeLogprobs: true) }
+        let hlp1 = try ResponseDecoder.decode(body, kind: .chat, encodeLogprobs: true).choices[0].encodedLogprobs ?? []
+        try time("split HLP1 for HLP2 (LogprobTable)") { _ = try LogprobTable(hlp1: hlp1) }
+        let table = try LogprobTable(hlp1: hlp1)
+        let hlp2 = table.encode(vocabularyIndex: Array(table.keys.indices))
+        let positions = max(table.positionCount, 1)
+        print("  blob sizes    HLP1 \(hlp1.count) bytes (\(hlp1.count / positions) per position), "
+            + "HLP2 \(hlp2.count) bytes (\(ProgressLine.fixed(Double(hlp2.count) / Double(positions), 1)) per position, vocabulary not counted)")
         time("UTF-8 validation") { _ = UTF8Validation.firstInvalidOffset(body) }
     }
 }

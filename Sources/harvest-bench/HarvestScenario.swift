@@ -23,6 +23,8 @@ struct HarvestScenario {
         /// Completions per second between 20 % and 80 % of the jobs (no ramp-up, no tail).
         var steadyRate = 0.0
         var dbBytes: Int
+        /// Stored logprobs: blobs and vocabulary.
+        var logprobs = LogprobStorageStats()
         var importSeconds: Double
         var enqueueSeconds: Double
         /// CPU seconds per thread at the end of the sweep (writer and curl threads included).
@@ -97,10 +99,11 @@ struct HarvestScenario {
         let threads = ProcessProbe.threadCPU()
         let size = { (p: String) in (try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int) ?? 0 }
         if keepDB { print("  database kept at \(dbPath)") }
+        let logprobStats = try store.logprobStorageStats()
         return Result(jobs: sweep.totalJobs, outcome: outcome, cpu: cpu, mockCPU: mockCPU, peakRSS: peak,
                       overhead: runner.overheadHistogram(), toSend: runner.overheadParts().toSend,
                       toCommit: runner.overheadParts().toCommit, latency: runner.latencyHistogram(), meanInFlight: meanInFlight, steadyRate: steadyRate, dbBytes: size(dbPath) + size(dbPath + "-wal"),
-                      importSeconds: seconds(t1 - t0), enqueueSeconds: seconds(t2 - t1), threads: threads)
+                      logprobs: logprobStats, importSeconds: seconds(t1 - t0), enqueueSeconds: seconds(t2 - t1), threads: threads)
     }
 }
 

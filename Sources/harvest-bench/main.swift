@@ -36,6 +36,11 @@ func printHarvest(_ r: HarvestScenario.Result) {
     print("  peak RSS      \(f(r.peakRSS, 1)) MiB during the sweep")
     print("  DB size       \(f(Double(r.dbBytes) / 1_048_576, 1)) MiB (\(f(Double(r.dbBytes) / Double(max(c.done, 1)) / 1024, 1)) KiB per response); "
         + "import \(f(r.importSeconds, 2)) s, enqueue \(f(r.enqueueSeconds, 2)) s")
+    if r.logprobs.positions > 0 {
+        let l = r.logprobs
+        print("  logprobs      \(f(l.bytesPerPosition, 1)) bytes per position (HLP2 blobs \(f(Double(l.blobBytes) / Double(l.positions), 1)) "
+            + "+ vocabulary \(l.vocabularyEntries) entries, \(l.vocabularyBytes) bytes; \(l.positions) positions in \(l.responses) responses)")
+    }
     if ProcessInfo.processInfo.environment["HARVEST_BENCH_THREADS"] != nil {
         print("  threads       " + r.threads.prefix(6).map { "\($0.0) \(f($0.1, 2)) s" }.joined(separator: ", "))
     }

@@ -65,7 +65,7 @@ struct CurateCommand: AsyncParsableCommand {
     @Option(help: "Drop answers whose share of repeated word 3-grams exceeds this (e.g. 0.3).")
     var maxRepetition: Double?
 
-    @Option(help: "Drop answers whose mean token logprob is below this.")
+    @Option(parsing: .unconditional, help: "Drop answers whose mean token logprob is below this (e.g. -2.5).")
     var minMeanLogprob: Double?
 
     @Flag(help: "Drop answers without reasoning.")

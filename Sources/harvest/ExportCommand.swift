@@ -59,7 +59,7 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Only prompts whose pass rate is at most this (needs --set).")
     var maxPassRate: Double?
 
-    @Option(help: "Drop answers whose mean token logprob is below this.")
+    @Option(parsing: .unconditional, help: "Drop answers whose mean token logprob is below this (e.g. -2.5).")
     var minMeanLogprob: Double?
 
     @Option(help: "Splits by a stable hash of the prompt, e.g. train=0.98,val=0.02.")

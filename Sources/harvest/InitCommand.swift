@@ -15,11 +15,19 @@ struct InitCommand: AsyncParsableCommand {
 
     func run() async throws {
         global.bootstrapLogging()
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: config),
+           !FileManager.default.fileExists(atPath: config) {
+            // A dangling symlink: writing would create a file wherever it points (another user's path, /etc, ...).
+            printError("\(config): is a symbolic link to \(target), which does not exist; refusing to write through it "
+                + "— remove the link or pass another --config")
+            throw ExitCode(HarvestExit.badInput)
+        }
         do {
             _ = try SQLiteStore(path: global.databasePath)
             printStatus("database ready: \(global.databasePath) (schema version \(Migrations.latestVersion))")
             if !FileManager.default.fileExists(atPath: config) {
-                try Data(HarvestConfig.example.utf8).write(to: URL(fileURLWithPath: config))
+                // withoutOverwriting (O_EXCL): never follows a link created meanwhile, never replaces a file.
+                try Data(HarvestConfig.example.utf8).write(to: URL(fileURLWithPath: config), options: .withoutOverwriting)
                 printStatus("example config written: \(config)")
             }
         } catch {

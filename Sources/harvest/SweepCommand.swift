@@ -23,7 +23,7 @@ struct SweepCommand: AsyncParsableCommand {
             base_url in --config) the built-in mock teacher is started on loopback. The API key is read from the
             environment variable named by --api-key-env; it is never stored or logged.
             Repeat --teacher to spread requests over replicas of one teacher (least-loaded healthy replica first;
-            job keys use --teacher-name, else the first URL, so replicas never change what counts as done).
+            job keys use --teacher-name, else MODEL@KIND (never the URL), so replicas and new ports never change what counts as done).
             A first SIGINT/SIGTERM stops claiming and waits up to --drain-seconds (30) for in-flight answers, then
             abandons the rest (their jobs go back to pending); a second one stops at once. When the database refuses
             writes (disk full, read-only), no new jobs are claimed, answers in flight are committed or saved to
@@ -155,7 +155,7 @@ struct TeacherOptions: ParsableArguments {
     @Option(help: "Nucleus sampling top_p.")
     var topP: Double?
 
-    @Option(help: "Base seed (sample i is sent with seed + i).")
+    @Option(parsing: .unconditional, help: "Base seed (sample i is sent with seed + i; may be negative).")
     var seed: Int?
 
     @Option(help: "Stop sequence (repeatable).")
@@ -163,6 +163,9 @@ struct TeacherOptions: ParsableArguments {
 
     @Option(help: "Token logprobs: the number of top alternatives per token (0 = the chosen token only).")
     var logprobs: Int?
+
+    @Flag(help: "Ask for token ids with the logprobs (vLLM: return_tokens_as_token_ids; needs --logprobs).")
+    var tokenIds = false
 
     @Option(help: "Extra JSON object merged into every request body, e.g. '{\"top_k\":20}'.")
     var extraBody: String?
@@ -173,7 +176,7 @@ struct TeacherOptions: ParsableArguments {
     /// True when no flag was given.
     var isEmpty: Bool {
         teacher.isEmpty && model == nil && endpoint == nil && apiKeyEnv == nil && maxTokens == nil && temperature == nil && topP == nil
-            && seed == nil && stop.isEmpty && logprobs == nil && extraBody == nil && timeout == nil
+            && seed == nil && stop.isEmpty && logprobs == nil && !tokenIds && extraBody == nil && timeout == nil
     }
 
     func validate() throws {
@@ -181,7 +184,10 @@ struct TeacherOptions: ParsableArguments {
         if let maxTokens, maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
         if let logprobs, logprobs < 0 || logprobs > 20 { throw ValidationError("--logprobs must be 0…20") }
         if let extraBody {
-            guard case .object? = try? JSONValue.parse(extraBody) else { throw ValidationError("--extra-body must be a JSON object") }
+            guard case .object(let members)? = try? JSONValue.parse(extraBody) else { throw ValidationError("--extra-body must be a JSON object") }
+            if let owned = SamplingParams(extraBody: members).ownedExtraKeys.first {
+                throw ValidationError("--extra-body sets \"\(owned)\", which harvest sets itself; it may not set \(SamplingParams.ownedBodyKeys.joined(separator: ", "))")
+            }
         }
         for teacher in self.teacher where !(teacher.hasPrefix("http://") || teacher.hasPrefix("https://")) {
             throw ValidationError("--teacher must be an http:// or https:// URL")

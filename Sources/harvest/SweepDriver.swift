@@ -11,7 +11,7 @@ import SQLiteStore
 struct SweepPlanBuilder {
     /// Replica base URLs (empty: the built-in mock teacher).
     var teacherURLs: [String]
-    /// Teacher identity for job keys (nil: the first URL).
+    /// Teacher identity for job keys (nil: the `SweepIdentity` rules — model@kind, or a stored legacy identity).
     var teacherName: String?
     var model: String
     var endpoint: EndpointKind
@@ -38,6 +38,7 @@ struct SweepPlanBuilder {
         if let v = options.seed { p.seed = v }
         if !options.stop.isEmpty { p.stop = options.stop }
         if let v = options.logprobs { p.topLogprobs = v }
+        if options.tokenIds { p.tokenIds = true }
         if let extra = options.extraBody, case .object(let members)? = try? JSONValue.parse(extra) { p.extraBody = members }
         params = p
         self.samples = samples ?? config.samples
@@ -100,17 +101,20 @@ struct SweepDriver {
                 urls = ["http://127.0.0.1:\(port)/v1"]
                 printStatus("no --teacher given: using the built-in mock teacher at \(urls[0])")
             }
-            // The built-in mock listens on a new port each run; its stable name keeps job keys (and re-runs) stable.
-            // Replicas share one identity: the --teacher-name, else the first URL.
+            // One identity for all replicas and ports (SweepIdentity: --teacher-name, builtin-mock, a stored legacy
+            // URL identity, else model@kind); a set answered under another identity is named before anything is sent.
+            let identity = try SweepIdentity.resolve(store: store, setName: setName, explicitName: plan.teacherName, model: plan.model,
+                                                     kind: plan.endpoint, params: plan.params, builtinMock: mock != nil)
+            for line in identity.warnings { printStatus(line) }
             let teacher = TeacherEndpoint(baseURL: urls[0], model: plan.model, kind: plan.endpoint, apiKeyEnv: plan.apiKeyEnv,
-                                          name: mock == nil ? plan.teacherName : "builtin-mock")
+                                          name: identity.name)
             let apiKey = plan.apiKeyEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
             let transport = try CurlTransport(configuration: .init(maxConnections: max(16, plan.concurrency * 2)))
             defer { transport.shutdown() }
             let replicas = try await Self.probe(urls, teacher: teacher, transport: transport, apiKey: apiKey)
             let name = sweepName ?? Self.defaultName(set: setName, teacher: teacher, params: plan.params, samples: plan.samples)
             let summary = try store.createSweep(name: name, setName: setName, teacher: teacher, params: plan.params, samples: plan.samples)
-            printStatus("sweep \(summary.sweepId) \"\(name)\": \(summary.totalJobs) jobs (\(summary.newJobs) new, \(summary.alreadyDone) already done, \(summary.requeuedFailed) failed jobs retried) → \(teacher.baseURL) model \(teacher.model)")
+            printStatus("sweep \(summary.sweepId) \"\(name)\": \(summary.totalJobs) jobs (\(summary.newJobs) new, \(summary.alreadyDone) already done, \(summary.requeuedFailed) failed jobs retried) → \(teacher.publicBaseURL) model \(teacher.model)")
             let stop = StopSignal()
             let trap = SignalTrap(stop: stop, drainSeconds: drainSeconds)
             defer { trap.cancel() }
@@ -129,7 +133,7 @@ struct SweepDriver {
             let shaped = runner.trafficSnapshot()
             if shaped.endpoints.count > 1 || shaped.breakerOpens > 0 || shaped.windowDecreases > 0 || shaped.pauses > 0 {
                 for e in shaped.endpoints {
-                    printStatus("  \(e.baseURL ?? teacher.baseURL): \(e.sent) requests, \(e.failures) failed\(e.breaker.isClosed ? "" : ", taken out (breaker open)")")
+                    printStatus("  \(TeacherURL.redacted(e.baseURL ?? teacher.baseURL)): \(e.sent) requests, \(e.failures) failed\(e.breaker.isClosed ? "" : ", taken out (breaker open)")")
                 }
                 printStatus("  traffic: window \(shaped.window), halved \(shaped.windowDecreases)×, \(shaped.pauses) rate-limit pauses, \(shaped.breakerOpens) breaker openings")
             }
@@ -176,7 +180,7 @@ struct SweepDriver {
                 healthy.append(url)
             } catch {
                 if firstError == nil { firstError = error }
-                if urls.count > 1 { printStatus("warning: replica \(url) is left out: \(error)") }
+                if urls.count > 1 { printStatus("warning: replica \(TeacherURL.redacted(url)) is left out: \(error)") }
             }
         }
         if healthy.isEmpty, let firstError { throw firstError }

@@ -4,7 +4,7 @@ import HarvestKit
 
 /// `harvest sweep` flags that shape teacher traffic: rate limits, AIMD, timeouts, breaker, fail-fast rules.
 struct TrafficFlags: ParsableArguments {
-    @Option(help: "Teacher identity for job keys when several --teacher replicas are given (default: the first URL).")
+    @Option(help: "Teacher identity for job keys (default: MODEL@KIND, e.g. Qwen/Qwen2.5-7B-Instruct@chat; never the URL).")
     var teacherName: String?
 
     @Option(help: "Requests per minute at most (default: unlimited).")

@@ -44,15 +44,19 @@ import Testing
     }
 
     @Test func promptHashIsStable() {
-        #expect(PromptHash.hex(PromptHash.hash(Self.messages)) == "601d33d5a60f035a961f25709d4754e710f00818a75158ba7f261c73807dae7e")
+        // Computed independently (Python): sha256("harvest-prompt-v2\n" + per field: 8-byte big-endian length + UTF-8).
+        #expect(PromptHash.hex(PromptHash.hash(Self.messages)) == "1e3c0a697c9f1def19bd9f29dee93d37cea4a32c5beece85b0a728eac7733565")
+        // The legacy digest (role NUL content NUL) is kept for migrations and default ids.
+        #expect(PromptHash.hex(PromptHash.legacyHash(Self.messages)) == "601d33d5a60f035a961f25709d4754e710f00818a75158ba7f261c73807dae7e")
         // Role/content boundaries matter.
         #expect(PromptHash.hash([ChatMessage(role: "user", content: "ab")]) != PromptHash.hash([ChatMessage(role: "usera", content: "b")]))
     }
 
     @Test func jobKeyIsStable() {
         let key = JobKey.make(promptHash: PromptHash.hash(Self.messages), teacher: Self.teacher, params: Self.params, sampleIndex: 3)
-        // Computed independently: sha256("harvest-job-v1\n" + promptHash + "\nmodel\nbaseURL\nkind\ncanonical\nindex").
-        #expect(PromptHash.hex(key) == "cee772491181697ed6f77932d103830f134eea2ad43b246660938afff0275f80")
+        // Computed independently: sha256("harvest-job-v1\n" + promptHash + "\nmodel\nname\nkind\ncanonical\nindex"),
+        // name = the default identity "Qwen/Qwen3-8B@chat" (no URL).
+        #expect(PromptHash.hex(key) == "b8e5c5205c4d256744452b8660de8aeed074731ae8a78edd652f08a60c665f76")
     }
 
     @Test func jobKeyChangesWithEveryComponent() {
@@ -64,7 +68,7 @@ import Testing
             JobKey.make(promptHash: PromptHash.hash([ChatMessage(role: "user", content: "2+2?")]), teacher: Self.teacher, params: Self.params, sampleIndex: 3),
             JobKey.make(promptHash: ph, teacher: TeacherEndpoint(baseURL: "http://127.0.0.1:8000/v1", model: "Qwen/Qwen3-8B", kind: .completions),
                         params: Self.params, sampleIndex: 3),
-            JobKey.make(promptHash: ph, teacher: TeacherEndpoint(baseURL: "http://127.0.0.1:8001/v1", model: "Qwen/Qwen3-8B"), params: Self.params, sampleIndex: 3),
+            JobKey.make(promptHash: ph, teacher: TeacherEndpoint(baseURL: "http://127.0.0.1:8000/v1", model: "Qwen/Qwen3-8B", name: "gpu-a"), params: Self.params, sampleIndex: 3),
             JobKey.make(promptHash: ph, teacher: TeacherEndpoint(baseURL: "http://127.0.0.1:8000/v1", model: "Qwen/Qwen3-4B"), params: Self.params, sampleIndex: 3),
             JobKey.make(promptHash: ph, teacher: Self.teacher, params: p2, sampleIndex: 3),
             JobKey.make(promptHash: ph, teacher: Self.teacher, params: Self.params, sampleIndex: 4),
@@ -74,6 +78,9 @@ import Testing
         // The API key variable name is not part of the key.
         let withKey = TeacherEndpoint(baseURL: "http://127.0.0.1:8000/v1", model: "Qwen/Qwen3-8B", apiKeyEnv: "KEY")
         #expect(JobKey.make(promptHash: ph, teacher: withKey, params: Self.params, sampleIndex: 3) == base)
+        // Neither is the URL: a teacher restarted on another port or host keeps its keys.
+        let moved = TeacherEndpoint(baseURL: "http://10.0.0.7:9001/v1", model: "Qwen/Qwen3-8B")
+        #expect(JobKey.make(promptHash: ph, teacher: moved, params: Self.params, sampleIndex: 3) == base)
     }
 
     @Test func endpoint() {

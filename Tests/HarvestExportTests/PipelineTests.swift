@@ -240,7 +240,7 @@ struct PipelineTests {
         #expect(json["models"]?.jsonString == #"["llama-3.1-8b","qwen2.5-7b"]"#)
         #expect(json["sampling_params"]?.jsonString == #"[{"seed":7,"top_logprobs":2},{"temperature":1,"top_logprobs":2}]"#)
         #expect(manifest.samplingParams.contains(#"{"temperature":1.0,"top_logprobs":2}"#))
-        #expect(json["logprobs"]?.jsonString == #"{"rows_with_logprobs":2,"top_logprobs_requested":[2],"top_k_seen":[0,2]}"#)
+        #expect(json["logprobs"]?.jsonString == #"{"rows_with_logprobs":2,"top_logprobs_requested":[2],"top_k_seen":[0,2],"token_ids":{"rows_with_ids":1,"rows_without_ids":1,"teachers_without_ids":["Qwen/Qwen2.5-7B-Instruct"]}}"#)
         #expect(json["received_at"]?.jsonString == #"{"first":"2023-11-14T22:14:10.250Z","last":"2023-11-14T22:16:40Z","first_unix":1700000050.25,"last_unix":1700000200}"#)
         #expect(json["curation"]?.jsonString == #"{"exact_duplicate":3,"too_long":1}"#)
         #expect(json["skipped"]?.jsonString == #"{"no_logprobs":2}"#)

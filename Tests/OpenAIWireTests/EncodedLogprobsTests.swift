@@ -10,7 +10,7 @@ import Testing
                                       sourceLocation: SourceLocation = #_sourceLocation) {
         let values: Result<TeacherResponse, WireError>
         let encoded: Result<TeacherResponse, WireError>
-        do { values = .success(try ResponseDecoder.decode(body, kind: kind)) } catch { values = .failure(error) }
+        do { values = .success(try ValueDecoderOracle.decode(body, kind: kind)) } catch { values = .failure(error) }
         do { encoded = .success(try ResponseDecoder.decode(body, kind: kind, encodeLogprobs: true)) } catch { encoded = .failure(error) }
         switch (values, encoded) {
         case (.failure(let a), .failure(let b)):

@@ -31,8 +31,9 @@ struct ResponseGenerator {
         case 1...4: return Double(Float.random(in: -20...0, using: &rng))  // vLLM-like float32 values
         default:
             while true {
+                // Any finite bit pattern the value rules accept: at most 0, or a float-rounding positive ≤ 1e-6.
                 let d = Double(bitPattern: rng.next())
-                if d.isFinite { return d }
+                if d.isFinite { return d <= 1e-6 ? d : -d }
             }
         }
     }

@@ -136,17 +136,19 @@ extension BenchTests {
         let responses = jobs.map { Fixtures.response($0.id, content: String(repeating: "token ", count: 128), logprobs: lp) }
         var rows: [ResponseRow] = []
         var t = await Self.seconds { rows = responses.map(ResponseRow.init) }
-        Self.report("caller side: ResponseRow (HLP1 encode, \(rows[0].logprobs!.count) bytes)", count: n, seconds: t)
+        Self.report("caller side: ResponseRow (HLP1 encode, \(rows[0].logprobs!.count) bytes, split for HLP2)", count: n, seconds: t)
 
         let db = try SQLiteDatabase(path: dir.db, mode: .readWrite)
         try db.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536")
+        let vocabulary = LogprobVocabularyWriter()
+        vocabulary.attach(to: db)
         for withSavepoints in [false, true] {
             let part = withSavepoints ? rows[..<half] : rows[half...]
             t = try await Self.seconds {
                 try db.execute("BEGIN IMMEDIATE")
                 for r in part {
                     if withSavepoints { try db.cached("SAVEPOINT op").run() }
-                    _ = try JobRows.commitSuccess(db, attempt: AttemptRow(Fixtures.attempt(r.jobId), outcome: .success), response: r, now: 0)
+                    _ = try JobRows.commitSuccess(db, attempt: AttemptRow(Fixtures.attempt(r.jobId), outcome: .success), response: r, now: 0, vocabulary: vocabulary)
                     if withSavepoints { try db.cached("RELEASE op").run() }
                 }
             }

@@ -96,6 +96,7 @@ struct ConfigReader {
             guard v <= 20 else { throw bad("logprobs", "must be 0…20 (top alternatives per token), found \(v)") }
             params.topLogprobs = v
         }
+        if let v = try bool("token_ids") { params.tokenIds = v }
         if let items = try array("stop") {
             guard items.allSatisfy({ $0.stringValue != nil }) else { throw bad("stop", "expected an array of strings") }
             params.stop = items.compactMap(\.stringValue)
@@ -107,5 +108,5 @@ struct ConfigReader {
     }
 
     /// The sampling keys accepted wherever sampling parameters are configured.
-    static let samplingKeys = ["max_tokens", "temperature", "top_p", "seed", "logprobs", "stop", "extra_body"]
+    static let samplingKeys = ["max_tokens", "temperature", "top_p", "seed", "logprobs", "token_ids", "stop", "extra_body"]
 }

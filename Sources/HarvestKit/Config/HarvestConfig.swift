@@ -82,6 +82,10 @@ public struct HarvestConfig: Sendable, Equatable {
             c.sampling.topP = try number(s["top_p"], "sampling.top_p")
             c.sampling.seed = try int(s["seed"], "sampling.seed", min: Int.min)
             c.sampling.topLogprobs = try int(s["logprobs"], "sampling.logprobs", min: 0)
+            if let v = s["token_ids"] {
+                guard let flag = v.boolValue else { throw bad("sampling.token_ids", "expected true or false") }
+                c.sampling.tokenIds = flag
+            }
             if let stop = s["stop"] {
                 guard let items = stop.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
                     throw bad("sampling.stop", "expected an array of strings")
@@ -90,6 +94,9 @@ public struct HarvestConfig: Sendable, Equatable {
             }
             if let extra = s["extra_body"] {
                 guard let members = extra.objectValue else { throw bad("sampling.extra_body", "expected an object") }
+                if let owned = SamplingParams(extraBody: members).ownedExtraKeys.first {
+                    throw bad("sampling.extra_body", "sets \"\(owned)\", which harvest sets itself (not allowed: \(SamplingParams.ownedBodyKeys.joined(separator: ", ")))")
+                }
                 c.sampling.extraBody = members
             }
         }

@@ -77,7 +77,12 @@ struct JSONLPromptParser {
         switch value["id"] {
         case nil, .some(.null): id = PromptFileReader.defaultId(messages)
         case .some(.string(let s)) where !s.isEmpty: id = s
-        case .some(.number): id = value["id"]!.intValue.map(String.init) ?? value["id"]!.jsonString
+        case .some(.number(let d)):
+            // Exact: from the number's source text, never through a Double (ids above 2^53 stay distinct).
+            guard d.isFinite, let exact = NumericPromptId.id(in: line, key: "id") else {
+                throw ImportError(loc, field: "id", "expected a non-empty string or a finite number")
+            }
+            id = exact
         case .some(let other): throw ImportError(loc, field: "id", "expected a non-empty string or a number, found \(other.typeName)")
         }
         var metadata: String? = nil

@@ -82,9 +82,9 @@ public struct PromptFileReader: Sendable {
         return out
     }
 
-    /// The id given to a prompt whose file has none: the first 16 hex digits of its content hash,
-    /// so re-importing a reordered file is still a no-op.
+    /// The id given to a prompt whose file has none: the first 16 hex digits of ``PromptHash/defaultIdHash(_:)``,
+    /// so re-importing a reordered file is still a no-op (also for files imported by older versions).
     public static func defaultId(_ messages: [ChatMessage]) -> String {
-        String(PromptHash.hex(PromptHash.hash(messages)).prefix(16))
+        String(PromptHash.hex(PromptHash.defaultIdHash(messages)).prefix(16))
     }
 }

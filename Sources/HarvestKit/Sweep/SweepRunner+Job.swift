@@ -71,7 +71,7 @@ extension SweepRunner {
                                    error: error.description)
         var log = logger
         log[metadataKey: "job.id"] = "\(job.id)"
-        log[metadataKey: "teacher.url"] = "\(sent.teacher.baseURL)"
+        log[metadataKey: "teacher.url"] = "\(sent.teacher.publicBaseURL)"
         if let status = result.httpStatus { log[metadataKey: "http.status"] = "\(status)" }
         switch decision {
         case .fail:
@@ -107,11 +107,17 @@ extension SweepRunner {
         let response = answer.response
         let choice = response.choices[0]
         let missing = job.params.topLogprobs != nil && (choice.logprobTokenCount.map { $0 == 0 && !choice.content.isEmpty } ?? true)
-        let record = ResponseRecord(jobId: job.id, choice: choice, usage: response.usage, model: response.model,
+        let usage = response.usage.map { Self.billable($0, job: job, choice: choice) }
+        var notes: [String] = missing ? [Self.missingLogprobsNote] : []
+        notes += usage?.corrections ?? []
+        if let corrections = usage?.corrections, !corrections.isEmpty {
+            logger.warning("teacher usage corrected", metadata: ["job.id": "\(job.id)", "usage.corrections": "\(corrections.joined(separator: "; "))"])
+        }
+        let record = ResponseRecord(jobId: job.id, choice: choice, usage: usage, model: response.model,
                                     responseId: response.id, systemFingerprint: response.systemFingerprint,
                                     receivedAt: Date().timeIntervalSince1970, rawBody: answer.rawBody)
         let attempt = AttemptRecord(jobId: job.id, startedAt: result.startedAt, latencyMs: result.latencyMs,
-                                    httpStatus: result.httpStatus, outcome: .success, error: missing ? Self.missingLogprobsNote : nil)
+                                    httpStatus: result.httpStatus, outcome: .success, error: notes.isEmpty ? nil : notes.joined(separator: "; "))
         var lastError: (any Error)?
         for tryNumber in 0..<3 {
             do {
@@ -152,6 +158,23 @@ extension SweepRunner {
             }
             if let trip = failFast.recordAnswer(missingLogprobs: missing) { tripped(trip) }
         }
+    }
+
+    /// Usage rule: a count the decoder rejected (negative, not a number: see ``Usage/corrections``) is unknown in
+    /// the stored answer and charged as an estimate (prompt: UTF-8 bytes / 4 + 4 per message; completion: answer
+    /// and reasoning bytes / 4), so a teacher's odd usage never makes spend negative nor lets a budget pass unseen.
+    static func billable(_ usage: Usage, job: Job, choice: CompletionChoice) -> Usage {
+        guard !usage.corrections.isEmpty else { return usage }
+        var u = usage
+        if u.promptTokens == nil {
+            var bytes = 0
+            for message in job.messages { bytes += message.content.utf8.count }
+            u.estimatedPromptTokens = bytes / 4 + 4 * job.messages.count
+        }
+        if u.completionTokens == nil {
+            u.estimatedCompletionTokens = (choice.content.utf8.count + (choice.reasoning?.utf8.count ?? 0) + 3) / 4
+        }
+        return u
     }
 
     /// Saves an answer the database refused to the rescue file and stops claiming. Neither taking the answer, it is

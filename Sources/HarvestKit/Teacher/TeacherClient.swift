@@ -36,6 +36,8 @@ public struct TeacherClient: TeacherCalling {
     ///   ``TeacherError/transport(_:)``;
     /// - a 2xx body that is not valid UTF-8, not JSON (an HTML page), truncated JSON, an error object or
     ///   `choices: []`: ``TeacherError/malformedBody(detail:)``, naming the content type when it is not JSON;
+    /// - a 2xx completion whose values break the rules (non-finite or positive logprob, `content` of the wrong
+    ///   type): ``TeacherError/invalidAnswer(detail:)`` (retried once, then the job fails);
     /// - the `Content-Type` alone never rejects an answer: a valid completion sent as `text/plain` is kept.
     public func call(_ job: Job) async -> TeacherCallResult {
         let startedAt = Date().timeIntervalSince1970
@@ -95,6 +97,12 @@ public struct TeacherClient: TeacherCalling {
                           rateLimit: rateLimit, receivedAt: receivedAt)
         } catch let error as TeacherError {
             return result(response.status, .failure(error), rateLimit: rateLimit, receivedAt: receivedAt)
+        } catch let error as WireError {
+            if case .invalidValue = error {
+                return result(response.status, .failure(.invalidAnswer(detail: error.description)), rateLimit: rateLimit, receivedAt: receivedAt)
+            }
+            let detail = String(describing: error) + Self.typeNote(contentType)
+            return result(response.status, .failure(.malformedBody(detail: detail)), rateLimit: rateLimit, receivedAt: receivedAt)
         } catch {
             let detail = String(describing: error) + Self.typeNote(contentType)
             return result(response.status, .failure(.malformedBody(detail: detail)), rateLimit: rateLimit, receivedAt: receivedAt)

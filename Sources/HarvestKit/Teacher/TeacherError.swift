@@ -10,6 +10,9 @@ public enum TeacherError: Error, Sendable, CustomStringConvertible {
     case malformedBody(detail: String)
     /// The request could not be built for this endpoint.
     case invalidRequest(String)
+    /// A 2xx answer that decodes but breaks the value rules (non-finite or positive logprob, `content` of the
+    /// wrong type); retried once, then the job fails (``RetryPolicy/invalidAnswerAttempts``).
+    case invalidAnswer(detail: String)
 
     /// The class used by ``RetryPolicy``.
     public var failureClass: FailureClass {
@@ -18,6 +21,7 @@ public enum TeacherError: Error, Sendable, CustomStringConvertible {
         case .transport(let e): .transport(e.kind)
         case .malformedBody: .malformedBody
         case .invalidRequest: .invalidRequest
+        case .invalidAnswer: .invalidAnswer
         }
     }
 
@@ -34,6 +38,7 @@ public enum TeacherError: Error, Sendable, CustomStringConvertible {
         case .transport(let e): e.description
         case .malformedBody(let detail): "teacher answer is not a valid completion: \(detail)"
         case .invalidRequest(let reason): "cannot build the request: \(reason)"
+        case .invalidAnswer(let detail): "teacher answer breaks the value rules (retried once, then failed): \(detail)"
         }
     }
 }

@@ -15,17 +15,19 @@ public enum TeacherProbe {
     public static func check(_ teacher: TeacherEndpoint, transport: any HTTPTransport, apiKey: String?) async throws -> [String] {
         var headers = [HTTPHeader("Accept", "application/json")]
         if let apiKey { headers.append(HTTPHeader("Authorization", "Bearer " + apiKey)) }
-        let url = teacher.baseURL + "/models"
-        let request = HTTPRequest(url: url, method: "GET", headers: headers,
+        // Sent with the base URL's credentials (query after the path); messages name only the public form.
+        let requestURL = teacher.url(path: "/models")
+        let url = teacher.publicBaseURL + "/models"
+        let request = HTTPRequest(url: requestURL, method: "GET", headers: headers,
                                   timeouts: HTTPTimeouts(connect: 5, total: 30), maxResponseBytes: 8 << 20)
         let response: HTTPResponse
         do {
             response = try await transport.send(request)
         } catch let e as TransportError {
-            throw ProbeError(description: "cannot reach the teacher at \(teacher.baseURL): \(e.message) — is the server running and the URL right (it usually ends in /v1)?")
+            throw ProbeError(description: "cannot reach the teacher at \(teacher.publicBaseURL): \(e.message) — is the server running and the URL right (it usually ends in /v1)?")
         }
         if response.status == 401 || response.status == 403 {
-            throw ProbeError(description: "the teacher at \(teacher.baseURL) refused the credentials (HTTP \(response.status)) — check the API key variable")
+            throw ProbeError(description: "the teacher at \(teacher.publicBaseURL) refused the credentials (HTTP \(response.status)) — check the API key variable")
         }
         if response.status == 404 || response.status == 405 { return [] }
         let contentType = response.header("content-type") ?? ""

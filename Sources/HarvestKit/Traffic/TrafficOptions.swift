@@ -82,7 +82,7 @@ public struct TrafficReport: Sendable, Equatable {
                 if (500...599).contains(status) { report.verdict = .failed }
             case .transport(let e):
                 report.verdict = e.kind == .cancelled ? .unknown : .failed
-            case .malformedBody, .invalidRequest:
+            case .malformedBody, .invalidAnswer, .invalidRequest:
                 break
             }
         }

@@ -1,7 +1,19 @@
 import HarvestCore
 import HarvestJSON
+@testable import OpenAIWire
 
-/// Pulling a choice's `logprobs` object: chat entries or the legacy completions columns.
+/// The value decoder kept as a test oracle (issue #9.5: production has one logprob decode path, the transcoder
+/// into `HLP1`). It reads the chat `logprobs.content` entries into ``TokenLogprob`` values directly from the JSON;
+/// the transcoder's blob must equal `LogprobCodec.encode` of what it reads, and fail where it fails.
+enum ValueDecoderOracle {
+    /// Decodes `body` with logprobs read as values by the oracle.
+    static func decode(_ body: [UInt8], kind: EndpointKind) throws(WireError) -> TeacherResponse {
+        try ResponseDecoder.decode(body, kind: kind, valueDecoder: { (r: inout PullReader) throws(JSONError) -> [TokenLogprob]? in
+            try r.logprobs()
+        })
+    }
+}
+
 extension PullReader {
     /// Reads `choice.logprobs`: nil for `null` or an object that holds neither shape.
     mutating func logprobs() throws(JSONError) -> [TokenLogprob]? {
@@ -109,72 +121,4 @@ extension PullReader {
         return out
     }
 
-    // MARK: Legacy completions
-
-    mutating func tokenColumn() throws(JSONError) -> [(String, Int?)]? {
-        guard try openArray("logprobs.tokens") else { return nil }
-        var out = [(String, Int?)]()
-        out.reserveCapacity(256)
-        var first = true
-        while try nextElement(&first) {
-            if consumeNull() {
-                out.append(("", nil))
-                continue
-            }
-            let token = try string("token")
-            out.append((token, tokenIdOfLastString(token)))
-        }
-        return out
-    }
-
-    mutating func doubleColumn() throws(JSONError) -> [Double]? {
-        guard try openArray("logprobs.token_logprobs") else { return nil }
-        var out = [Double]()
-        out.reserveCapacity(256)
-        var first = true
-        while try nextElement(&first) { out.append(try double()) }
-        return out
-    }
-
-    mutating func topColumn() throws(JSONError) -> [[TopLogprob]]? {
-        guard try openArray("logprobs.top_logprobs") else { return nil }
-        var out = [[TopLogprob]]()
-        out.reserveCapacity(256)
-        var hint = 0
-        var first = true
-        while try nextElement(&first) {
-            var alternatives = [TopLogprob]()
-            if try openObject("top_logprobs entry") {
-                alternatives.reserveCapacity(hint)
-                var firstMember = true
-                while try nextMember(&firstMember) {
-                    let token = key
-                    let tokenId = keyTokenId
-                    alternatives.append(TopLogprob(token: token, logprob: try double(), tokenId: tokenId))
-                }
-                hint = alternatives.count
-            }
-            out.append(alternatives)
-        }
-        return out
-    }
-
-    /// Zips the legacy columns. `token_logprobs` and a non-empty `top_logprobs` must have one
-    /// entry per token; a missing `token_logprobs` column gives NaN logprobs.
-    static func columns(tokens: [(String, Int?)], logprobs: [Double]?, tops: [[TopLogprob]]?,
-                                offset: Int) throws(JSONError) -> [TokenLogprob] {
-        if let logprobs, logprobs.count != tokens.count {
-            throw JSONError("logprobs.token_logprobs has \(logprobs.count) entries for \(tokens.count) tokens", offset: offset)
-        }
-        if let tops, !tops.isEmpty, tops.count != tokens.count {
-            throw JSONError("logprobs.top_logprobs has \(tops.count) entries for \(tokens.count) tokens", offset: offset)
-        }
-        var out = [TokenLogprob]()
-        out.reserveCapacity(tokens.count)
-        for i in tokens.indices {
-            let top = tops.flatMap { $0.isEmpty ? nil : $0[i] } ?? []
-            out.append(TokenLogprob(token: tokens[i].0, logprob: logprobs?[i] ?? .nan, tokenId: tokens[i].1, top: top))
-        }
-        return out
-    }
 }

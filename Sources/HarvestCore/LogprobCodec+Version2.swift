@@ -1,0 +1,172 @@
+/// `HLP2` blobs: entries refer to a per-teacher vocabulary of entry keys (``VocabularyEntry``), logprobs are 4 bytes
+/// when a float32 gives back the teacher's value bit for bit, else 8 (docs/FORMATS.md). Written by
+/// ``LogprobTable/encode(vocabularyIndex:)``; read by ``decode(_:vocabulary:)``.
+extension LogprobCodec {
+    static let magic2: [UInt8] = [0x48, 0x4C, 0x50, 0x02]  // "HLP\u{2}"
+
+    /// Whether `blob` is an `HLP2` blob (it needs its teacher's vocabulary to decode).
+    public static func isVersion2(_ blob: [UInt8]) -> Bool {
+        blob.count >= 4 && blob[0] == 0x48 && blob[1] == 0x4C && blob[2] == 0x50 && blob[3] == 0x02
+    }
+
+    /// How an `HLP2` value stores its logprob (the low 2 bits of its first varint).
+    enum ValueMode: UInt8 {
+        /// 4 bytes: a float32 whose widening is the value.
+        case float32 = 0
+        /// 4 bytes: a float32 whose shortest decimal text parses to the value (a server that prints float32
+        /// values in their shortest form, e.g. `-0.0009114635`).
+        case float32Shortest = 1
+        /// 8 bytes: the value's bits.
+        case float64 = 2
+
+        /// The smallest mode that gives `bits` back exactly.
+        static func choose(_ bits: UInt64) -> ValueMode {
+            let value = Double(bitPattern: bits)
+            let narrow = Float(value)
+            if Double(narrow).bitPattern == bits { return .float32 }
+            if narrow.isFinite, let back = Double(narrow.description), back.bitPattern == bits { return .float32Shortest }
+            return .float64
+        }
+    }
+
+    /// One vocabulary entry: everything about a logprob entry except the logprob.
+    public struct VocabularyEntry: Sendable, Equatable {
+        /// Token text.
+        public var token: String
+        /// `bytes` as sent (nil: absent or null).
+        public var bytes: [UInt8]?
+        /// Token id, when known.
+        public var tokenId: Int?
+
+        /// Parses a key as ``LogprobTable/keys`` holds it (the `HLP1` entry layout without the logprob).
+        public init(key: [UInt8]) throws(DecodeError) {
+            let parsed = try key.withUnsafeBufferPointer { (buf) throws(DecodeError) -> Entry in
+                var r = RawReader(buf: buf)
+                let e = try r.entry(withLogprob: false)
+                guard r.pos == buf.count else { throw DecodeError(message: "trailing bytes in vocabulary entry", offset: r.pos) }
+                return e
+            }
+            token = parsed.token
+            bytes = parsed.bytes
+            tokenId = parsed.tokenId
+        }
+    }
+
+    /// Decodes an `HLP1` or `HLP2` blob; `vocabulary(i)` gives the teacher's entry `i` (nil when unknown, which
+    /// throws a ``DecodeError`` with ``DecodeError/missingVocabularyIndex`` set, so a caller can reload and retry).
+    public static func decode(_ blob: [UInt8], vocabulary: (Int) -> VocabularyEntry?) throws(DecodeError) -> [TokenLogprob] {
+        guard isVersion2(blob) else { return try decode(blob) }
+        return try blob.withUnsafeBufferPointer { (buf) throws(DecodeError) -> [TokenLogprob] in
+            var r = RawReader(buf: buf)
+            r.pos = 4
+            let count = try r.varint()
+            guard count <= UInt64(buf.count) else { throw DecodeError(message: "position count too large", offset: r.pos) }
+            var out = [TokenLogprob]()
+            out.reserveCapacity(Int(count))
+            for _ in 0..<count {
+                let head = try r.varint()
+                let topCount = head >> 1
+                guard topCount <= UInt64(buf.count) else { throw DecodeError(message: "top count too large", offset: r.pos) }
+                var ref = -1
+                var sampled: TopLogprob?
+                if head & 1 != 0 {
+                    ref = Int(try r.varint())
+                    guard ref < topCount else { throw DecodeError(message: "sampled reference out of range", offset: r.pos) }
+                } else {
+                    sampled = try r.value(vocabulary)
+                }
+                var top = [TopLogprob]()
+                top.reserveCapacity(Int(topCount))
+                for _ in 0..<topCount { top.append(try r.value(vocabulary)) }
+                let s = sampled ?? top[ref]
+                out.append(TokenLogprob(token: s.token, logprob: s.logprob, bytes: s.bytes, tokenId: s.tokenId, top: top))
+            }
+            guard r.pos == buf.count else { throw DecodeError(message: "trailing bytes", offset: r.pos) }
+            return out
+        }
+    }
+}
+
+extension LogprobCodec {
+    /// Where an `HLP1` entry lies in its blob.
+    struct RawEntry {
+        var start: Int
+        var textEnd: Int
+        var end: Int
+        var bits: UInt64
+    }
+}
+
+extension LogprobCodec.RawReader {
+    /// An `HLP1` entry's extent: its key is `start..<textEnd` plus `textEnd + 8..<end` (the entry without the
+    /// logprob), and its logprob bits.
+    mutating func rawEntry() throws(LogprobCodec.DecodeError) -> LogprobCodec.RawEntry {
+        let start = pos
+        _ = try take(1)
+        let len = try varint()
+        guard len <= UInt64(buf.count) else { throw LogprobCodec.DecodeError(message: "token length too large", offset: pos) }
+        _ = try take(Int(len))
+        let textEnd = pos
+        let lp = try take(8)
+        var bits: UInt64 = 0
+        for i in 0..<8 { bits |= UInt64(lp[i]) << (UInt64(i) * 8) }
+        let flags = buf[start]
+        if flags & 1 != 0, flags & 4 == 0 {
+            let n = try varint()
+            guard n <= UInt64(buf.count) else { throw LogprobCodec.DecodeError(message: "bytes length too large", offset: pos) }
+            _ = try take(Int(n))
+        }
+        if flags & 2 != 0 { _ = try varint() }
+        return LogprobCodec.RawEntry(start: start, textEnd: textEnd, end: pos, bits: bits)
+    }
+
+    /// An `HLP2` value: vocabulary entry and logprob.
+    mutating func value(_ vocabulary: (Int) -> LogprobCodec.VocabularyEntry?) throws(LogprobCodec.DecodeError) -> TopLogprob {
+        let head = try varint()
+        guard let mode = LogprobCodec.ValueMode(rawValue: UInt8(head & 3)) else {
+            throw LogprobCodec.DecodeError(message: "unknown value mode \(head & 3)", offset: pos)
+        }
+        let index = Int(truncatingIfNeeded: head >> 2)
+        guard let entry = vocabulary(index) else {
+            var e = LogprobCodec.DecodeError(message: "vocabulary entry \(index) is unknown", offset: pos)
+            e.missingVocabularyIndex = index
+            throw e
+        }
+        let logprob: Double
+        switch mode {
+        case .float32, .float32Shortest:
+            let b = try take(4)
+            var bits: UInt32 = 0
+            for i in 0..<4 { bits |= UInt32(b[i]) << (UInt32(i) * 8) }
+            let f = Float(bitPattern: bits)
+            logprob = mode == .float32 ? Double(f) : (Double(f.description) ?? Double(f))
+        case .float64:
+            let b = try take(8)
+            var bits: UInt64 = 0
+            for i in 0..<8 { bits |= UInt64(b[i]) << (UInt64(i) * 8) }
+            logprob = Double(bitPattern: bits)
+        }
+        return TopLogprob(token: entry.token, logprob: logprob, bytes: entry.bytes, tokenId: entry.tokenId)
+    }
+}
+
+extension LogprobCodec.ByteSink {
+    @inline(__always) func appendBits32(_ bits: UInt32) {
+        append(UInt8(truncatingIfNeeded: bits))
+        append(UInt8(truncatingIfNeeded: bits >> 8))
+        append(UInt8(truncatingIfNeeded: bits >> 16))
+        append(UInt8(truncatingIfNeeded: bits >> 24))
+    }
+}
+
+extension LogprobCodec {
+    /// The token (position) count in an `HLP1` or `HLP2` blob's header, nil when it has none.
+    public static func positionCount(_ blob: [UInt8]) -> Int? {
+        guard blob.count > 4, blob[0] == 0x48, blob[1] == 0x4C, blob[2] == 0x50, blob[3] == 0x01 || blob[3] == 0x02 else { return nil }
+        return blob.withUnsafeBufferPointer { buf in
+            var r = RawReader(buf: buf)
+            r.pos = 4
+            return (try? r.varint()).map { Int(truncatingIfNeeded: $0) }
+        }
+    }
+}

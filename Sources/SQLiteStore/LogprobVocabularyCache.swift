@@ -1,0 +1,46 @@
+import HarvestCore
+
+/// Readers' copy of table `logprob_vocab`, shared by all reader connections of a store: rows are append-only
+/// and never change once committed, so a prefix read once stays valid; a blob that refers past it reloads the
+/// new rows (they are visible: the blob's row was read in the same transaction).
+final class LogprobVocabularyCache: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var teachers: [Int64: [LogprobCodec.VocabularyEntry]] = [:]
+
+    /// Decodes an `HLP1` or `HLP2` blob of teacher `teacherId`, reading new vocabulary rows through `db` when needed.
+    func decode(_ blob: [UInt8], teacherId: Int64, _ db: SQLiteDatabase) throws -> [TokenLogprob] {
+        guard LogprobCodec.isVersion2(blob) else { return try LogprobCodec.decode(blob) }
+        let cached = lock.withLock { teachers[teacherId] ?? [] }
+        var missing = false
+        do {
+            return try LogprobCodec.decode(blob) { i in
+                if i < cached.count { return cached[i] }
+                missing = true
+                return nil
+            }
+        } catch {
+            if !missing { throw error }
+        }
+        let entries = try load(teacherId, db)
+        return try LogprobCodec.decode(blob) { $0 < entries.count ? entries[$0] : nil }
+    }
+
+    /// Reads the rows after the cached ones and returns the teacher's whole vocabulary.
+    private func load(_ teacherId: Int64, _ db: SQLiteDatabase) throws -> [LogprobCodec.VocabularyEntry] {
+        var entries = lock.withLock { teachers[teacherId] ?? [] }
+        try db.with("SELECT idx, entry FROM logprob_vocab WHERE teacher_id = ?1 AND idx >= ?2 ORDER BY idx") { s in
+            try s.bind(teacherId, at: 1); try s.bind(entries.count, at: 2)
+            while try s.step() {
+                guard s.int(0) == entries.count else {
+                    throw StoreError.corrupt(path: db.path, detail: "logprob_vocab of teacher \(teacherId) skips from \(entries.count) to \(s.int(0))")
+                }
+                entries.append(try LogprobCodec.VocabularyEntry(key: s.blob(1)))
+            }
+        }
+        return lock.withLock {
+            if let cached = teachers[teacherId], cached.count >= entries.count { return cached }
+            teachers[teacherId] = entries
+            return entries
+        }
+    }
+}

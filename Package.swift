@@ -42,6 +42,8 @@ let package = Package(
         .target(name: "HarvestExport", dependencies: ["HarvestCore", "HarvestCrypto", "HarvestJSON", "CZlib"], swiftSettings: strict),
         // Curation: normalization, exact and near-duplicate detection (MinHash-LSH), decontamination, filters.
         .target(name: "HarvestCurate", dependencies: ["HarvestCore", "HarvestCrypto", "HarvestJSON"], swiftSettings: strict),
+        // Verified answers: final-answer extraction, math equivalence, choice/exact/regex/JSON verifiers.
+        .target(name: "HarvestVerify", dependencies: ["HarvestCore", "HarvestJSON"], swiftSettings: strict),
         // The one loopback HTTP/1.1 server socket layer (thread per connection, head deadline), for the mock teacher
         // and the daemon's metrics endpoint.
         .target(name: "LoopbackHTTP", swiftSettings: strict),
@@ -52,7 +54,7 @@ let package = Package(
             name: "HarvestKit",
             dependencies: [
                 "HarvestCore", "HarvestJSON", "OpenAIWire", "CurlTransport", "SQLiteStore", "HarvestExport", "HarvestCurate",
-                .product(name: "Logging", package: "swift-log"),
+                "HarvestVerify", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -71,7 +73,7 @@ let package = Package(
             name: "harvest",
             dependencies: [
                 "HarvestKit", "HarvestDaemon", "HarvestCore", "HarvestCrypto", "HarvestJSON", "CurlTransport", "SQLiteStore", "HarvestExport", "MockTeacher",
-                "HarvestCurate", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "HarvestCurate", "HarvestVerify", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
@@ -93,6 +95,7 @@ let package = Package(
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
         .testTarget(name: "HarvestExportTests", dependencies: ["HarvestExport", "HarvestCore", "HarvestCrypto", "HarvestJSON"]),
         .testTarget(name: "HarvestCurateTests", dependencies: ["HarvestCurate", "HarvestCore"]),
+        .testTarget(name: "HarvestVerifyTests", dependencies: ["HarvestVerify"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MockTeacherTests", dependencies: ["MockTeacher", "HarvestJSON", "HarvestTestSupport"]),
         .testTarget(name: "HarvestKitTests", dependencies: ["HarvestKit", "MockTeacher", "HarvestTestSupport"]),
         .testTarget(name: "HarvestDaemonTests", dependencies: ["HarvestDaemon", "HarvestKit", "HarvestTestSupport"]),

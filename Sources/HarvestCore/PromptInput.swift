@@ -25,13 +25,20 @@ public struct PromptInput: Sendable, Hashable {
     public var metadataJSON: String?
     /// Where it came from.
     public var source: InputLocation
+    /// The reference answer the teacher's final answer is checked against (a JSON Schema for verifier `json`).
+    public var reference: String?
+    /// The verifier kind for this prompt (`math`, `choice`, `exact`, `regex`, `json`, `none`); nil: the set's default.
+    public var verifier: String?
 
     /// Creates a prompt input.
-    public init(externalId: String, messages: [ChatMessage], metadataJSON: String? = nil, source: InputLocation) {
+    public init(externalId: String, messages: [ChatMessage], metadataJSON: String? = nil, source: InputLocation,
+                reference: String? = nil, verifier: String? = nil) {
         self.externalId = externalId
         self.messages = messages
         self.metadataJSON = metadataJSON
         self.source = source
+        self.reference = reference
+        self.verifier = verifier
     }
 
     /// Content address of the conversation: ``PromptHash/hash(_:)`` of its messages (ids and metadata excluded).

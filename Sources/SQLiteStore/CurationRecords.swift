@@ -89,6 +89,8 @@ public struct CurationCommit: Sendable {
     public var counts: String?
     /// Set on the last commit of a run.
     public var finishedAt: Double?
+    /// Verdicts of the `verify` stage to insert (a verdict of the same set and response is replaced).
+    public var verifications: [VerificationRecord] = []
 
     /// Creates a commit.
     public init(setName: String, runId: Int64? = nil, config: String, startedAt: Double, replaceStages: [String] = [],

@@ -108,9 +108,18 @@
 /// from `teachers.base_url` and from URL identities. The SQL sets the `meta` row `rekey_prompt_identity`;
 /// ``PromptRekey`` does the data step in the same transaction and deletes the row. A re-run after the migration
 /// sends nothing that was done.
+/// # Verified answers (`vVerification`)
+///
+/// - `set_members` gains `reference TEXT` (the reference answer, or a JSON Schema for verifier `json`) and
+///   `verifier TEXT` (`math`|`choice`|`exact`|`regex`|`json`|`none`; NULL: the verify run's default).
+/// - `verifications(set_name TEXT NOT NULL, response_id → responses, verdict TEXT NOT NULL
+///   ('correct'|'wrong'|'unverifiable'|'no_answer'), extracted TEXT, rule TEXT, reason TEXT NOT NULL, verifier TEXT NOT
+///   NULL, params_fingerprint TEXT NOT NULL, created_at REAL NOT NULL, PRIMARY KEY(set_name, response_id))` — the
+///   verdict of each answer against the reference its prompt has in the set, with the extracted final answer and the
+///   extraction rule. Index `(set_name, verdict)`. Progress is the `curation_progress` row of stage `verify`.
 public enum Migrations {
     /// The migrations, oldest first. Append only.
-    public static let all: [String] = [v1, v2DaemonQueueAndSpend, v3Curation, v4PromptIdentity, v5LogprobVocabulary]
+    public static let all: [String] = [v1, v2DaemonQueueAndSpend, v3Curation, v4PromptIdentity, v5LogprobVocabulary, vVerification]
 
     /// The schema version this code writes: `all.count`.
     public static var latestVersion: Int { all.count }
@@ -312,6 +321,25 @@ public enum Migrations {
           entry BLOB NOT NULL,
           PRIMARY KEY(teacher_id, idx)
         ) WITHOUT ROWID;
+        """
+
+    /// Reference answers on set members, and verdicts of the `verify` stage.
+    static let vVerification = """
+        ALTER TABLE set_members ADD COLUMN reference TEXT;
+        ALTER TABLE set_members ADD COLUMN verifier TEXT;
+        CREATE TABLE verifications(
+          set_name TEXT NOT NULL,
+          response_id INTEGER NOT NULL REFERENCES responses(id),
+          verdict TEXT NOT NULL CHECK(verdict IN ('correct', 'wrong', 'unverifiable', 'no_answer')),
+          extracted TEXT,
+          rule TEXT,
+          reason TEXT NOT NULL,
+          verifier TEXT NOT NULL,
+          params_fingerprint TEXT NOT NULL,
+          created_at REAL NOT NULL,
+          PRIMARY KEY(set_name, response_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX verifications_verdict ON verifications(set_name, verdict);
         """
 
     /// The schema version of `db` (`PRAGMA user_version`).

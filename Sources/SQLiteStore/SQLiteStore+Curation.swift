@@ -58,6 +58,9 @@ extension SQLiteStore {
                 try db.with("DELETE FROM curation_progress WHERE set_name = ?1 AND stage = ?2") { s in
                     try s.bind(c.setName, at: 1); try s.bind(stage, at: 2); try s.run()
                 }
+                if stage == VerificationRecord.stage {
+                    try db.with("DELETE FROM verifications WHERE set_name = ?1") { s in try s.bind(c.setName, at: 1); try s.run() }
+                }
                 let table = stage == "dedup.exact" ? "curation_hashes" : stage == "dedup.near" ? "curation_signatures" : nil
                 if let table {
                     try db.with("DELETE FROM \(table) WHERE set_name = ?1") { s in try s.bind(c.setName, at: 1); try s.run() }
@@ -85,6 +88,7 @@ extension SQLiteStore {
                     try s.run()
                 }
             }
+            try Self.insertVerifications(db, c, now: now)
             try db.with("INSERT OR IGNORE INTO curation_hashes(set_name, target, hash, owner_id, params_fingerprint) VALUES(?1, ?2, ?3, ?4, ?5)") { s in
                 for h in c.hashes {
                     s.reset()

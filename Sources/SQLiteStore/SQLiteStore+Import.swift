@@ -3,6 +3,7 @@ import HarvestCore
 /// A prompt ready to store: hashed and serialized on the caller's thread.
 struct PromptRow: Sendable {
     var externalId: String, hash: [UInt8], messagesJSON: String, metadata: String?, location: InputLocation
+    var reference: String?, verifier: String?
 
     init(_ p: PromptInput) {
         externalId = p.externalId
@@ -10,6 +11,8 @@ struct PromptRow: Sendable {
         messagesJSON = ChatMessage.jsonArray(p.messages)
         metadata = p.metadataJSON
         location = p.source
+        reference = p.reference
+        verifier = p.verifier
     }
 }
 
@@ -32,6 +35,7 @@ enum ImportRows {
                     let location = p.location.file.isEmpty ? InputLocation(file: sourceName, line: p.location.line) : p.location
                     throw StoreError.conflict(setName: setName, externalId: p.externalId, location: location)
                 }
+                try fillReference(db, setId: setId, setName: setName, p)
                 unchanged += 1
                 continue
             }
@@ -41,16 +45,38 @@ enum ImportRows {
             let inserted: Int64? = db.changes == 1 ? db.lastInsertRowid : nil
             guard let id = try inserted ?? promptId(db, hash: p.hash) else { throw StoreError.corrupt(path: db.path, detail: "prompt row vanished during import") }
             try db.with("""
-                INSERT INTO set_members(set_id, external_id, prompt_id, metadata, source, line) VALUES(?1, ?2, ?3, ?4, ?5, ?6)
+                INSERT INTO set_members(set_id, external_id, prompt_id, metadata, source, line, reference, verifier)
+                VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                 """) { s in
                 try s.bind(setId, at: 1); try s.bind(p.externalId, at: 2); try s.bind(id, at: 3); try s.bind(p.metadata, at: 4)
                 try s.bind(p.location.file.isEmpty ? sourceName : p.location.file, at: 5)
                 try s.bind(p.location.line > 0 ? p.location.line : nil, at: 6)
+                try s.bind(p.reference, at: 7); try s.bind(p.verifier, at: 8)
                 try s.run()
             }
             added += 1
         }
         return ImportSummary(setName: setName, added: added, unchanged: unchanged)
+    }
+
+    /// A re-import may add a reference (or verifier) a member did not have, or change it: then the set's verdicts
+    /// are judged again (its `verify` progress and verdicts are dropped; `verify` marks too).
+    static func fillReference(_ db: SQLiteDatabase, setId: Int64, setName: String, _ p: PromptRow) throws {
+        guard p.reference != nil || p.verifier != nil else { return }
+        try db.with("""
+            UPDATE set_members SET reference = coalesce(?3, reference), verifier = coalesce(?4, verifier)
+            WHERE set_id = ?1 AND external_id = ?2 AND (reference IS NOT coalesce(?3, reference) OR verifier IS NOT coalesce(?4, verifier))
+            """) { s in
+            try s.bind(setId, at: 1); try s.bind(p.externalId, at: 2); try s.bind(p.reference, at: 3); try s.bind(p.verifier, at: 4)
+            try s.run()
+        }
+        guard db.changes > 0 else { return }
+        try db.with("DELETE FROM curation_progress WHERE set_name = ?1 AND stage = 'verify'") { s in try s.bind(setName, at: 1); try s.run() }
+        try db.with("DELETE FROM verifications WHERE set_name = ?1") { s in try s.bind(setName, at: 1); try s.run() }
+        try db.with("DELETE FROM curation_marks WHERE stage = 'verify' AND response_id IN (SELECT r.id FROM responses r JOIN jobs j "
+                    + "ON j.id = r.job_id JOIN set_members m ON m.prompt_id = j.prompt_id WHERE m.set_id = ?1)") { s in
+            try s.bind(setId, at: 1); try s.run()
+        }
     }
 
     static func promptId(_ db: SQLiteDatabase, hash: [UInt8]) throws -> Int64? {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HarvestCurate
 import HarvestKit
+import HarvestVerify
 import SQLiteStore
 
 /// `harvest curate`: mark duplicates, contaminated prompts and bad answers of a set (never deletes; export skips them).
@@ -79,12 +80,20 @@ struct CurateCommand: AsyncParsableCommand {
     @Flag(help: "Drop answers that are not valid JSON when the prompt asks for JSON.")
     var jsonValid = false
 
+    @Flag(help: "Run the verify stage: judge answers against their prompts' reference answers (marks wrong and no_answer).")
+    var verify = false
+
+    @Option(help: "Verifier for prompts that name none: math, choice, exact, regex, json or none (default math; with --verify).")
+    var verifier: String?
+
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
     func validate() throws {
         if let nearTarget, CurationSpec.target(nearTarget) == nil { throw ValidationError("--near-target must be prompts, responses or both") }
         if noNear && nearThreshold != nil { throw ValidationError("--no-near and --near-threshold contradict each other") }
+        if let verifier, VerifierKind(name: verifier) == nil { throw ValidationError("--verifier must be one of \(VerifierKind.names)") }
+        if verifier != nil && !verify { throw ValidationError("--verifier needs --verify") }
     }
 
     /// The config file (if any) with the flags applied on top.
@@ -119,8 +128,20 @@ struct CurateCommand: AsyncParsableCommand {
             let curationConfig = try spec().makeConfig()
             let store = try SQLiteStore(path: global.databasePath)
             defer { store.close() }
-            let report = try Curator(store: store).run(setName: set, config: curationConfig, dryRun: dryRun)
-            print(json ? report.json() : report.table(), terminator: json ? "\n" : "")
+            let keep: Set<String> = verify ? [VerificationRecord.stage] : []
+            let report = try Curator(store: store).run(setName: set, config: curationConfig, dryRun: dryRun, keepingStages: keep)
+            guard verify else {
+                print(json ? report.json() : report.table(), terminator: json ? "\n" : "")
+                return
+            }
+            let stage = AnswerVerifierStage(store: store, defaultVerifier: verifier.flatMap(VerifierKind.init(name:)) ?? .math)
+            let verified = try stage.run(setName: set, dryRun: dryRun)
+            if json {
+                print("{\"curation\":\(report.json(pretty: false)),\"verify\":\(verified.json(pretty: false))}")
+            } else {
+                print(report.table(), terminator: "")
+                print(verified.line())
+            }
         } catch {
             throw fail(error)
         }

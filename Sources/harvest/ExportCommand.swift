@@ -50,8 +50,17 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Reasoning text: inline (<think>…</think> before the answer), field (reasoning_content; not for openai), or drop. Default: inline, field for kd and raw.")
     var reasoning: String?
 
-    @Option(help: "Samples per prompt: all, first, or best (highest mean token logprob).")
+    @Option(help: "Samples per prompt: all, first, or best (a correct one when the set is verified; else highest mean token logprob).")
     var samples: String = "all"
+
+    @Option(help: "How --samples best ranks a prompt's correct samples: logprob (highest mean) or shortest.")
+    var bestBy: String = "logprob"
+
+    @Option(help: "Only prompts whose pass rate (correct / verified answers, see curate --verify) is at least this (needs --set).")
+    var minPassRate: Double?
+
+    @Option(help: "Only prompts whose pass rate is at most this (needs --set).")
+    var maxPassRate: Double?
 
     @Option(parsing: .unconditional, help: "Drop answers whose mean token logprob is below this (e.g. -2.5).")
     var minMeanLogprob: Double?
@@ -81,6 +90,11 @@ struct ExportCommand: AsyncParsableCommand {
         if let reasoning, ReasoningMode(rawValue: reasoning) == nil { throw ValidationError("--reasoning must be inline, field or drop") }
         guard ExportSelection.Samples(rawValue: samples) != nil else { throw ValidationError("--samples must be all, first or best") }
         if let limit, limit < 0 { throw ValidationError("--limit must not be negative") }
+        guard ExportSelection.BestBy(rawValue: bestBy) != nil else { throw ValidationError("--best-by must be logprob or shortest") }
+        for (flag, v) in [("--min-pass-rate", minPassRate), ("--max-pass-rate", maxPassRate)] {
+            if let v, !(0...1).contains(v) { throw ValidationError("\(flag) must be between 0 and 1") }
+            if v != nil && set == nil { throw ValidationError("\(flag) needs --set (pass rates are per set)") }
+        }
         if let shardRows, shardRows < 1 { throw ValidationError("--shard-rows must be at least 1") }
         if let shardBytes, shardBytes < 1 { throw ValidationError("--shard-bytes must be at least 1") }
         if let since, ExportSelection.parseSince(since) == nil {
@@ -106,9 +120,12 @@ struct ExportCommand: AsyncParsableCommand {
                 options: ExportOptions(withLogprobs: withLogprobs, reasoning: reasoning.flatMap(ReasoningMode.init(rawValue:))),
                 output: ExportOutput.resolve(output, needsDirectory: splitSpec != nil || shards.isSharded),
                 name: name, split: splitSpec, shards: shards, gzip: gzip)
-            let selection = ExportSelection(setName: set, sweepId: sweep, teacher: teacher, since: since.flatMap(ExportSelection.parseSince),
+            var selection = ExportSelection(setName: set, sweepId: sweep, teacher: teacher, since: since.flatMap(ExportSelection.parseSince),
                                             minMeanLogprob: minMeanLogprob, samples: ExportSelection.Samples(rawValue: samples)!, limit: limit,
                                             includeDropped: includeDropped)
+            selection.bestBy = ExportSelection.BestBy(rawValue: bestBy)!
+            selection.minPassRate = minPassRate
+            selection.maxPassRate = maxPassRate
             let stop = StopSignal()
             let trap = SignalTrap(stop: stop, drainSeconds: nil, messages: .export)
             defer { trap.cancel() }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import HarvestKit
+import HarvestVerify
 import SQLiteStore
 
 /// `harvest import FILE --set NAME`: read a prompt file into a prompt set, all or nothing.
@@ -9,7 +10,8 @@ struct ImportCommand: AsyncParsableCommand {
         abstract: "Import prompts (JSONL, CSV or text) into a prompt set. All or nothing; re-importing is a no-op.",
         discussion: """
             JSONL lines: {"id": "...", "prompt": "..."} or {"id": "...", "messages": [{"role": "user", "content": "..."}]},
-            optional "system" (string) and "metadata" (any JSON). CSV: a header row and the prompt in --column.
+            optional "system" (string), "metadata" (any JSON), "answer" (reference answer) and "verifier".
+            CSV: a header row and the prompt in --column (optional answer and verifier columns).
             Text: one prompt per non-empty line. Errors name the file, line and field; nothing is written then.
             """)
 
@@ -33,17 +35,30 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "A system message for prompts that have none.")
     var system: String?
 
+    @Option(help: "JSONL field with the reference answer (a JSON Schema object for verifier json).")
+    var answerField: String = "answer"
+
+    @Option(help: "CSV column with the reference answer (used when present).")
+    var answerColumn: String = "answer"
+
+    @Option(help: "Verifier for prompts that name none (JSONL field / CSV column \"verifier\"): math, choice, exact, regex, json or none.")
+    var verifier: String?
+
     func validate() throws {
         if let format, PromptFileFormat(rawValue: format) == nil {
             throw ValidationError("--format must be jsonl, csv or text")
         }
         if set.isEmpty { throw ValidationError("--set must not be empty") }
+        if let verifier, VerifierKind(name: verifier) == nil { throw ValidationError("--verifier must be one of \(VerifierKind.names)") }
     }
 
     func run() async throws {
         global.bootstrapLogging()
         do {
-            let reader = PromptFileReader(promptColumn: column, idColumn: idColumn, defaultSystem: system)
+            var reader = PromptFileReader(promptColumn: column, idColumn: idColumn, defaultSystem: system)
+            reader.answerField = answerField
+            reader.answerColumn = answerColumn
+            reader.defaultVerifier = verifier.flatMap(VerifierKind.init(name:))
             let prompts = try reader.read(path: file, format: format.flatMap(PromptFileFormat.init(rawValue:)))
             let store = try SQLiteStore(path: global.databasePath)
             let summary = try store.importPrompts(setName: set, prompts: prompts, sourceName: file)

@@ -27,8 +27,9 @@ public struct Curator: Sendable {
     }
 
     /// Curates set `setName` with `config`. With `dryRun`, computes the same report and writes nothing.
+    /// `keepingStages` are stages run by someone else (the `verify` stage): their marks and progress are left alone.
     /// Throws ``CurationError`` (bad stored state) and ``StoreError`` (unknown set, database).
-    public func run(setName: String, config: CurationConfig, dryRun: Bool = false) throws -> CurationReport {
+    public func run(setName: String, config: CurationConfig, dryRun: Bool = false, keepingStages: Set<String> = []) throws -> CurationReport {
         let startedAt = Date().timeIntervalSince1970
         var plans = try CurationStagePlan.plans(config)
         let progress = Dictionary(try store.curationProgress(setName: setName).map { ($0.stage, $0) }, uniquingKeysWith: { a, _ in a })
@@ -38,7 +39,7 @@ public struct Curator: Sendable {
             if resume { plans[i].lastId = progress[plans[i].stage]!.lastResponseId } else { replace.append(plans[i].stage) }
             try plans[i].loadState(store: store, setName: setName, resume: resume)
         }
-        replace += progress.keys.filter { stage in !plans.contains { $0.stage == stage } }.sorted()
+        replace += progress.keys.filter { stage in !keepingStages.contains(stage) && !plans.contains { $0.stage == stage } }.sorted()
         let replaced = Set(replace)
         let before = try store.curationCounts(setName: setName)
         var report = CurationReport(setName: setName, dryRun: dryRun)

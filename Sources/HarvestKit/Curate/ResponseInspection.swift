@@ -12,6 +12,8 @@ public struct ResponseInspection: Sendable {
     public var marks: [CurationMarkRecord]
     /// The prompt's ids in prompt sets, `(set, external id)`, by set name then id.
     public var memberships: [(set: String, externalId: String)] = []
+    /// Its verdicts of the `verify` stage, per prompt set.
+    public var verdicts: [(setName: String, record: VerificationRecord)] = []
 
     /// Loads response `id`, or nil when there is none.
     public static func load(store: SQLiteStore, id: Int64) throws -> ResponseInspection? {
@@ -19,7 +21,9 @@ public struct ResponseInspection: Sendable {
               r.id == id else { return nil }
         let memberships = try store.memberships(promptId: r.promptId)
         if r.externalId == nil { r.externalId = memberships.first?.externalId }
-        return ResponseInspection(response: r, marks: try store.marks(responseId: id), memberships: memberships)
+        var inspection = ResponseInspection(response: r, marks: try store.marks(responseId: id), memberships: memberships)
+        inspection.verdicts = try store.verifications(responseId: id)
+        return inspection
     }
 
     /// JSON: `id`, `prompt_id`, `external_id` (its id in the first set by name; null when in no set), `sets`
@@ -50,6 +54,10 @@ public struct ResponseInspection: Sendable {
             ("messages", .array(r.messages.map { .object([("role", .string($0.role)), ("content", .string($0.content))]) })),
             ("content", .string(r.choice.content)), ("reasoning", str(r.choice.reasoning)), ("finish_reason", str(r.choice.finishReason)),
             ("usage", usage), ("logprobs", logprobs), ("kept", .bool(self.marks.isEmpty)), ("marks", marks),
+            ("verification", .array(verdicts.map { v in
+                .object([("set", .string(v.setName)), ("verdict", .string(v.record.verdict)), ("extracted", str(v.record.extracted)),
+                         ("rule", str(v.record.rule)), ("verifier", .string(v.record.verifier)), ("reason", .string(v.record.reason))])
+            })),
         ]).jsonString
     }
 
@@ -79,6 +87,13 @@ public struct ResponseInspection: Sendable {
         out += "\n== curation\n"
         if marks.isEmpty { out += "kept (no marks)\n" }
         for m in marks { out += "dropped by \(m.stage) (run \(m.runId)): \(m.reason)\n  \(m.detail)\n" }
+        if !verdicts.isEmpty {
+            out += "\n== verification\n"
+            for v in verdicts {
+                out += "set \(v.setName): \(v.record.verdict) (verifier \(v.record.verifier)); extracted "
+                    + (v.record.extracted.map { Self.quote($0) + " by rule " + (v.record.rule ?? "-") } ?? "nothing") + "\n  \(v.record.reason)\n"
+            }
+        }
         return out
     }
 

@@ -23,6 +23,12 @@ public struct SetStats: Sendable, Equatable {
     public var drops: [String: Int] = [:]
     /// Responses with at least one mark.
     public var dropped = 0
+    /// Verdicts of the `verify` stage over the whole set (empty before verification).
+    public var verdicts: [VerdictCounts] = []
+    /// Verdicts per teacher.
+    public var verdictsByTeacher: [VerdictCounts] = []
+    /// Verdicts per sample index.
+    public var verdictsBySample: [VerdictCounts] = []
 
     /// Computes the figures of set `setName`. Throws ``StoreError/unknownSet(_:)``.
     public static func compute(store: SQLiteStore, setName: String, pageSize: Int = 2000) throws -> SetStats {
@@ -60,6 +66,9 @@ public struct SetStats: Sendable, Equatable {
         if count > 0 { s.meanLogprob = sum / Double(count) }
         s.drops = try store.curationCounts(setName: setName)
         s.dropped = try store.curationTotals(setName: setName).dropped
+        s.verdicts = try store.verdictCounts(setName: setName, by: "all")
+        s.verdictsByTeacher = try store.verdictCounts(setName: setName, by: "teacher")
+        s.verdictsBySample = try store.verdictCounts(setName: setName, by: "sample")
         return s
     }
 
@@ -75,6 +84,10 @@ public struct SetStats: Sendable, Equatable {
                                            ("p95", num(p95Tokens.map(Double.init)))])),
             ("mean_logprob", num(meanLogprob)), ("with_logprobs", .number(Double(withLogprobs))),
             ("finish_reasons", counts(finishReasons)), ("drop_reasons", counts(drops)),
+            ("verification", verdicts.isEmpty ? .null : .object([
+                ("all", Self.verdictJSON(verdicts.first)), ("by_teacher", .object(verdictsByTeacher.map { ($0.key, Self.verdictJSON($0)) })),
+                ("by_sample", .object(verdictsBySample.map { ($0.key, Self.verdictJSON($0)) })),
+            ])),
         ]).jsonString
     }
 
@@ -87,7 +100,25 @@ public struct SetStats: Sendable, Equatable {
         out += "finish reasons: " + (finishReasons.isEmpty ? "-" : finishReasons.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) + "\n"
         out += "drop reasons:" + (drops.isEmpty ? " none\n" : "\n")
         for (stage, n) in drops.sorted(by: { $0.key < $1.key }) { out += "  \(stage)  \(n)\n" }
+        if let all = verdicts.first {
+            out += "verification (accuracy = correct / (correct + wrong + no_answer)):\n"
+            out += "  set          " + Self.verdictLine(all) + "\n"
+            for t in verdictsByTeacher { out += "  teacher \(t.key)  " + Self.verdictLine(t) + "\n" }
+            for t in verdictsBySample { out += "  sample \(t.key)  " + Self.verdictLine(t) + "\n" }
+        }
         return out
+    }
+
+    static func verdictLine(_ c: VerdictCounts) -> String {
+        let acc = c.accuracy.map { String(format: "accuracy %.3f", $0) } ?? "accuracy -"
+        return acc + " (" + ["correct", "wrong", "unverifiable", "no_answer"].map { "\($0) \(c.counts[$0, default: 0])" }.joined(separator: ", ") + ")"
+    }
+
+    static func verdictJSON(_ c: VerdictCounts?) -> JSONValue {
+        guard let c else { return .null }
+        var members: [(String, JSONValue)] = ["correct", "wrong", "unverifiable", "no_answer"].map { ($0, .number(Double(c.counts[$0, default: 0]))) }
+        members.append(("accuracy", c.accuracy.map { .number($0) } ?? .null))
+        return .object(members)
     }
 
     init(setName: String) {

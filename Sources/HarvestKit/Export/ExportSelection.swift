@@ -8,8 +8,17 @@ public struct ExportSelection: Sendable, Equatable {
         case all
         /// The lowest sample index of each prompt.
         case first
-        /// The sample with the highest mean token logprob (rows without logprobs rank last).
+        /// The sample with the highest mean token logprob (rows without logprobs rank last). When the set has
+        /// verdicts (`harvest curate --verify`), only a correct sample, ranked by ``ExportSelection/bestBy``.
         case best
+    }
+
+    /// How `--samples best` ranks the correct samples of a prompt.
+    public enum BestBy: String, Sendable, CaseIterable {
+        /// Highest mean token logprob.
+        case logprob
+        /// Fewest completion tokens (usage), else fewest characters.
+        case shortest
     }
 
     /// Only responses to prompts of this set.
@@ -28,6 +37,12 @@ public struct ExportSelection: Sendable, Equatable {
     public var limit: Int?
     /// Also take responses that curation marked as dropped (`harvest export --include-dropped`).
     public var includeDropped: Bool
+    /// Ranking of correct samples for `best`.
+    public var bestBy: BestBy = .logprob
+    /// Only prompts whose pass rate (correct / verified answers of the set) is at least this.
+    public var minPassRate: Double?
+    /// Only prompts whose pass rate is at most this.
+    public var maxPassRate: Double?
 
     /// Creates a selection.
     public init(setName: String? = nil, sweepId: Int64? = nil, teacher: String? = nil, since: Double? = nil,

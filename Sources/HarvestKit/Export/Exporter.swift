@@ -51,7 +51,8 @@ public struct Exporter: Sendable {
         let watermarkKey = incrementalName.map { "export.watermark.\($0)" }
         let start = try watermarkKey.flatMap { try store.metaValue($0) }.flatMap { Int64($0) } ?? 0
         let needLogprobs = plan.format.loadsLogprobs(plan.options) || selection.minMeanLogprob != nil || selection.samples == .best
-        let chosen = try chosenSamples(selection, after: start)
+        let verified = try VerifiedSelection.load(store: store, selection: selection)
+        let chosen = try chosenSamples(selection, verified, after: start)
         let pipeline = try ExportPipeline(plan: plan, harvestVersion: harvestVersion)
         var afterId = start
         var highest = start
@@ -70,7 +71,7 @@ public struct Exporter: Sendable {
                         let row = buffered[index]
                         index += 1
                         highest = max(highest, row.id)
-                        if !selection.accepts(row) { continue }
+                        if !selection.accepts(row) || !verified.admits(row) { continue }
                         if let chosen, !chosen.contains(row.id) { continue }
                         return row
                     }
@@ -94,7 +95,7 @@ public struct Exporter: Sendable {
     }
 
     /// For `first`/`best`: the response id kept for each prompt (one pass over the selection), else nil.
-    private func chosenSamples(_ selection: ExportSelection, after start: Int64) throws -> Set<Int64>? {
+    private func chosenSamples(_ selection: ExportSelection, _ verified: VerifiedSelection, after start: Int64) throws -> Set<Int64>? {
         guard selection.samples != .all else { return nil }
         var best: [Int64: (id: Int64, score: Double)] = [:]
         var afterId = start
@@ -102,10 +103,8 @@ public struct Exporter: Sendable {
             let page = try store.responses(query: ResponseQuery(setName: selection.setName, sweepId: selection.sweepId, afterId: afterId,
                                                                 limit: 1024, includeLogprobs: selection.samples == .best,
                                                                 excludeMarked: !selection.includeDropped))
-            for row in page where selection.accepts(row) {
-                let score = selection.samples == .first
-                    ? -Double(row.sampleIndex)
-                    : (ExportSelection.meanLogprob(row.choice.logprobs) ?? -Double.greatestFiniteMagnitude)
+            for row in page where selection.accepts(row) && verified.admits(row) {
+                guard let score = selection.samples == .first ? -Double(row.sampleIndex) : verified.bestScore(row) else { continue }
                 if let current = best[row.promptId], current.score >= score { continue }
                 best[row.promptId] = (row.id, score)
             }

@@ -17,6 +17,8 @@ struct CSVPromptParser {
         }
         let idIndex = columns.firstIndex(of: reader.idColumn)
         let systemIndex = columns.firstIndex(of: reader.systemColumn)
+        let answerIndex = columns.firstIndex(of: reader.answerColumn)
+        let verifierIndex = columns.firstIndex(of: reader.verifierField)
         var out: [PromptInput] = []
         for record in records.dropFirst() {
             let loc = InputLocation(file: name, line: record.line)
@@ -35,7 +37,11 @@ struct CSVPromptParser {
             messages.append(ChatMessage(role: "user", content: prompt))
             var id = PromptFileReader.defaultId(messages)
             if let idIndex, !record.fields[idIndex].isEmpty { id = record.fields[idIndex] }
-            out.append(PromptInput(externalId: id, messages: messages, source: loc))
+            let reference = answerIndex.map { record.fields[$0] }.flatMap { $0.isEmpty ? nil : $0 }
+            let verifier = try ReferenceFields.check(reference: reference, verifier: verifierIndex.map { record.fields[$0] },
+                                                     defaultVerifier: reader.defaultVerifier, at: loc,
+                                                     answerField: reader.answerColumn, verifierField: reader.verifierField)
+            out.append(PromptInput(externalId: id, messages: messages, source: loc, reference: reference, verifier: verifier))
         }
         return out
     }

@@ -5,6 +5,8 @@ import HarvestJSON
 /// with optional `system` (string) and `metadata` (any JSON, kept as compact text).
 struct JSONLPromptParser {
     var defaultSystem: String?
+    /// Reference-answer settings (field names, default verifier).
+    var reader = PromptFileReader()
 
     func parse(_ bytes: [UInt8], name: String) throws(ImportError) -> [PromptInput] {
         var out: [PromptInput] = []
@@ -85,6 +87,14 @@ struct JSONLPromptParser {
         }
         var metadata: String? = nil
         if let m = value["metadata"], !m.isNull { metadata = m.jsonString }
-        return PromptInput(externalId: id, messages: messages, metadataJSON: metadata, source: loc)
+        let reference = value[reader.answerField].flatMap(ReferenceFields.text)
+        var verifierName: String?
+        if let v = value[reader.verifierField], !v.isNull {
+            guard let s = v.stringValue else { throw ImportError(loc, field: reader.verifierField, "expected a string, found \(v.typeName)") }
+            verifierName = s
+        }
+        let verifier = try ReferenceFields.check(reference: reference, verifier: verifierName, defaultVerifier: reader.defaultVerifier, at: loc,
+                                                 answerField: reader.answerField, verifierField: reader.verifierField)
+        return PromptInput(externalId: id, messages: messages, metadataJSON: metadata, source: loc, reference: reference, verifier: verifier)
     }
 }

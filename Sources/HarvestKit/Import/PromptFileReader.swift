@@ -1,6 +1,7 @@
 import Foundation
 import HarvestCore
 import HarvestJSON
+import HarvestVerify
 
 /// Reads a prompt file (JSONL, CSV or text) into ``PromptInput`` values, validating every line first.
 /// Nothing is written anywhere: the caller imports the result in one transaction.
@@ -13,6 +14,14 @@ public struct PromptFileReader: Sendable {
     public var systemColumn: String
     /// A system message added to every prompt that has none.
     public var defaultSystem: String?
+    /// JSONL field holding the reference answer.
+    public var answerField: String = "answer"
+    /// CSV column holding the reference answer (used when present).
+    public var answerColumn: String = "answer"
+    /// JSONL field / CSV column holding the verifier kind (used when present).
+    public var verifierField: String = "verifier"
+    /// Verifier kind stored for prompts that name none (nil: decided when verifying).
+    public var defaultVerifier: VerifierKind?
 
     /// Creates a reader.
     public init(promptColumn: String = "prompt", idColumn: String = "id", systemColumn: String = "system", defaultSystem: String? = nil) {
@@ -34,7 +43,7 @@ public struct PromptFileReader: Sendable {
     public func parse(_ bytes: [UInt8], name: String, format: PromptFileFormat) throws(ImportError) -> [PromptInput] {
         var prompts: [PromptInput]
         switch format {
-        case .jsonl: prompts = try JSONLPromptParser(defaultSystem: defaultSystem).parse(bytes, name: name)
+        case .jsonl: prompts = try JSONLPromptParser(defaultSystem: defaultSystem, reader: self).parse(bytes, name: name)
         case .csv: prompts = try CSVPromptParser(reader: self).parse(bytes, name: name)
         case .text: prompts = try parseText(bytes, name: name)
         }

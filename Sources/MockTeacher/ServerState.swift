@@ -11,6 +11,8 @@ final class ServerState: @unchecked Sendable {
     let vocabulary: Vocabulary
     /// The read end of a pipe that becomes readable when the server stops; sleeping threads poll it.
     let wakeFD: Int32
+    /// Files and batches of the batch API.
+    let batches: MockBatchStore
     private let wakeWriteFD: Int32
 
     private let lock = ConditionLock()
@@ -23,6 +25,8 @@ final class ServerState: @unchecked Sendable {
     init(configuration: MockTeacherConfiguration) {
         self.configuration = configuration
         vocabulary = Vocabulary(seed: configuration.vocabularySeed)
+        batches = MockBatchStore(faults: configuration.batch, model: configuration.model, vocabulary: vocabulary,
+                                 vocabularySeed: configuration.vocabularySeed)
         var ends: [Int32] = [-1, -1]
         if pipe(&ends) == 0 {
             _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)

@@ -108,7 +108,9 @@ enum JobRows {
     }
 
     /// Inserts the attempt and, unless the job already has one, the response; returns whether the response was stored.
-    static func commitSuccess(_ db: SQLiteDatabase, attempt: AttemptRow, response r: ResponseRow, now: Double) throws -> Bool {
+    /// `priceFactor` scales the charged cost (provider batches).
+    static func commitSuccess(_ db: SQLiteDatabase, attempt: AttemptRow, response r: ResponseRow, now: Double,
+                              priceFactor: Double = 1) throws -> Bool {
         let attemptId = try insertAttempt(db, attempt)
         try db.with("""
             INSERT INTO responses(job_id, attempt_id, choice_index, content, reasoning, finish_reason, prompt_tokens,
@@ -131,7 +133,8 @@ enum JobRows {
               """
             : "UPDATE jobs SET attempts = attempts + 1, updated_at = ?2 WHERE id = ?1"
         try db.with(sql) { s in try s.bind(r.jobId, at: 1); try s.bind(now, at: 2); try s.run() }
-        try SpendRows.charge(db, attemptId: attemptId, jobId: r.jobId, promptTokens: r.promptTokens, completionTokens: r.completionTokens)
+        try SpendRows.charge(db, attemptId: attemptId, jobId: r.jobId, promptTokens: r.promptTokens, completionTokens: r.completionTokens,
+                             priceFactor: priceFactor)
         return stored
     }
 

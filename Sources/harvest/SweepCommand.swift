@@ -33,6 +33,7 @@ struct SweepCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var teacherOptions: TeacherOptions
     @OptionGroup(title: "Traffic") var traffic: TrafficFlags
+    @OptionGroup(title: "Batch") var batch: BatchFlags
 
     @Argument(help: "A sweep of the daemon config (queued), or with --run the prompt set to harvest.")
     var set: String
@@ -60,9 +61,9 @@ struct SweepCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard run else {
-            let foregroundOnly = teacherOptions.isEmpty && samples == nil && concurrency == nil && maxAttempts == nil && name == nil && !keepRaw
+            let foregroundOnly = batch.via == .requests && teacherOptions.isEmpty && samples == nil && concurrency == nil && maxAttempts == nil && name == nil && !keepRaw
             guard foregroundOnly else {
-                throw ValidationError("teacher, sampling and --samples/--concurrency/--max-attempts/--name/--keep-raw flags apply to --run only; a queued sweep takes its settings from the config")
+                throw ValidationError("teacher, sampling and --samples/--concurrency/--max-attempts/--name/--keep-raw/--via flags apply to --run only; a queued sweep takes its settings from the config")
             }
             return
         }
@@ -88,6 +89,11 @@ struct SweepCommand: AsyncParsableCommand {
         }
         var plan = SweepPlanBuilder(config: cfg, options: teacherOptions, samples: samples, concurrency: concurrency, maxAttempts: maxAttempts)
         plan.apply(traffic)
+        if batch.via == .batch {
+            let code = await BatchSweepDriver(databasePath: global.databasePath, setName: set, plan: plan, settings: batch.settings, sweepName: name).run()
+            if code != 0 { throw ExitCode(code) }
+            return
+        }
         let code = await SweepDriver(databasePath: global.databasePath, setName: set, plan: plan, keepRaw: keepRaw, sweepName: name).run()
         if code != 0 { throw ExitCode(code) }
     }

@@ -1,0 +1,103 @@
+import CurlTransport
+import Foundation
+import HarvestCore
+import HarvestKit
+import MockTeacher
+import SQLiteStore
+
+/// `harvest sweep SET --run --via batch`: submits the missing jobs through the teacher's batch API, waits with
+/// progress, collects. Ctrl-C leaves the batches running; the same command collects them later.
+struct BatchSweepDriver {
+    var databasePath: String
+    var setName: String
+    var plan: SweepPlanBuilder
+    var settings: BatchSettings
+    var sweepName: String?
+
+    /// Returns the process exit code.
+    func run() async -> Int32 {
+        var mock: MockTeacherServer?
+        defer { mock?.stop() }
+        do {
+            let store = try SQLiteStore(path: databasePath)
+            guard try store.setNames().contains(where: { $0.name == setName }) else { throw StoreError.unknownSet(setName) }
+            var url = plan.teacherURLs.first
+            if url == nil {
+                let server = MockTeacherServer(MockTeacherConfiguration(model: plan.model))
+                url = "http://127.0.0.1:\(try server.start())/v1"
+                mock = server
+                printStatus("no --teacher given: using the built-in mock teacher at \(url!) (its batches live only while this command runs)")
+            }
+            if plan.teacherURLs.count > 1 { printStatus("note: batch mode uses the first --teacher only (\(url!))") }
+            let teacher = TeacherEndpoint(baseURL: url!, model: plan.model, kind: plan.endpoint, apiKeyEnv: plan.apiKeyEnv,
+                                          name: mock == nil ? plan.teacherName : "builtin-mock")
+            let apiKey = plan.apiKeyEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
+            let transport = try CurlTransport(configuration: .init(maxConnections: 4))
+            defer { transport.shutdown() }
+            _ = try await SweepDriver.probe([teacher.baseURL], teacher: teacher, transport: transport, apiKey: apiKey)
+            let name = sweepName ?? SweepDriver.defaultName(set: setName, teacher: teacher, params: plan.params, samples: plan.samples)
+            let summary = try store.createSweep(name: name, setName: setName, teacher: teacher, params: plan.params, samples: plan.samples)
+            printStatus("sweep \(summary.sweepId) \"\(name)\" via batch: \(summary.totalJobs) jobs (\(summary.newJobs) new, \(summary.alreadyDone) already done) → \(teacher.baseURL) model \(teacher.model)")
+            await LeaseReport.takeOver(store)
+            if mock != nil {
+                for batch in try store.openBatches(sweepId: summary.sweepId) {
+                    let back = try await store.finishBatch(id: batch.id)
+                    printStatus("batch \(batch.id) was sent to an earlier built-in mock teacher, which is gone: \(back) jobs go back to pending")
+                }
+            }
+            let stop = StopSignal()
+            let trap = SignalTrap(stop: stop)
+            defer { trap.cancel() }
+            let api = OpenAIBatchClient(transport: transport, baseURL: teacher.baseURL, apiKey: apiKey,
+                                        timeouts: HTTPTimeouts(connect: plan.timeouts.connect, total: max(600, plan.timeouts.total)))
+            let coordinator = BatchCoordinator(store: store, api: api, settings: settings, maxAttempts: plan.maxAttempts, stop: stop,
+                                               report: Self.print)
+            let outcome = try await coordinator.run(sweepId: summary.sweepId)
+            let states = try store.jobStates(sweepId: summary.sweepId)
+            let failed = states[.failed] ?? 0
+            let open = (states[.pending] ?? 0) + (states[.leased] ?? 0)
+            let done = states[.done] ?? 0
+            switch outcome {
+            case .leftRunning(let ids):
+                printStatus("stopped waiting: \(ids.count) batch(es) keep running at the provider (\(ids.joined(separator: ", "))); "
+                            + "run the same command again to collect them — nothing is submitted twice")
+                return HarvestExit.interrupted
+            case .finished(let rounds):
+                printStatus("\(done) of \(summary.totalJobs) jobs done after \(rounds) submission round(s); \(failed) failed, \(open) not done")
+            }
+            if open > 0 {
+                printStatus("\(open) jobs not done yet; run the same command again to submit them")
+                return HarvestExit.interrupted
+            }
+            if failed > 0 {
+                printStatus("\(failed) jobs failed; run again to retry them")
+                return HarvestExit.jobsFailed
+            }
+            return 0
+        } catch {
+            return fail(error).rawValue
+        }
+    }
+
+    /// One progress line per event, on stderr.
+    @Sendable static func print(_ event: BatchEvent) {
+        switch event {
+        case .recorded(let b):
+            printStatus("batch \(b.id): \(b.requests) requests, \(b.bytes) bytes recorded")
+        case .resumed(let b):
+            printStatus("batch \(b.id) from an earlier run (\(b.stage.rawValue)\(b.providerBatchId.map { ", \($0)" } ?? "")\(b.providerStatus.map { ", \($0)" } ?? "")): picking it up")
+        case .uploaded(let id, let fileId):
+            printStatus("batch \(id): input file uploaded as \(fileId)")
+        case .submitted(let id, let providerId, let found):
+            printStatus("batch \(id): \(found ? "found again at the provider" : "created") as \(providerId)")
+        case .status(let id, let info):
+            printStatus("batch \(id) (\(info.id)): \(info.status), \(info.completed)/\(info.total) done, \(info.failed) failed")
+        case .collected(let id, let s, let returned, let status, let error):
+            var text = "batch \(id) \(status): \(s.answered) answers stored, \(s.errored) line errors, \(returned) jobs back to pending"
+            if s.duplicates > 0 { text += ", \(s.duplicates) duplicate answers (already answered)" }
+            if s.skipped > 0 { text += ", \(s.skipped) lines already stored" }
+            if let error { text += "; provider: \(error)" }
+            printStatus(text)
+        }
+    }
+}

@@ -14,7 +14,7 @@ extension RequestHandler {
             let purpose = form["purpose"].map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
             guard purpose == "batch" else { return error(400, "'purpose' must be 'batch'.", param: "purpose") }
             let file = store.addFile(bytes, filename: form["file"]?.filename ?? "input.jsonl", purpose: purpose)
-            delay(state.configuration.batch.uploadReplyDelay)
+            if store.snapshot().filesUploaded == 1 { delay(state.configuration.batch.uploadReplyDelay) }
             writer.reset()
             writer.beginObject()
             writer.key("id"); writer.string(file.id)
@@ -43,7 +43,7 @@ extension RequestHandler {
             case .failure(let invalid):
                 return error(400, invalid.message, param: "input_file_id")
             case .success(let batch):
-                delay(state.configuration.batch.createReplyDelay)
+                if store.snapshot().batchesCreated == 1 { delay(state.configuration.batch.createReplyDelay) }
                 return batchReply(batch)
             }
         case ("GET", 2) where parts[1] == "batches":

@@ -10,10 +10,11 @@ public struct MockBatchFaults: Sendable, Equatable {
     public var expireFraction: Double = 0.5
     /// Fraction of lines (picked by custom id, on their first submission only) answered with HTTP 500.
     public var lineErrorRate: Double = 0
-    /// Seconds the reply to `POST /v1/files` waits after the file is stored (a client killed meanwhile has
-    /// uploaded without learning the file id).
+    /// Seconds the reply to the first `POST /v1/files` waits after the file is stored (a client killed meanwhile
+    /// has uploaded without learning the file id).
     public var uploadReplyDelay: Double = 0
-    /// Seconds the reply to `POST /v1/batches` waits after the batch is created.
+    /// Seconds the reply to the first `POST /v1/batches` waits after the batch is created (a client killed
+    /// meanwhile has created a batch without learning its id).
     public var createReplyDelay: Double = 0
 
     /// Creates the default: a healthy batch API with 0.3 s steps.

@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import MockTeacher
+import SQLiteStore
+import Testing
+
+/// `harvest sweep SET --run --via batch` as a child process against an in-process mock teacher that serves the
+/// batch API: kill -9 after upload, after create and while polling; the same command then collects — every job
+/// answered exactly once by the mock's own counters, no batch created twice.
+@Suite(.serialized) struct BatchCLITests {
+    final class Fixture: @unchecked Sendable {
+        let dir: URL
+        let mock: MockTeacherServer
+        let port: Int
+        var database: String { dir.appendingPathComponent("harvest.sqlite").path }
+
+        init(faults: MockBatchFaults, prompts n: Int) async throws {
+            dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("hb-\(UInt32.random(in: 0...UInt32.max))")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            var config = MockTeacherConfiguration()
+            config.batch = faults
+            mock = MockTeacherServer(config)
+            port = try mock.start()
+            let text = (0..<n).map { "batch cli question \($0)" }.joined(separator: "\n") + "\n"
+            let file = dir.appendingPathComponent("p.txt")
+            try Data(text.utf8).write(to: file)
+            let imported = try await CLIRunner.run(["import", file.path, "--set", "s", "--db", database])
+            #expect(imported.status == 0, "\(imported.stderr)")
+        }
+
+        deinit {
+            mock.stop()
+            try? FileManager.default.removeItem(at: dir)
+        }
+
+        var args: [String] {
+            ["sweep", "s", "--run", "--via", "batch", "--teacher", "http://127.0.0.1:\(port)/v1", "--model", "mock-teacher",
+             "--max-tokens", "8", "--logprobs", "1", "--batch-poll-seconds", "0.1", "--batch-max-requests", "40", "--db", database]
+        }
+
+        func stages() throws -> [BatchStage] {
+            let store = try SQLiteStore(path: database)
+            defer { store.close() }
+            return try store.batches().map(\.stage)
+        }
+
+        /// Kills the first run once `ready` holds, runs the same command again, checks exactly-once.
+        func killThenRerun(prompts n: Int, ready: @escaping () throws -> Bool) async throws -> CLIRunner.Result {
+            let first = try SweepProcess(args, directory: dir, name: "first")
+            defer { first.stop() }
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline, try !ready() { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(try ready(), "stage not reached; log: \(first.log)")
+            kill(first.process.processIdentifier, SIGKILL)
+            #expect(await first.waitForExit(seconds: 10) != nil)
+            let second = try await CLIRunner.run(args)
+            #expect(second.status == 0, "\(second.stderr)")
+            let stats = mock.batchStats()
+            #expect(stats.answersPerCustomId.count == n)
+            #expect(stats.answersPerCustomId.values.allSatisfy { $0 == 1 }, "a job was answered twice")
+            #expect(stats.submissionsPerCustomId.values.allSatisfy { $0 == 1 }, "a job was submitted twice")
+            let store = try SQLiteStore(path: database)
+            defer { store.close() }
+            #expect(try store.counts()["responses"] == n)
+            #expect(try store.openBatches().isEmpty)
+            return second
+        }
+    }
+
+    @Test func killAfterUploadThenRerunUploadsAgainAndCreatesOnce() async throws {
+        var faults = MockBatchFaults()
+        faults.stepSeconds = 0.2
+        faults.uploadReplyDelay = 30
+        let f = try await Fixture(faults: faults, prompts: 30)
+        // The mock holds the file but not yet its reply: the process dies before it can record the file id.
+        _ = try await f.killThenRerun(prompts: 30) { f.mock.batchStats().filesUploaded >= 1 }
+        let stats = f.mock.batchStats()
+        #expect(stats.batchesCreated == 1)
+        #expect(stats.filesUploaded == 2, "the orphan upload is harmless; the batch is created from the second")
+    }
+
+    @Test func killAfterCreateThenRerunFindsTheBatchInsteadOfCreatingIt() async throws {
+        var faults = MockBatchFaults()
+        faults.stepSeconds = 0.2
+        faults.createReplyDelay = 30
+        let f = try await Fixture(faults: faults, prompts: 30)
+        // The batch exists at the provider, but the process dies before it records the batch id.
+        let second = try await f.killThenRerun(prompts: 30) { f.mock.batchStats().batchesCreated >= 1 }
+        #expect(f.mock.batchStats().batchesCreated == 1, "the batch created before the crash was found again, not created twice")
+        #expect(second.stderr.contains("found again"))
+    }
+
+    @Test func killWhilePollingThenRerunCollects() async throws {
+        var faults = MockBatchFaults()
+        faults.stepSeconds = 1
+        let f = try await Fixture(faults: faults, prompts: 100)
+        let second = try await f.killThenRerun(prompts: 100) { try f.stages().count == 3 && f.stages().allSatisfy { $0 == .submitted } }
+        #expect(f.mock.batchStats().batchesCreated == 3)
+        #expect(second.stderr.contains("from an earlier run"))
+    }
+}

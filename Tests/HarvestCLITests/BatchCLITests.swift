@@ -40,6 +40,15 @@ import Testing
              "--max-tokens", "8", "--logprobs", "1", "--batch-poll-seconds", "0.1", "--batch-max-requests", "40", "--db", database]
         }
 
+        func waitUntil(seconds: Double = 60, _ condition: () throws -> Bool) async throws -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if try condition() { return true }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            return try condition()
+        }
+
         func stages() throws -> [BatchStage] {
             let store = try SQLiteStore(path: database)
             defer { store.close() }
@@ -99,5 +108,21 @@ import Testing
         let second = try await f.killThenRerun(prompts: 100) { try f.stages().count == 3 && f.stages().allSatisfy { $0 == .submitted } }
         #expect(f.mock.batchStats().batchesCreated == 3)
         #expect(second.stderr.contains("from an earlier run"))
+    }
+    @Test func interruptLeavesTheBatchRunningAndTheSameCommandCollects() async throws {
+        var faults = MockBatchFaults()
+        faults.stepSeconds = 1
+        let f = try await Fixture(faults: faults, prompts: 20)
+        let first = try SweepProcess(f.args, directory: f.dir, name: "first")
+        defer { first.stop() }
+        #expect(try await f.waitUntil { try f.stages() == [.submitted] })
+        kill(first.process.processIdentifier, SIGINT)
+        #expect(await first.waitForExit(seconds: 10) == 3)
+        #expect(first.log.contains("keep running at the provider"), "\(first.log)")
+        #expect(first.log.contains("run the same command again to collect"))
+        let second = try await CLIRunner.run(f.args)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(f.mock.batchStats().batchesCreated == 1)
+        #expect(f.mock.batchStats().answersPerCustomId.count == 20)
     }
 }

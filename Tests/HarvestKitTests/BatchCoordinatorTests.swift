@@ -164,6 +164,33 @@ import Testing
         #expect(f.mock.batchStats().answersPerCustomId.count == batch.answered)
     }
 
+    /// The issue's bar without the kills: 10,000 jobs, 2 % line errors, one expired batch. Prints the figures.
+    @Test func tenThousandJobsWithLineErrorsAndAnExpiredBatch() async throws {
+        var faults = MockBatchFaults()
+        faults.stepSeconds = 0.2
+        faults.lineErrorRate = 0.02
+        faults.expire = 1
+        let f = try Fixture(prompts: 10_000, faults: faults)
+        try await f.store.setPrices(teacher: f.teacher, inputPerMillion: 1, outputPerMillion: 4)
+        let settings = BatchSettings(maxRequestsPerFile: 2_500, priceFactor: 0.5, pollSeconds: 0.1, maxPollSeconds: 0.5)
+        let started = Date()
+        let outcome = try await f.coordinator(settings).run(sweepId: f.sweepId)
+        let seconds = Date().timeIntervalSince(started)
+        #expect(outcome == .finished(rounds: 2))
+        try f.expectExactlyOnce(10_000)
+        let stats = f.mock.batchStats()
+        let db = try SQLiteDatabase(path: f.dir.path("batch.sqlite"), mode: .readOnly)
+        let (cost, expected) = try db.queryOne("""
+            SELECT sum(a.cost), sum((r.prompt_tokens * 1.0 + r.completion_tokens * 4.0) * 0.5 / 1000000.0)
+            FROM responses r JOIN attempts a ON a.id = r.attempt_id
+            """) { ($0.double(0), $0.double(1)) }!
+        let paid = try db.queryOne("SELECT count(*) FROM attempts WHERE cost IS NOT NULL") { $0.int(0) }
+        #expect(paid == 10_000, "only answers are charged")
+        #expect(abs(cost - expected) < 1e-9)
+        print("batch bench: 10000 jobs, \(stats.batchesCreated) batches, \(stats.linesErrored) line errors, 1 expired batch: "
+              + "\(String(format: "%.1f", seconds)) s wall (mock steps 0.2 s), every job answered once")
+    }
+
     @Test func multipartUploadRoundTripsThroughTheMock() async throws {
         let f = try Fixture(prompts: 1, faults: MockBatchFaults())
         let api = OpenAIBatchClient(transport: f.transport, baseURL: f.teacher.baseURL, apiKey: nil)

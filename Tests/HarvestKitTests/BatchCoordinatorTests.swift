@@ -83,6 +83,21 @@ import Testing
             """) { ($0.double(0), $0.double(1)) }!
         #expect(expected > 0)
         #expect(abs(cost - expected) < 1e-12)
+
+        // A collection repeated (a crash after storing some lines, then a rerun) applies nothing twice.
+        let first = batches[0]
+        let output = try await OpenAIBatchClient(transport: f.transport, baseURL: f.teacher.baseURL, apiKey: nil)
+            .fileContent(try #require(first.outputFileId))
+        let reader = BatchOutputReader(lines: try f.store.batchLines(batchId: first.id), kind: .chat, logprobsRequested: true,
+                                       startedAt: first.createdAt)
+        var again = BatchApplySummary()
+        let counts = try await reader.read(output, chunk: 7) { chunk in
+            let s = try await f.store.applyBatchResults(batchId: first.id, results: chunk, maxAttempts: 5, priceFactor: 0.5)
+            again.skipped += s.skipped
+            again.answered += s.answered + s.duplicates
+        }
+        #expect(counts.results == 25 && again.skipped == 25 && again.answered == 0)
+        #expect(try db.queryOne("SELECT count(*) FROM attempts") { $0.int(0) } == 60, "no attempt recorded twice")
     }
 
     @Test func lineErrorsAreResubmittedAlone() async throws {

@@ -51,7 +51,7 @@ struct BatchSweepDriver {
             let api = OpenAIBatchClient(transport: transport, baseURL: teacher.baseURL, apiKey: apiKey,
                                         timeouts: HTTPTimeouts(connect: plan.timeouts.connect, total: max(600, plan.timeouts.total)))
             let coordinator = BatchCoordinator(store: store, api: api, settings: settings, maxAttempts: plan.maxAttempts, stop: stop,
-                                               report: Self.print)
+                                               report: Self.report)
             let outcome = try await coordinator.run(sweepId: summary.sweepId)
             let states = try store.jobStates(sweepId: summary.sweepId)
             let failed = states[.failed] ?? 0
@@ -80,7 +80,7 @@ struct BatchSweepDriver {
     }
 
     /// One progress line per event, on stderr.
-    @Sendable static func print(_ event: BatchEvent) {
+    @Sendable static func report(_ event: BatchEvent) {
         switch event {
         case .recorded(let b):
             printStatus("batch \(b.id): \(b.requests) requests, \(b.bytes) bytes recorded")

@@ -87,6 +87,9 @@ public struct BatchCoordinator: Sendable {
     /// Takes a batch from its recorded stage to `submitted`.
     func submit(_ batch: BatchRecord) async throws -> BatchRecord {
         var batch = batch
+        // Only a batch that was already `uploaded` when this run found it may have been created by a process that
+        // died before recording the id; a batch uploaded just now is created without asking.
+        let mayExist = batch.stage == .uploaded
         if batch.stage == .prepared {
             let jobs = try store.batchJobs(batchId: batch.id)
             let file = try BatchInputFile.pack(jobs, maxRequests: jobs.count, maxBytes: Int.max)
@@ -98,7 +101,9 @@ public struct BatchCoordinator: Sendable {
         }
         if batch.stage == .uploaded, let fileId = batch.inputFileId {
             let kind = try store.batchJobs(batchId: batch.id, openOnly: false, limit: 1).first?.teacher.kind ?? .chat
-            let found = try await api.recentBatches().first { $0.metadata["harvest_ref"] == batch.ref || $0.inputFileId == fileId }
+            let found = mayExist
+                ? try await api.recentBatches().first { $0.metadata["harvest_ref"] == batch.ref || $0.inputFileId == fileId }
+                : nil
             let info: BatchInfo
             if let found {
                 info = found

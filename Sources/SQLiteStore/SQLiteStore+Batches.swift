@@ -68,6 +68,19 @@ extension SQLiteStore {
         }
     }
 
+    /// The teacher whose sweep batch `batchId` belongs to (where it was sent), or nil for an unknown batch.
+    public func batchTeacher(batchId: Int64) throws -> TeacherEndpoint? {
+        try read { db in
+            try db.queryOne("""
+                SELECT t.base_url, t.model, t.kind, t.api_key_env, t.name FROM batches b JOIN sweeps s ON s.id = b.sweep_id
+                JOIN teachers t ON t.id = s.teacher_id WHERE b.id = ?1
+                """, bind: { try $0.bind(batchId, at: 1) }) { s in
+                TeacherEndpoint(baseURL: s.string(0), model: s.string(1), kind: EndpointKind(rawValue: s.string(2)) ?? .chat,
+                                apiKeyEnv: s.optionalString(3), name: s.string(4))
+            }
+        }
+    }
+
     /// Every batch of sweep `sweepId` (or of all sweeps), oldest first.
     public func batches(sweepId: Int64? = nil) throws -> [BatchRecord] {
         try read { db in

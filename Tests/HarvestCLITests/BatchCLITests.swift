@@ -129,4 +129,33 @@ import Testing
         #expect(f.mock.batchStats().batchesCreated == 1)
         #expect(f.mock.batchStats().answersPerCustomId.count == 20)
     }
+    @Test func batchCancelStopsTheBatchAndTheNextRunKeepsWhatCameBack() async throws {
+        var faults = MockBatchFaults()
+        faults.stepSeconds = 2
+        let f = try await Fixture(faults: faults, prompts: 20)
+        let first = try SweepProcess(f.args + ["--batch-rounds", "1"], directory: f.dir, name: "first")
+        defer { first.stop() }
+        #expect(try await f.waitUntil { try f.stages() == [.submitted] })
+        kill(first.process.processIdentifier, SIGINT)
+        #expect(await first.waitForExit(seconds: 10) == 3)
+        // Cancel half-way through in_progress (validating 0–2 s, in_progress 2–4 s).
+        try await Task.sleep(for: .seconds(3))
+        let cancel = try await CLIRunner.run(["batch", "cancel", "1", "--db", f.database])
+        #expect(cancel.status == 0, "\(cancel.stderr)")
+        #expect(cancel.stderr.contains("cancelling"))
+        let unknown = try await CLIRunner.run(["batch", "cancel", "9", "--db", f.database])
+        #expect(unknown.status == 6)
+        let second = try await CLIRunner.run(f.args + ["--batch-rounds", "1"])
+        #expect(second.stderr.contains("batch 1 cancelled"), "\(second.stderr)")
+        let stats = f.mock.batchStats()
+        #expect(stats.batchesCancelled == 1)
+        let store = try SQLiteStore(path: f.database)
+        defer { store.close() }
+        let batch = try #require(try store.batches().first)
+        #expect(batch.providerStatus == "cancelled" && batch.answered == stats.linesAnswered && batch.answered + batch.returned == 20)
+        #expect(batch.answered > 0 && batch.answered < 20)
+        #expect(try store.counts()["responses"] == batch.answered)
+        let again = try await CLIRunner.run(["batch", "cancel", "1", "--db", f.database])
+        #expect(again.status == 4, "a collected batch cannot be cancelled")
+    }
 }

@@ -40,11 +40,12 @@ public struct BatchCoordinator: Sendable {
     }
 
     /// Submits the sweep's pending jobs (after picking up its open batches), waits, collects, and resubmits what
-    /// failed or expired, for up to ``BatchSettings/maxRounds`` rounds.
+    /// failed or expired, for up to ``BatchSettings/maxRounds`` rounds (picking up open batches counts as one).
     public func run(sweepId: Int64) async throws -> BatchRunOutcome {
-        var rounds = 0
         var resumed = try store.openBatches(sweepId: sweepId)
         for batch in resumed { report(.resumed(batch)) }
+        // Collecting batches of an earlier run counts as a round: `maxRounds` 1 only collects (after a cancel).
+        var rounds = resumed.isEmpty ? 0 : 1
         while true {
             var open = resumed
             resumed = []

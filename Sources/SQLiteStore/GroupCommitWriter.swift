@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CSQLite
 
 /// The single writer of a store: one connection, one dedicated thread, group commit.
 ///
@@ -55,10 +56,12 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var stats = GroupCommitStats()
     private let maxBatch: Int
     private let maxDelay: Double
+    private let checkpointOnClose: Bool
 
     /// Takes ownership of `db`; call ``start()`` before submitting.
-    init(db: SQLiteDatabase, maxBatch: Int, maxDelayMs: Double) {
+    init(db: SQLiteDatabase, maxBatch: Int, maxDelayMs: Double, checkpointOnClose: Bool = false) {
         self.db = db
+        self.checkpointOnClose = checkpointOnClose
         self.path = db.path
         self.maxBatch = max(1, maxBatch)
         self.maxDelay = max(0, maxDelayMs) / 1000
@@ -141,6 +144,14 @@ final class GroupCommitWriter: @unchecked Sendable {
     private func threadMain() {
         lock.withLock { writerThread = pthread_self() }
         while let batch = nextBatch() { process(batch) }
+        if checkpointOnClose, let db {
+            // A clean stop leaves no WAL content: the main file alone is a complete copy (offline backups).
+            // Best effort: on a full disk the checkpoint may fail, and the WAL then still holds the commits. While
+            // another process (the daemon) uses the database, TRUNCATE cannot finish: give up after 200 ms instead
+            // of holding up a short command for the whole busy timeout.
+            sqlite3_busy_timeout(db.handle, 200)
+            _ = sqlite3_wal_checkpoint_v2(db.handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
+        }
         db = nil  // closes the connection
         lock.withLock {
             finished = true

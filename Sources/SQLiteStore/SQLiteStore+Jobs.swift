@@ -188,8 +188,9 @@ enum JobRows {
 extension SQLiteStore {
     /// Leases up to `limit` jobs of the sweep, lowest id first: pending ones and those whose lease expired.
     /// Done and failed jobs are never returned. Throws ``StoreError/unknownSweep(_:)``.
+    /// While the database refuses writes (``writeRefusal``) nothing is claimed: an answer paid now could not be stored.
     public func claimJobs(sweepId: Int64, owner: String, limit: Int, leaseSeconds: Double) async throws -> [Job] {
-        guard limit > 0 else { return [] }
+        guard limit > 0, gate.refusal == nil else { return [] }
         let rows = try await write { db in
             try JobRows.claim(db, sweepId: sweepId, owner: owner, limit: limit, leaseSeconds: leaseSeconds, now: unixNow())
         }

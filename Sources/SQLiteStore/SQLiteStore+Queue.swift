@@ -33,10 +33,10 @@ extension SQLiteStore {
     /// `owner` for `leaseSeconds`: oldest run first; within a run, expired leases, then pending jobs by id.
     /// A run at or over its budget is marked `budget` and skipped; with a known mean cost per answer, a run
     /// hands out only as many jobs as the rest of its budget pays for, counting those in flight. A run with
-    /// nothing left to send is marked `done`.
+    /// nothing left to send is marked `done`. While the database refuses writes nothing is claimed.
     public func claimQueued(teacher: TeacherEndpoint, owner: String, limit: Int, leaseSeconds: Double,
                             cursors: [Int64: Int64] = [:]) async throws -> QueueClaim {
-        guard limit > 0 else { return QueueClaim(jobs: [], cursors: cursors, finishedRuns: [], budgetStoppedRuns: []) }
+        guard limit > 0, gate.refusal == nil else { return QueueClaim(jobs: [], cursors: cursors, finishedRuns: [], budgetStoppedRuns: []) }
         let claimed = try await write { db in
             try QueueRows.claim(db, teacher: teacher, owner: owner, limit: limit, leaseSeconds: leaseSeconds, cursors: cursors, now: unixNow())
         }

@@ -29,18 +29,23 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
     public let options: StoreOptions
     let writer: GroupCommitWriter
     let readers: ReaderPool
+    let gate: WriteGate
 
     /// Opens (creating if needed) the database at `path`, applies pending migrations and starts the writer.
     /// Throws ``StoreError/schemaTooNew(path:found:supported:)`` when the file is newer than this code.
     public init(path: String, options: StoreOptions = .init()) throws {
         self.path = path
         self.options = options
+        gate = WriteGate(reserve: options.reserveBytes > 0 ? SpaceReserve(path: path + ".reserve", bytes: options.reserveBytes) : nil,
+                         probePath: path + ".probe")
         do {
             let db = try SQLiteDatabase(path: path, mode: .readWriteCreate, busyTimeoutMs: options.busyTimeoutMs)
             let found = try Migrations.version(of: db)
             if found > Migrations.latestVersion {
                 throw StoreError.schemaTooNew(path: path, found: found, supported: Migrations.latestVersion)
             }
+            // Refuse a foreign SQLite file before anything changes it (journal mode included).
+            try Migrations.checkNotForeign(db)
             let mode = try db.pragma("journal_mode = WAL")
             guard mode?.lowercased() == "wal" else {
                 throw StoreError.invalidInput(
@@ -54,20 +59,41 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
                 PRAGMA cache_size = -32768;
                 """)
             try Migrations.migrate(db, createdBy: options.createdBy, now: unixNow())
-            writer = GroupCommitWriter(db: db, maxBatch: options.groupCommitMaxBatch, maxDelayMs: options.groupCommitMaxDelayMs)
+            writer = GroupCommitWriter(db: db, maxBatch: options.groupCommitMaxBatch, maxDelayMs: options.groupCommitMaxDelayMs,
+                                       checkpointOnClose: options.checkpointOnClose)
             try writer.start()
         } catch {
             throw StoreError.wrap(error, path: path)
         }
         readers = ReaderPool(path: path, busyTimeoutMs: options.busyTimeoutMs)
+        gate.start(path: path)
     }
 
     deinit { close() }
 
-    /// Finishes queued writes, then closes all connections. Later calls fail with ``StoreError/closed(path:)``.
+    /// Finishes queued writes, checkpoints the WAL into the database file and truncates it when
+    /// ``StoreOptions/checkpointOnClose`` (so the main file alone holds every committed answer; the last connection to
+    /// close does this anyway), then closes all connections and removes the space reserve. Later calls fail with
+    /// ``StoreError/closed(path:)``.
     public func close() {
-        writer.close()
         readers.close()
+        writer.close()
+        gate.close()
+    }
+
+    /// The current refusal of writes (disk full, read-only), or nil while the database accepts writes.
+    public var writeRefusal: WriteRefusal? { gate.refusal }
+
+    /// Ends a ``writeRefusal`` once the disk has room again: the space reserve is allocated anew, a small write is
+    /// committed and `beforeClaims` (e.g. a rescue import) succeeds; only then do claims resume. Returns true when the
+    /// database accepts writes (also when it never refused; `beforeClaims` then does not run).
+    public func retryWrites(beforeClaims: @Sendable () async throws -> Void = {}) async -> Bool {
+        await gate.reopen {
+            try await self.write { db in
+                try db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('last_write_probe', CAST(unixepoch() AS TEXT))")
+            }
+            try await beforeClaims()
+        }
     }
 
     /// Counters of the writer since the store was opened.
@@ -78,6 +104,7 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
         do {
             return try await writer.perform(body)
         } catch {
+            gate.observe(error)
             throw StoreError.wrap(error, path: path)
         }
     }
@@ -87,6 +114,7 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
         do {
             return try writer.performSync(body)
         } catch {
+            gate.observe(error)
             throw StoreError.wrap(error, path: path)
         }
     }

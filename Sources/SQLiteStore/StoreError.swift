@@ -20,6 +20,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case corrupt(path: String, detail: String)
     /// The store was closed before the operation could run.
     case closed(path: String)
+    /// The file is a SQLite database of another program (it was not changed).
+    case notHarvest(path: String, detail: String)
 
     /// One line for people.
     public var description: String {
@@ -42,6 +44,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             return e.description
         case .corrupt(let path, let detail):
             return "\(path): stored data is unreadable: \(detail) — restore a backup, or export what is readable"
+        case .notHarvest(let path, let detail):
+            return "\(path) is not a harvest database (\(detail)); the file was not changed — check the --db path"
         case .closed(let path):
             return "the store for \(path) is closed; the operation did not run — this is a harvest bug if it happens during a run"
         }

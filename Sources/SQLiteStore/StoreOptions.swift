@@ -18,15 +18,35 @@ public struct StoreOptions: Sendable, Hashable {
     public var groupCommitMaxDelayMs: Double
     /// Recorded in `meta.created_by` when the file is created.
     public var createdBy: String
+    /// Disk space held back in `<database>.reserve` while the store is open, released when the disk fills up so
+    /// the answers in flight can still be committed or rescued (see ``WriteRefusal``). 0 (the default) keeps no
+    /// reserve; `harvest sweep --run` and `harvest serve` use ``defaultReserveBytes``.
+    public var reserveBytes: Int
+    /// Checkpoint the WAL into the database file and truncate it when the store closes (`wal_checkpoint(TRUNCATE)`),
+    /// so the main file alone holds every commit. For the processes that write answers (`sweep --run`, `serve`); off
+    /// for short commands, whose checkpoint would briefly hold up a running daemon's writer. Default false.
+    public var checkpointOnClose: Bool
+    /// Reserve of the commands that pay for answers: 8 MiB.
+    public static let defaultReserveBytes = 8 << 20
+
+    /// The reserve of the commands that pay for answers: `HARVEST_RESERVE_MB` (MiB, 0 = none) from `environment`,
+    /// else ``defaultReserveBytes``.
+    public static func reserveBytes(environment: [String: String]) -> Int {
+        guard let text = environment["HARVEST_RESERVE_MB"], let mib = Int(text), mib >= 0, mib <= 1 << 20 else { return defaultReserveBytes }
+        return mib << 20
+    }
 
     /// Creates options; the defaults favour durability.
     public init(synchronous: Synchronous = .full, busyTimeoutMs: Int = 5000, groupCommitMaxBatch: Int = 256,
-                groupCommitMaxDelayMs: Double = 2, createdBy: String = "harvest") {
+                groupCommitMaxDelayMs: Double = 2, createdBy: String = "harvest", reserveBytes: Int = 0,
+                checkpointOnClose: Bool = false) {
         self.synchronous = synchronous
         self.busyTimeoutMs = busyTimeoutMs
         self.groupCommitMaxBatch = groupCommitMaxBatch
         self.groupCommitMaxDelayMs = groupCommitMaxDelayMs
         self.createdBy = createdBy
+        self.reserveBytes = max(0, reserveBytes)
+        self.checkpointOnClose = checkpointOnClose
     }
 }
 

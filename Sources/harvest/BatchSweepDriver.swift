@@ -19,8 +19,12 @@ struct BatchSweepDriver {
         var mock: MockTeacherServer?
         defer { mock?.stop() }
         do {
-            let store = try SQLiteStore(path: databasePath)
+            let store = try SQLiteStore(path: databasePath, options: DiskSafety.payingStoreOptions)
+            defer { store.close() }
             guard try store.setNames().contains(where: { $0.name == setName }) else { throw StoreError.unknownSet(setName) }
+            // Answers of earlier normal sweeps that the database refused; batch answers need no rescue file (a batch
+            // whose results could not be stored stays open and its output file is downloaded again by the next run).
+            try await DiskSafety.importRescued(RescueLog.defaultPath(database: databasePath), into: store)
             var url = plan.teacherURLs.first
             if url == nil {
                 let server = MockTeacherServer(MockTeacherConfiguration(model: plan.model))

@@ -15,7 +15,8 @@ struct Harvest: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, ImportCommand.self, SweepCommand.self, ServeCommand.self, StatusCommand.self, CurateCommand.self, StatsCommand.self,
             InspectCommand.self, ExportCommand.self,
-            MockTeacherCommand.self, DemoCommand.self, BatchCommand.self,
+            MockTeacherCommand.self, DemoCommand.self,
+            RescueCommand.self, BackupCommand.self, BatchCommand.self,
         ]
     )
 }

@@ -24,6 +24,10 @@ struct SweepCommand: AsyncParsableCommand {
             environment variable named by --api-key-env; it is never stored or logged.
             Repeat --teacher to spread requests over replicas of one teacher (least-loaded healthy replica first;
             job keys use --teacher-name, else the first URL, so replicas never change what counts as done).
+            A first SIGINT/SIGTERM stops claiming and waits up to --drain-seconds (30) for in-flight answers, then
+            abandons the rest (their jobs go back to pending); a second one stops at once. When the database refuses
+            writes (disk full, read-only), no new jobs are claimed, answers in flight are committed or saved to
+            harvest-rescue.jsonl beside the database, and the command exits 5; the next run imports that file first.
             Exit codes: 0 all jobs done, 2 some jobs failed, 3 interrupted, 4 bad input, 5 database error,
             6 unknown prompt set, 7 teacher unreachable or not an OpenAI-compatible endpoint,
             8 stopped by a fail-fast rule (wrong key or quota, first attempts all failing, error rate, missing logprobs,
@@ -59,9 +63,16 @@ struct SweepCommand: AsyncParsableCommand {
     @Flag(help: "Also store each raw response body.")
     var keepRaw = false
 
+    @Option(help: "With --run: seconds a first SIGINT/SIGTERM waits for in-flight requests before abandoning them (default 30).")
+    var drainSeconds: Double?
+
+    @Option(help: "With --run: where paid answers the database refuses are saved (default: harvest-rescue.jsonl beside the database; best on another disk).")
+    var rescueFile: String?
+
     func validate() throws {
         guard run else {
-            let foregroundOnly = batch.via == .requests && teacherOptions.isEmpty && samples == nil && concurrency == nil && maxAttempts == nil && name == nil && !keepRaw
+            let foregroundOnly = batch.via == .requests && teacherOptions.isEmpty && samples == nil && concurrency == nil && maxAttempts == nil
+                && name == nil && !keepRaw && drainSeconds == nil && rescueFile == nil
             guard foregroundOnly else {
                 throw ValidationError("teacher, sampling and --samples/--concurrency/--max-attempts/--name/--keep-raw/--via flags apply to --run only; a queued sweep takes its settings from the config")
             }
@@ -70,6 +81,7 @@ struct SweepCommand: AsyncParsableCommand {
         if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
         if let concurrency, concurrency < 1 || concurrency > 10_000 { throw ValidationError("--concurrency must be 1…10000") }
         if let maxAttempts, maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
+        if let drainSeconds, !(drainSeconds >= 0 && drainSeconds <= 86_400) { throw ValidationError("--drain-seconds must be 0…86400") }
         try teacherOptions.validate()
     }
 
@@ -94,7 +106,8 @@ struct SweepCommand: AsyncParsableCommand {
             if code != 0 { throw ExitCode(code) }
             return
         }
-        let code = await SweepDriver(databasePath: global.databasePath, setName: set, plan: plan, keepRaw: keepRaw, sweepName: name).run()
+        let code = await SweepDriver(databasePath: global.databasePath, setName: set, plan: plan, keepRaw: keepRaw, sweepName: name,
+                               drainSeconds: drainSeconds ?? 30, rescueFile: rescueFile).run()
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -68,6 +68,10 @@ struct SweepDriver {
     var keepRaw: Bool
     /// Sweep name; nil derives one from the set, model and a short hash of the definition.
     var sweepName: String? = nil
+    /// Seconds a first SIGINT/SIGTERM waits for in-flight requests before abandoning them.
+    var drainSeconds: Double = 30
+    /// Where refused answers go (nil: harvest-rescue.jsonl beside the database).
+    var rescueFile: String? = nil
 
     /// `SET:MODEL:xxxxxx`, stable for the same set, teacher identity, parameters and sample count.
     static func defaultName(set: String, teacher: TeacherEndpoint, params: SamplingParams, samples: Int) -> String {
@@ -80,10 +84,13 @@ struct SweepDriver {
         var mock: MockTeacherServer?
         defer { mock?.stop() }
         do {
-            let store = try SQLiteStore(path: databasePath)
+            let store = try SQLiteStore(path: databasePath, options: DiskSafety.payingStoreOptions)
+            defer { store.close() }
             guard try store.setNames().contains(where: { $0.name == setName }) else {
                 throw StoreError.unknownSet(setName)
             }
+            let rescuePath = rescueFile ?? RescueLog.defaultPath(database: databasePath)
+            try await DiskSafety.importRescued(rescuePath, into: store)
             var urls = plan.teacherURLs
             if urls.isEmpty {
                 let server = MockTeacherServer(MockTeacherConfiguration(model: plan.model))
@@ -104,12 +111,12 @@ struct SweepDriver {
             let summary = try store.createSweep(name: name, setName: setName, teacher: teacher, params: plan.params, samples: plan.samples)
             printStatus("sweep \(summary.sweepId) \"\(name)\": \(summary.totalJobs) jobs (\(summary.newJobs) new, \(summary.alreadyDone) already done, \(summary.requeuedFailed) failed jobs retried) → \(teacher.baseURL) model \(teacher.model)")
             let stop = StopSignal()
-            let trap = SignalTrap(stop: stop)
+            let trap = SignalTrap(stop: stop, drainSeconds: drainSeconds)
             defer { trap.cancel() }
             let client = TeacherClient(transport: transport, apiKey: apiKey, timeouts: plan.timeouts,
                                        maxResponseBytes: plan.maxResponseBytes, keepRaw: keepRaw)
             let options = SweepOptions(concurrency: plan.concurrency, retry: RetryPolicy(maxAttempts: plan.maxAttempts),
-                                       failFast: plan.failFast)
+                                       rescuePath: rescuePath, failFast: plan.failFast)
             let traffic = TrafficController(options: TrafficOptions(limits: plan.limits, endpoints: replicas, breaker: plan.breaker))
             let runner = SweepRunner(store: store, client: client, options: options, stop: stop, traffic: traffic)
             await LeaseReport.takeOver(store)
@@ -132,6 +139,7 @@ struct SweepDriver {
             if outcome.counters.missingLogprobs > 0 {
                 printStatus("warning: \(outcome.counters.missingLogprobs) answers came without logprobs although they were requested (stored anyway)")
             }
+            if let code = DiskSafety.refusalExit(store: store, rescued: outcome.counters.rescued, rescuePath: rescuePath) { return code }
             if outcome.failFast != nil {
                 printStatus("\(open) jobs not done yet, \(failed) failed; fix the cause and run the same command again to continue")
                 return HarvestExit.failFast

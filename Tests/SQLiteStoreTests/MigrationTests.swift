@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -59,10 +60,13 @@ import Testing
         #expect {
             _ = try SQLiteStore(path: dir.db)
         } throws: { error in
-            guard case StoreError.corrupt = error else { return false }
-            return true
+            guard case StoreError.notHarvest = error else { return false }
+            return "\(error)".contains("is not a harvest database")
         }
         #expect(try Fixtures.scalar(dir.db, "SELECT count(*) FROM sqlite_schema") == 1)
+        // Not switched to WAL either: the file header still says rollback journal (bytes 18–19 are 1, WAL is 2).
+        let header = try Data(contentsOf: URL(fileURLWithPath: dir.db)).prefix(20)
+        #expect(header[18] == 1 && header[19] == 1)
     }
 
     @Test func notADatabaseGivesAReadableError() throws {

@@ -71,8 +71,8 @@ final class TeacherWorker: Sendable {
         }
     }
 
-    /// Runs until shutdown or retirement. Throws when the database refuses an answer (it was saved to the
-    /// rescue file): the daemon must stop then.
+    /// Runs until shutdown or retirement. While the database refuses writes (disk full) it claims nothing and waits
+    /// for housekeeping to see the database accept writes again; refused answers are in the rescue file.
     func run() async throws {
         defer { state.withLock { $0.transport?.client.shutdown(); $0.transport = nil } }
         while true {
@@ -93,6 +93,7 @@ final class TeacherWorker: Sendable {
             let (shutdown, retired, reloading) = state.withLock { ($0.shutdown > .running, $0.retired, $0.pending != nil) }
             if shutdown || retired { return }
             if reloading { continue }
+            if await pauseWhileWritesRefused() { continue }
             if stop.isStopping {
                 // The runner stopped itself (the teacher refused the credentials): wait for a new config.
                 logger.error("teacher worker paused until the config is reloaded (SIGHUP) or the daemon restarts",
@@ -135,6 +136,18 @@ final class TeacherWorker: Sendable {
         } onCancel: {
             task.cancel()
         }
+    }
+
+    /// While the database refuses writes (disk full), claims nothing until housekeeping sees it accept writes
+    /// again; returns true when it paused.
+    private func pauseWhileWritesRefused() async -> Bool {
+        guard let refusal = context.store.writeRefusal else { return false }
+        logger.error("claims paused: the database refuses writes; they resume when it accepts writes again",
+                     metadata: ["error": "\(refusal.reason)"])
+        while context.store.writeRefusal != nil, !state.withLock({ $0.shutdown > .running || $0.retired }), !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        return true
     }
 
     private func idle(until done: (State) -> Bool, seconds: Double) async {

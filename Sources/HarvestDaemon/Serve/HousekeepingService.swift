@@ -1,4 +1,5 @@
 import Foundation
+import HarvestKit
 import Logging
 import ServiceLifecycle
 import SQLiteStore
@@ -9,6 +10,7 @@ import SQLiteStore
 public final class HousekeepingService: Service, Sendable {
     private let store: SQLiteStore
     private let owner: String
+    private let rescuePath: String
     private let leaseSeconds: Double
     private let interval: Double
     private let notifier: SystemdNotifier
@@ -18,9 +20,11 @@ public final class HousekeepingService: Service, Sendable {
     /// Seconds between WAL checkpoints.
     static let checkpointSeconds = 60.0
 
-    init(store: SQLiteStore, owner: String, leaseSeconds: Double, notifier: SystemdNotifier, metrics: DaemonMetrics, logger: Logger) {
+    init(store: SQLiteStore, owner: String, leaseSeconds: Double, rescuePath: String, notifier: SystemdNotifier, metrics: DaemonMetrics,
+         logger: Logger) {
         self.store = store
         self.owner = owner
+        self.rescuePath = rescuePath
         self.leaseSeconds = leaseSeconds
         self.notifier = notifier
         self.metrics = metrics
@@ -57,8 +61,30 @@ public final class HousekeepingService: Service, Sendable {
         await tick()
     }
 
-    /// One renewal (and watchdog ping when it succeeded).
+    /// One renewal (and watchdog ping when it succeeded). While the database refuses writes, tries to end the
+    /// refusal instead (space back: rescue file imported, then claims resume) and reports the daemon unhealthy.
     func tick() async {
+        if let refusal = store.writeRefusal {
+            let rescuePath = self.rescuePath
+            let logger = self.logger
+            let recovered = await store.retryWrites {
+                if let summary = try await RescueImporter.importFile(rescuePath, into: self.store) {
+                    logger.notice("rescue file imported", metadata: Self.metadata(summary))
+                }
+            }
+            if !recovered {
+                let text = "database refuses writes: \(refusal.reason)"
+                metrics.databaseWrite(error: text, at: Date().timeIntervalSince1970)
+                // The process is alive and doing the right thing (waiting for space): keep systemd's watchdog fed.
+                if notifier.watchdogInterval != nil { notifier.watchdog() }
+                notifier.status("unhealthy: the database refuses writes (\(refusal.diskFull ? "disk full" : "read-only or I/O error")); "
+                                + "no jobs are claimed until it accepts writes again")
+                return
+            }
+            logger.notice("the database accepts writes again: claims resume",
+                          metadata: ["refused.seconds": "\(Int(Date().timeIntervalSince1970 - refusal.since))"])
+            notifier.status(statusLine())
+        }
         do {
             let held = try await store.renewLeases(owner: owner, leaseSeconds: leaseSeconds)
             metrics.databaseWrite(error: nil, at: Date().timeIntervalSince1970)
@@ -68,6 +94,12 @@ public final class HousekeepingService: Service, Sendable {
             metrics.databaseWrite(error: "\(error)", at: Date().timeIntervalSince1970)
             logger.error("cannot renew leases: the database refused a write", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Log metadata of a rescue import.
+    static func metadata(_ s: RescueImporter.Summary) -> Logger.Metadata {
+        ["rescue.file": "\(s.path)", "rescue.answers": "\(s.answers)", "rescue.stored": "\(s.stored)",
+         "rescue.already_stored": "\(s.alreadyDone)", "rescue.unknown_jobs": "\(s.unknownLines.count)", "rescue.archived_as": "\(s.archivedAs)"]
     }
 
     /// `STATUS=` text: queue depth and this process's throughput.

@@ -1,5 +1,6 @@
 import Foundation
 import HarvestCore
+import HarvestKit
 import Logging
 import ServiceLifecycle
 import SQLiteStore
@@ -72,7 +73,8 @@ public final class ServeService: Sendable {
         let databasePath = config.resolveDatabase(flag: databaseFlag, environment: environment)
         let store: SQLiteStore
         do {
-            store = try SQLiteStore(path: databasePath)
+            store = try SQLiteStore(path: databasePath, options: StoreOptions(reserveBytes: StoreOptions.reserveBytes(environment: environment),
+                                                                         checkpointOnClose: true))
         } catch {
             throw .database(error as? StoreError ?? .invalidInput("\(databasePath): \(error)"))
         }
@@ -85,8 +87,17 @@ public final class ServeService: Sendable {
         await PriceSync.write(config, to: store, logger: logger)
         PriceSync.checkRuns(config, store: store, logger: logger)
 
-        let housekeeping = HousekeepingService(store: store, owner: owner, leaseSeconds: config.leaseSeconds, notifier: notifier,
-                                               metrics: metrics, logger: logger)
+        let rescuePath = config.resolveRescueFile(database: databasePath)
+        do {
+            if let summary = try await RescueImporter.importFile(rescuePath, into: store) {
+                logger.notice("rescue file imported", metadata: HousekeepingService.metadata(summary))
+            }
+        } catch {
+            // A full disk: the housekeeping tick imports it once the database accepts writes again.
+            logger.error("cannot import the rescue file yet", metadata: ["rescue.file": "\(rescuePath)", "error": "\(error)"])
+        }
+        let housekeeping = HousekeepingService(store: store, owner: owner, leaseSeconds: config.leaseSeconds, rescuePath: rescuePath,
+                                               notifier: notifier, metrics: metrics, logger: logger)
         var metricsServer: MetricsServer?
         if let address = config.metricsAddress {
             let staleAfter = max(10, config.leaseSeconds)
@@ -103,7 +114,7 @@ public final class ServeService: Sendable {
             metricsServer = server
         }
         let context = WorkerContext(store: store, owner: owner, leaseSeconds: config.leaseSeconds, pollSeconds: config.pollSeconds,
-                                    rescuePath: config.resolveRescueFile(database: databasePath), environment: environment,
+                                    rescuePath: rescuePath, environment: environment,
                                     metrics: metrics, logger: logger)
         let queue = QueueService(config: config, context: context) {
             notifier.stopping(status: "draining: waiting for in-flight requests")
@@ -145,7 +156,8 @@ public final class ServeService: Sendable {
     }
 
     /// Runs until SIGTERM/SIGINT and a drain; hands back any job still leased, closes the database.
-    /// Throws when a service failed (e.g. the database refused an answer, which was saved to the rescue file).
+    /// Throws when a service failed. A database that refuses writes (disk full) is not a failure: claims pause and
+    /// `/healthz` reports it until the database accepts writes again (see ``HousekeepingService``).
     public func run() async throws {
         var failure: (any Error)?
         do {
@@ -155,6 +167,16 @@ public final class ServeService: Sendable {
             logger.error("harvest serve failed", metadata: ["error": "\(error)"])
         }
         notifier.stopping(status: "stopping")
+        // Rescued answers' jobs are still leased to this process: store them before handing the rest back, so no
+        // other process claims (and pays for) them again.
+        let rescuePath = config.resolveRescueFile(database: databasePath)
+        do {
+            if let summary = try await RescueImporter.importFile(rescuePath, into: store) {
+                logger.notice("rescue file imported", metadata: HousekeepingService.metadata(summary))
+            }
+        } catch {
+            logger.error("cannot import the rescue file; the next start imports it", metadata: ["rescue.file": "\(rescuePath)", "error": "\(error)"])
+        }
         do {
             let released = try await store.releaseAll(owner: owner)
             if released > 0 { logger.notice("handed unanswered jobs back to the queue", metadata: ["jobs": "\(released)"]) }

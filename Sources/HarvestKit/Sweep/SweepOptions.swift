@@ -14,7 +14,8 @@ public struct SweepOptions: Sendable {
     public var leaseSeconds: Double
     /// Lease owner name (``LeaseOwner/current`` by default: host, pid, process start time, boot and random part).
     public var owner: String
-    /// Where responses that could not be committed are appended, so a paid answer is never lost.
+    /// Where responses that could not be committed are appended, so a paid answer is never lost
+    /// (``RescueLog/defaultPath(database:)`` beside the database for the CLI and the daemon).
     public var rescuePath: String
     /// When the sweep stops early (wrong key, broken teacher, no logprobs, no endpoint).
     public var failFast: FailFastPolicy
@@ -66,6 +67,8 @@ public struct SweepCounters: Sendable, Equatable {
     public var missingLogprobs = 0
     /// Jobs handed back to pending by a stop.
     public var released = 0
+    /// Paid answers the database refused, saved to the rescue file.
+    public var rescued = 0
     /// Failed attempts answered 429 (rate limited).
     public var rateLimited = 0
     /// The latest error text.

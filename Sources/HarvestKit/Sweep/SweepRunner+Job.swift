@@ -1,15 +1,31 @@
 import Foundation
 import HarvestCore
 import Logging
+import SQLiteStore
 
 /// One job's attempts: admission, send, retry decision, commit.
 extension SweepRunner {
     /// Note stored on the success attempt of an answer that lacks the requested logprobs.
     public static let missingLogprobsNote = "answer stored without the requested logprobs"
 
-    /// Sends `job` until it is done, failed, or released by a stop.
+    /// Sends `job` until it is done, failed, or released by a stop. When the database refuses a write (disk full,
+    /// read-only), the run stops claiming (drain) instead of failing: answers in flight are still committed or rescued.
     func process(_ job: Job) async throws {
         defer { held.withLock { _ = $0.ids.remove(job.id) } }
+        do {
+            try await send(job)
+        } catch where WriteRefusal.isRefusal(error) {
+            refused(error)
+        }
+    }
+
+    /// Stops claiming because the database refused a write.
+    func refused(_ error: any Error) {
+        stop.request(.drain, reason: "the database refuses writes (\(error))")
+        logger.error("the database refused a write: no new jobs are claimed", metadata: ["error": "\(error)"])
+    }
+
+    private func send(_ job: Job) async throws {
         var attempt = 0
         let estimate = traffic.options.limits.tokensPerMinute != nil ? TokenEstimate.tokens(for: job) : 0
         let stop = self.stop
@@ -104,14 +120,15 @@ extension SweepRunner {
                 break
             } catch {
                 lastError = error
+                // Stop sending at the first refusal: every request sent from now on might have to be rescued.
+                if WriteRefusal.isRefusal(error), !stop.isStopping { refused(error) }
                 logger.error("could not store a response, retrying", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(200 * (tryNumber + 1)))
             }
         }
         if let lastError {
-            rescue.append(job: job, record: record)
-            stop.request(.drain, reason: "the database refused a response (\(lastError)); it was saved to \(options.rescuePath)")
-            throw lastError
+            await rescue(job, attempt: attempt, record: record, error: lastError)
+            return
         }
         let committedAt = clock.now()
         if result.sentAt > 0, result.sentAt >= admittedAt, committedAt >= result.receivedAt {
@@ -134,6 +151,42 @@ extension SweepRunner {
                                metadata: ["job.id": "\(job.id)", "answers.missing_logprobs": "\(missingCount)"])
             }
             if let trip = failFast.recordAnswer(missingLogprobs: missing) { tripped(trip) }
+        }
+    }
+
+    /// Saves an answer the database refused to the rescue file and stops claiming. Neither taking the answer, it is
+    /// kept in memory and both are retried every second; only an abort (second signal) then ends the wait, and the
+    /// answer's rescue line is written to stderr as the last resort.
+    func rescue(_ job: Job, attempt: AttemptRecord, record: ResponseRecord, error: any Error) async {
+        stop.request(.drain, reason: "the database refuses writes (\(error)); paid answers are saved to \(rescueLog.path)")
+        var tries = 0
+        while true {
+            do {
+                let count = try rescueLog.append(job: job, attempt: attempt, record: record)
+                counters.withLock { $0.rescued += 1 }
+                logger.error("the database refused a paid answer; it was saved to the rescue file",
+                             metadata: ["job.id": "\(job.id)", "rescue.file": "\(rescueLog.path)", "rescue.count": "\(count)",
+                                        "error": "\(error)"])
+                return
+            } catch let rescueError {
+                if tries.isMultiple(of: 10) {
+                    logger.critical("neither the database nor the rescue file takes a paid answer; it is kept in memory and retried",
+                                    metadata: ["job.id": "\(job.id)", "error": "\(rescueError)"])
+                }
+                if stop.level == .abort, tries >= 3 {
+                    var line = RescueLog.encode(job: job, attempt: attempt, record: record)
+                    line.append(0x0A)
+                    FileHandle.standardError.write(Data("harvest-rescue: ".utf8) + Data(line))
+                    logger.critical("a paid answer was written only to stderr (line starting with harvest-rescue:)", metadata: ["job.id": "\(job.id)"])
+                    return
+                }
+            }
+            tries += 1
+            try? await Task.sleep(for: .seconds(1))
+            if (try? await store.commitSuccess(attempt, response: record)) != nil {
+                counters.withLock { $0.done += 1 }
+                return
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HarvestCore
 import Logging
+import SQLiteStore
 import Synchronization
 
 /// Runs one sweep in the foreground: claims jobs from the store, sends each through the teacher's
@@ -18,7 +19,7 @@ public final class SweepRunner: Sendable {
     let stop: StopSignal
     let logger: Logger
     let counters = Mutex(SweepCounters())
-    let rescue: RescueLog
+    let rescueLog: RescueLog
     let traffic: TrafficController
     let failFast: FailFastMonitor
     let held = Mutex(HeldJobs())
@@ -57,7 +58,7 @@ public final class SweepRunner: Sendable {
         self.options = options
         self.stop = stop
         self.logger = logger
-        self.rescue = RescueLog(path: options.rescuePath)
+        self.rescueLog = RescueLog(path: options.rescuePath)
         self.traffic = traffic ?? .pinned(maxInFlight: max(1, options.concurrency))
         self.failFast = FailFastMonitor(policy: options.failFast)
     }
@@ -104,8 +105,13 @@ public final class SweepRunner: Sendable {
                 if !exhausted, !stop.isStopping, claiming == 0, free > 0, running == 0 || free >= refill {
                     claiming = free
                     group.addTask { [store, options] in
-                        .claimed(try await store.claimJobs(sweepId: sweepId, owner: options.owner, limit: free,
-                                                           leaseSeconds: options.leaseSeconds))
+                        do {
+                            return .claimed(try await store.claimJobs(sweepId: sweepId, owner: options.owner, limit: free,
+                                                                      leaseSeconds: options.leaseSeconds))
+                        } catch where WriteRefusal.isRefusal(error) {
+                            self.refused(error)
+                            return .claimed([])
+                        }
                     }
                 }
                 if running == 0, claiming == 0 { break }

@@ -93,6 +93,14 @@ final class MockBatchStore: @unchecked Sendable {
         }
     }
 
+    /// The status of every batch now, by id.
+    func statuses() -> [String: String] {
+        lock.withLock {
+            for i in batches.indices { advance(i) }
+            return Dictionary(uniqueKeysWithValues: batches.map { ($0.id, $0.status) })
+        }
+    }
+
     /// Every batch, newest first.
     func list() -> [Batch] {
         lock.withLock {

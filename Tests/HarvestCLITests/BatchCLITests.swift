@@ -131,15 +131,16 @@ import Testing
     }
     @Test func batchCancelStopsTheBatchAndTheNextRunKeepsWhatCameBack() async throws {
         var faults = MockBatchFaults()
-        faults.stepSeconds = 2
+        faults.stepSeconds = 6
         let f = try await Fixture(faults: faults, prompts: 20)
         let first = try SweepProcess(f.args + ["--batch-rounds", "1"], directory: f.dir, name: "first")
         defer { first.stop() }
         #expect(try await f.waitUntil { try f.stages() == [.submitted] })
         kill(first.process.processIdentifier, SIGINT)
         #expect(await first.waitForExit(seconds: 10) == 3)
-        // Cancel half-way through in_progress (validating 0–2 s, in_progress 2–4 s).
-        try await Task.sleep(for: .seconds(3))
+        // Cancel during in_progress (6 s long): some lines are done, others not.
+        #expect(try await f.waitUntil { f.mock.batchStatuses().values.contains("in_progress") })
+        try await Task.sleep(for: .milliseconds(800))
         let cancel = try await CLIRunner.run(["batch", "cancel", "1", "--db", f.database])
         #expect(cancel.status == 0, "\(cancel.stderr)")
         #expect(cancel.stderr.contains("cancelling"))

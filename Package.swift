@@ -24,8 +24,12 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // SHA-256 block compression with the x86 SHA instructions (portable fallback in HarvestCrypto).
+        .target(name: "CSHA256"),
+        // The one SHA-256 (one-shot and streaming), used by every module that hashes.
+        .target(name: "HarvestCrypto", dependencies: ["CSHA256"], swiftSettings: strict),
         // Domain: values, policies, errors. No I/O.
-        .target(name: "HarvestCore", dependencies: ["HarvestJSON"], swiftSettings: strict),
+        .target(name: "HarvestCore", dependencies: ["HarvestCrypto", "HarvestJSON"], swiftSettings: strict),
         // A fast byte-level JSON reader and writer.
         .target(name: "HarvestJSON", swiftSettings: strict),
         // OpenAI-compatible wire format: request bodies and lenient response decoding.
@@ -33,19 +37,22 @@ let package = Package(
         // HTTP over the libcurl multi interface.
         .target(name: "CurlTransport", dependencies: ["HarvestCore", "CCurl"], swiftSettings: strict),
         // SQLite store: migrations, prompts, jobs, attempts, responses.
-        .target(name: "SQLiteStore", dependencies: ["HarvestCore", "HarvestJSON", "CSQLite"], swiftSettings: strict),
+        .target(name: "SQLiteStore", dependencies: ["HarvestCore", "CSQLite"], swiftSettings: strict),
         // Corpus export writers.
-        .target(name: "HarvestExport", dependencies: ["HarvestCore", "HarvestJSON", "CZlib"], swiftSettings: strict),
+        .target(name: "HarvestExport", dependencies: ["HarvestCore", "HarvestCrypto", "HarvestJSON", "CZlib"], swiftSettings: strict),
         // Curation: normalization, exact and near-duplicate detection (MinHash-LSH), decontamination, filters.
-        .target(name: "HarvestCurate", dependencies: ["HarvestCore", "HarvestJSON"], swiftSettings: strict),
-        // Built-in OpenAI-compatible mock teacher (HTTP/1.1 on Glibc sockets).
-        .target(name: "MockTeacher", dependencies: ["HarvestCore", "HarvestJSON"], swiftSettings: strict),
+        .target(name: "HarvestCurate", dependencies: ["HarvestCore", "HarvestCrypto", "HarvestJSON"], swiftSettings: strict),
+        // The one loopback HTTP/1.1 server socket layer (thread per connection, head deadline), for the mock teacher
+        // and the daemon's metrics endpoint.
+        .target(name: "LoopbackHTTP", swiftSettings: strict),
+        // Built-in OpenAI-compatible mock teacher (on LoopbackHTTP).
+        .target(name: "MockTeacher", dependencies: ["HarvestCore", "HarvestCrypto", "HarvestJSON", "LoopbackHTTP"], swiftSettings: strict),
         // Engine: import, teacher client, sweep runner, export driver. The composition helpers live here.
         .target(
             name: "HarvestKit",
             dependencies: [
-                "HarvestCore", "HarvestJSON", "OpenAIWire", "CurlTransport", "SQLiteStore", "HarvestExport", "MockTeacher",
-                "HarvestCurate", .product(name: "Logging", package: "swift-log"),
+                "HarvestCore", "HarvestJSON", "OpenAIWire", "CurlTransport", "SQLiteStore", "HarvestExport", "HarvestCurate",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -53,7 +60,7 @@ let package = Package(
         .target(
             name: "HarvestDaemon",
             dependencies: [
-                "HarvestKit", "HarvestCore", "HarvestJSON", "CurlTransport", "SQLiteStore",
+                "HarvestKit", "HarvestCore", "HarvestJSON", "CurlTransport", "SQLiteStore", "LoopbackHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -63,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "harvest",
             dependencies: [
-                "HarvestKit", "HarvestDaemon", "HarvestCore", "HarvestJSON", "CurlTransport", "SQLiteStore", "HarvestExport", "MockTeacher",
+                "HarvestKit", "HarvestDaemon", "HarvestCore", "HarvestCrypto", "HarvestJSON", "CurlTransport", "SQLiteStore", "HarvestExport", "MockTeacher",
                 "HarvestCurate", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -74,17 +81,21 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Loopback servers and HTTP clients shared by the test targets (not part of any product).
+        .target(name: "HarvestTestSupport", dependencies: ["HarvestJSON"], path: "Tests/HarvestTestSupport"),
+        .testTarget(name: "HarvestCryptoTests", dependencies: ["HarvestCrypto"]),
+        .testTarget(name: "LoopbackHTTPTests", dependencies: ["LoopbackHTTP", "HarvestTestSupport"]),
         .testTarget(name: "HarvestCoreTests", dependencies: ["HarvestCore", "HarvestJSON"]),
         .testTarget(name: "HarvestJSONTests", dependencies: ["HarvestJSON"]),
         .testTarget(name: "OpenAIWireTests", dependencies: ["OpenAIWire"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport"]),
+        .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport", "HarvestTestSupport"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
-        .testTarget(name: "HarvestExportTests", dependencies: ["HarvestExport", "HarvestCore", "HarvestJSON"]),
+        .testTarget(name: "HarvestExportTests", dependencies: ["HarvestExport", "HarvestCore", "HarvestCrypto", "HarvestJSON"]),
         .testTarget(name: "HarvestCurateTests", dependencies: ["HarvestCurate", "HarvestCore"]),
-        .testTarget(name: "MockTeacherTests", dependencies: ["MockTeacher", "HarvestJSON"]),
-        .testTarget(name: "HarvestKitTests", dependencies: ["HarvestKit"]),
-        .testTarget(name: "HarvestDaemonTests", dependencies: ["HarvestDaemon", "HarvestKit", "SQLiteStore", "MockTeacher"]),
-        .testTarget(name: "HarvestCLITests", dependencies: ["harvest", "MockTeacher", "SQLiteStore"]),
+        .testTarget(name: "MockTeacherTests", dependencies: ["MockTeacher", "HarvestJSON", "HarvestTestSupport"]),
+        .testTarget(name: "HarvestKitTests", dependencies: ["HarvestKit", "MockTeacher", "HarvestTestSupport"]),
+        .testTarget(name: "HarvestDaemonTests", dependencies: ["HarvestDaemon", "HarvestKit", "HarvestTestSupport"]),
+        .testTarget(name: "HarvestCLITests", dependencies: ["harvest", "MockTeacher", "SQLiteStore", "HarvestTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,5 @@
+import HarvestCrypto
+
 /// A place in an input file, for error messages that say where.
 public struct InputLocation: Sendable, Hashable, CustomStringConvertible {
     /// File path as the user gave it.

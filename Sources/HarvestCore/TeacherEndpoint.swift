@@ -1,3 +1,5 @@
+import HarvestCrypto
+
 /// Where and how to ask a teacher.
 ///
 /// `name` is the teacher's identity (part of every job key); `baseURL` is only where it is reached now. They are

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import HarvestCrypto
 
 /// One output stream of an export: a temp file that is renamed into place by its owner, or standard output.
 /// Rows are collected in a 1 MiB buffer; full buffers go to a ``WriteBehind`` thread that gzip-compresses
@@ -127,7 +128,7 @@ final class FileOutput: @unchecked Sendable {
     let fd: Int32
     private let path: String
     private let encoder: GzipEncoder?
-    private var hasher = StreamingSHA256()
+    private var hasher = SHA256()
     private(set) var fileBytes = 0
     private(set) var sha256 = ""
 

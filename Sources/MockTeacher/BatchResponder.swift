@@ -1,4 +1,5 @@
 import HarvestJSON
+import LoopbackHTTP
 
 /// The OpenAI-style batch API of the mock teacher: `POST /v1/files` (multipart), `GET /v1/files/{id}/content`,
 /// `POST /v1/batches`, `GET /v1/batches`, `GET /v1/batches/{id}`, `POST /v1/batches/{id}/cancel`.

@@ -1,3 +1,5 @@
+import LoopbackHTTP
+
 /// What a connection sends back for one request; the body itself lives in the
 /// ``RequestHandler``'s writer.
 struct HTTPReply {
@@ -28,28 +30,11 @@ struct HTTPReply {
     /// Writes the status line and headers (ending with the blank line) into `out`.
     func writeHead(contentLength: Int, keepAlive: Bool, into out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)
-        out.append(contentsOf: "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Type: ".utf8)
+        out.append(contentsOf: "HTTP/1.1 \(status) \(HTTPStatus.reason(status))\r\nContent-Type: ".utf8)
         contentType.withUTF8Buffer { out.append(contentsOf: $0) }
         out.append(contentsOf: "\r\nContent-Length: \(contentLength)\r\n".utf8)
         if let retryAfter { out.append(contentsOf: "Retry-After: \(retryAfter)\r\n".utf8) }
         out.append(contentsOf: (keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n").utf8)
-    }
-
-    /// The reason phrase for `status`.
-    static func reason(_ status: Int) -> String {
-        switch status {
-        case 200: "OK"
-        case 400: "Bad Request"
-        case 404: "Not Found"
-        case 405: "Method Not Allowed"
-        case 411: "Length Required"
-        case 413: "Payload Too Large"
-        case 429: "Too Many Requests"
-        case 431: "Request Header Fields Too Large"
-        case 500: "Internal Server Error"
-        case 503: "Service Unavailable"
-        default: "Status"
-        }
     }
 }
 

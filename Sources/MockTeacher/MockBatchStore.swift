@@ -1,4 +1,5 @@
 import HarvestJSON
+import LoopbackHTTP
 
 #if canImport(Glibc)
 import Glibc

@@ -24,6 +24,10 @@ public struct MockTeacherConfiguration: Sendable {
     public var threadStackSize: Int = 1 << 20
     /// Largest accepted request body, in bytes (larger ones get 413).
     public var maxRequestBodyBytes: Int = 64 << 20
+    /// Seconds a request head may take to arrive once it has begun (or from the accept, for a connection's first
+    /// request); a client dripping its head slower is disconnected. Idle keep-alive connections are not timed.
+    /// nil: no deadline.
+    public var headDeadlineSeconds: Double? = 30
     /// On start, raise the process's soft open-file limit to its hard limit (one socket per connection).
     public var raiseFileDescriptorLimit: Bool = true
 

@@ -1,3 +1,5 @@
+import LoopbackHTTP
+
 /// Why a ``MockTeacherServer`` could not start.
 public enum MockTeacherError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The host is not an IPv4 literal (or `localhost`), or the port is out of range.
@@ -22,6 +24,20 @@ public enum MockTeacherError: Error, Sendable, Equatable, CustomStringConvertibl
         case .listenFailed(let text): "mock teacher: listen() failed: \(text)"
         case .threadFailed(let text): "mock teacher: cannot start the accept thread: \(text)"
         case .alreadyStarted: "mock teacher: start() called twice"
+        }
+    }
+}
+
+extension MockTeacherError {
+    /// The mock teacher's form of a socket-layer start failure.
+    init(_ error: LoopbackHTTPError) {
+        switch error {
+        case .invalidAddress(let text): self = .invalidAddress(text)
+        case .socketFailed(let text): self = .socketFailed(text)
+        case .bindFailed(let host, let port, let reason): self = .bindFailed(host: host, port: port, reason: reason)
+        case .listenFailed(let text): self = .listenFailed(text)
+        case .threadFailed(let text): self = .threadFailed(text)
+        case .alreadyStarted: self = .alreadyStarted
         }
     }
 }

@@ -1,17 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import LoopbackHTTP
 
 /// An OpenAI-compatible teacher imitation: a real HTTP/1.1 server on loopback that answers
 /// `/v1/chat/completions` and `/v1/completions` deterministically (with token logprobs),
 /// lists its model at `/v1/models`, answers `/healthz`, and can inject faults.
 ///
-/// Design: one blocking thread per connection plus one accept thread. With keep-alive clients
-/// each request costs one `recv` and one `sendmsg`, with no event-loop bookkeeping, and latency,
-/// stalls and resets are plain sequential code. Thousands of mostly idle connections cost
-/// little (1 MiB of reserved, mostly untouched stack each).
+/// The sockets, threads and HTTP framing are the shared ``HTTPServer`` (one blocking thread per
+/// connection, keep-alive, a head deadline); this type adds the answers and the faults.
 ///
 /// ```swift
 /// let server = MockTeacherServer(MockTeacherConfiguration())
@@ -19,21 +13,25 @@ import Darwin
 /// defer { server.stop() }
 /// ```
 public final class MockTeacherServer: @unchecked Sendable {
-    private enum Phase { case idle, running, stopped }
-
     private let configuration: MockTeacherConfiguration
     private let state: ServerState
+    private let server: HTTPServer
     private let lock = ConditionLock()
-    private var phase = Phase.idle
-    private var listenFD: Int32 = -1
-    private var boundPort = 0
-    private var acceptThread: pthread_t?
+    private var started = false
     private var finished = false
 
     /// Creates a server; nothing is bound until ``start()``.
     public init(_ configuration: MockTeacherConfiguration) {
         self.configuration = configuration
-        state = ServerState(configuration: configuration)
+        let state = ServerState(configuration: configuration)
+        self.state = state
+        var options = HTTPServerOptions(host: configuration.host, port: configuration.port)
+        options.backlog = configuration.backlog
+        options.threadStackSize = configuration.threadStackSize
+        options.maxBodyBytes = configuration.maxRequestBodyBytes
+        options.headDeadline = configuration.headDeadlineSeconds
+        options.raiseFileDescriptorLimit = configuration.raiseFileDescriptorLimit
+        server = HTTPServer(options, stopSignal: state.stop) { MockResponder(state: state) }
     }
 
     deinit { stop() }
@@ -42,47 +40,19 @@ public final class MockTeacherServer: @unchecked Sendable {
     /// Also ignores `SIGPIPE` process-wide (sends use `MSG_NOSIGNAL` anyway).
     @discardableResult
     public func start() throws -> Int {
-        try lock.withLock { () throws(MockTeacherError) -> Int in
-            guard phase == .idle else { throw .alreadyStarted }
-            signal(SIGPIPE, SIG_IGN)
-            if configuration.raiseFileDescriptorLimit { Self.raiseFileDescriptorLimit() }
-            let (fd, port) = try SocketIO.listen(host: configuration.host, port: configuration.port,
-                                                 backlog: configuration.backlog)
-            let state = self.state
-            let stackSize = configuration.threadStackSize
-            guard let thread = NativeThread.start(stackSize: 256 * 1024, detached: false, {
-                Self.acceptLoop(listenFD: fd, state: state, stackSize: stackSize)
-            }) else {
-                let text = SocketIO.errorText(errno)
-                close(fd)
-                throw .threadFailed(text)
-            }
-            listenFD = fd
-            boundPort = port
-            acceptThread = thread
-            phase = .running
+        do throws(LoopbackHTTPError) {
+            let port = try server.start()
+            lock.withLock { started = true }
             return port
+        } catch {
+            throw MockTeacherError(error)
         }
     }
 
     /// Stops accepting, closes every connection (stalled and sleeping ones included) and waits
     /// for all server threads to finish. The port is free afterwards. Idempotent.
     public func stop() {
-        let thread: pthread_t? = lock.withLock {
-            guard phase == .running else {
-                if phase == .idle { finished = true }
-                phase = .stopped
-                return nil
-            }
-            phase = .stopped
-            return acceptThread
-        }
-        guard let thread else { return }
-        state.beginStop()
-        shutdown(listenFD, Int32(SHUT_RDWR))
-        NativeThread.join(thread)
-        state.closeAllConnectionsAndWait()
-        close(listenFD)
+        server.stop()
         lock.withLock { finished = true }
         lock.broadcast()
     }
@@ -90,17 +60,17 @@ public final class MockTeacherServer: @unchecked Sendable {
     /// Blocks the calling thread until ``stop()`` has finished (e.g. for a CLI that serves until
     /// a signal handler calls `stop()`). Returns at once if the server never started.
     public func waitUntilStopped() {
-        lock.wait { finished || phase == .idle }
+        lock.wait { finished || !started }
     }
 
     /// The bound port (0 before ``start()``).
-    public var port: Int { lock.withLock { boundPort } }
+    public var port: Int { server.port }
 
     /// The base URL, e.g. `http://127.0.0.1:8123/v1`.
     public var baseURL: String { "http://\(configuration.host):\(port)/v1" }
 
     /// A snapshot of the counters.
-    public func stats() -> MockTeacherStats { state.snapshot() }
+    public func stats() -> MockTeacherStats { state.snapshot(connections: server.stats()) }
 
     /// A snapshot of the batch API's statistics (files, batches, answers per custom id).
     public func batchStats() -> MockBatchStats { state.batches.snapshot() }
@@ -111,33 +81,4 @@ public final class MockTeacherServer: @unchecked Sendable {
     /// How many valid 200 completion answers were sent per request fingerprint
     /// (see ``RequestFingerprint``). HTML and truncated answers are not counted.
     public func servedFingerprints() -> [String: Int] { state.servedFingerprints() }
-
-    private static func acceptLoop(listenFD: Int32, state: ServerState, stackSize: Int) {
-        while true {
-            let fd = accept(listenFD, nil, nil)
-            if fd < 0 {
-                let code = errno
-                if state.isStopping { return }
-                if code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM { usleep(10_000) }
-                continue
-            }
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            SocketIO.setNoDelay(fd)
-            guard state.register(connection: fd) else {
-                close(fd)
-                return
-            }
-            let started = NativeThread.start(stackSize: stackSize, detached: true) {
-                HTTPConnection(fd: fd, state: state).run()
-            }
-            if started == nil { state.close(connection: fd) }
-        }
-    }
-
-    private static func raiseFileDescriptorLimit() {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
-        limit.rlim_cur = limit.rlim_max
-        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    }
 }

@@ -1,4 +1,5 @@
 import HarvestCore
+import HarvestCrypto
 import HarvestJSON
 
 /// The identity of a completion job as the mock sees it: lowercase hex SHA-256 of a canonical

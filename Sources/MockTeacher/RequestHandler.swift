@@ -1,4 +1,5 @@
 import HarvestJSON
+import LoopbackHTTP
 
 /// Routes one request to its answer and decides injected faults. One per connection: it owns
 /// the reusable response buffer and sampler scratch space.

@@ -3,6 +3,7 @@ import HarvestCore
 import HarvestJSON
 import HarvestKit
 import CurlTransport
+import HarvestCrypto
 import MockTeacher
 import SQLiteStore
 

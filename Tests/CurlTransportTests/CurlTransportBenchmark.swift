@@ -1,5 +1,6 @@
 import CurlTransport
 import Foundation
+import HarvestTestSupport
 import Testing
 
 /// Throughput against the loopback server; runs only with `HARVEST_BENCH=1`.

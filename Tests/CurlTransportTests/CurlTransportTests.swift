@@ -3,6 +3,7 @@ import HarvestCore
 import Testing
 
 @testable import CurlTransport
+import HarvestTestSupport
 
 /// Fails the test unless `body` throws a ``TransportError`` of `kind`; returns the error.
 @discardableResult

@@ -1,4 +1,5 @@
 import Foundation
+import HarvestTestSupport
 import Testing
 
 @Suite(.serialized) struct CLITests {

@@ -199,29 +199,6 @@ final class DaemonFixture: @unchecked Sendable {
     }
 }
 
-/// GET over a plain socket; returns status and body.
-func httpGet(port: Int, path: String) -> (status: Int, body: String)? {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = in_port_t(UInt16(port).bigEndian)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    guard rc == 0 else { return nil }
-    _ = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
-    var data = [UInt8]()
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = recv(fd, &buffer, buffer.count, 0)
-        if n <= 0 { break }
-        data += buffer[0..<n]
-    }
-    let text = String(decoding: data, as: UTF8.self)
-    guard let split = text.range(of: "\r\n\r\n") else { return nil }
-    return (Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0, String(text[split.upperBound...]))
-}
-
 /// The value of a metric sample line `name{labels} value` in Prometheus text.
 func metricValue(_ text: String, _ sample: String) -> Double? {
     for line in text.split(separator: "\n") where line.hasPrefix(sample + " ") {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import HarvestTestSupport
 import SQLiteStore
 import Testing
 

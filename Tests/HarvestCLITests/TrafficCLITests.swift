@@ -1,4 +1,5 @@
 import Foundation
+import HarvestTestSupport
 import Testing
 
 /// `harvest mock-teacher` as a child process, for CLI tests that need a teacher with faults.
@@ -32,15 +33,6 @@ final class MockProcess {
     func stop() {
         process.terminate()
         process.waitUntilExit()
-    }
-}
-
-/// Runs blocking `body` (child processes) on its own thread, so it holds none of the cooperative threads.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-        Thread {
-            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
-        }.start()
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HarvestCore
+import HarvestCrypto
 import HarvestExport
 import HarvestJSON
 import Testing

@@ -1,4 +1,5 @@
 import HarvestCore
+import HarvestCrypto
 import HarvestExport
 import Testing
 

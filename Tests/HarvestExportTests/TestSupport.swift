@@ -1,6 +1,7 @@
 import CZlib
 import Foundation
 import HarvestCore
+import HarvestCrypto
 import HarvestExport
 import HarvestJSON
 

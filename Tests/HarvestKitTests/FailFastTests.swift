@@ -1,5 +1,6 @@
 import HarvestCore
 import HarvestKit
+import HarvestTestSupport
 import SQLiteStore
 import Synchronization
 import Testing

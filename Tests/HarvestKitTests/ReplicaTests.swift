@@ -2,6 +2,7 @@ import CurlTransport
 import Foundation
 import HarvestCore
 import HarvestKit
+import HarvestTestSupport
 import MockTeacher
 import SQLiteStore
 import Testing

@@ -31,16 +31,6 @@ final class ManualClock: TrafficClock {
     func advance(_ seconds: Double) { time.withLock { $0 += seconds } }
 }
 
-/// Runs blocking `body` (synchronous store calls, imports) on its own thread and awaits it, so test setup holds
-/// none of the few cooperative threads the sweeps under test (and other suites) run on.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-        Thread {
-            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
-        }.start()
-    }
-}
-
 /// Polls `condition` every 10 ms until it holds or `seconds` pass; checks once more at the end.
 func eventually(within seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import HarvestJSON
+import HarvestTestSupport
 import MockTeacher
 import Testing
 

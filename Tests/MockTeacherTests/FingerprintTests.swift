@@ -1,4 +1,5 @@
 import HarvestJSON
+import HarvestTestSupport
 import MockTeacher
 import Testing
 

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import HarvestJSON
+import HarvestTestSupport
 import MockTeacher
 
 /// Runs `body` against a freshly started server, stopping it afterwards.
@@ -50,14 +51,4 @@ func startThread(_ body: @escaping () -> Void) -> pthread_t {
         return nil
     }, context)
     return thread
-}
-
-/// Runs blocking `body` on its own thread and awaits it, so a test that blocks on sockets does not hold one of the
-/// few cooperative threads other (timing-sensitive) tests need.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-        pthread_detach(startThread {
-            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
-        })
-    }
 }

@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import HarvestTestSupport
 #endif
 import MockTeacher
 import Testing

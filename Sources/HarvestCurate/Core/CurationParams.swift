@@ -1,4 +1,5 @@
 import HarvestCore
+import HarvestCrypto
 import HarvestJSON
 
 /// The parameters of one curation stage as canonical JSON: keys sorted, compact, integers without a fraction.

@@ -6,7 +6,7 @@ import Darwin
 
 /// A growable byte buffer that a connection thread reads a socket into.
 /// Bytes in `start..<end` are received but not yet consumed.
-final class ReceiveBuffer {
+public final class ReceiveBuffer {
     private var storage: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     private var start = 0
@@ -14,7 +14,8 @@ final class ReceiveBuffer {
     /// Offset (from `start`) up to which the header terminator has already been searched.
     private var scanned = 0
 
-    init(capacity: Int = 16 * 1024) {
+    /// Creates an empty buffer of `capacity` bytes (it grows as needed).
+    public init(capacity: Int = 16 * 1024) {
         self.capacity = capacity
         storage = .allocate(capacity: capacity)
     }
@@ -22,13 +23,13 @@ final class ReceiveBuffer {
     deinit { storage.deallocate() }
 
     /// Number of unconsumed bytes.
-    var count: Int { end - start }
+    public var count: Int { end - start }
 
     /// The unconsumed bytes. Valid until the next mutating call.
-    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: storage + start, count: end - start) }
+    public var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: storage + start, count: end - start) }
 
     /// Receives once from `fd`, making room first. Returns the byte count, 0 at EOF, -1 on error.
-    func receive(from fd: Int32) -> Int {
+    public func receive(from fd: Int32) -> Int {
         if end == capacity { makeRoom(forTotal: count + 16 * 1024) }
         while true {
             let n = recv(fd, storage + end, capacity - end, 0)
@@ -39,7 +40,7 @@ final class ReceiveBuffer {
     }
 
     /// Ensures the buffer can hold `total` unconsumed bytes without another move.
-    func makeRoom(forTotal total: Int) {
+    public func makeRoom(forTotal total: Int) {
         if start > 0 {
             if end > start { memmove(storage, storage + start, end - start) }
             end -= start
@@ -57,7 +58,7 @@ final class ReceiveBuffer {
     }
 
     /// Drops `n` bytes from the front.
-    func consume(_ n: Int) {
+    public func consume(_ n: Int) {
         start += n
         scanned = 0
         if start == end {
@@ -67,7 +68,7 @@ final class ReceiveBuffer {
     }
 
     /// The length of the request head including its final CRLFCRLF, if it has fully arrived.
-    func headLength() -> Int? {
+    public func headLength() -> Int? {
         let buf = bytes
         var i = max(scanned - 3, 0)
         while i + 3 < buf.count {

@@ -1,25 +1,26 @@
-/// The request line and the headers the mock cares about.
-struct HTTPRequestHead {
+/// The request line and the headers the loopback servers care about.
+public struct HTTPRequestHead: Sendable {
     /// `GET`, `POST`, ...
-    var method: String
+    public var method: String
     /// The target path without its query string.
-    var path: String
+    public var path: String
     /// The `Content-Length`, if sent.
-    var contentLength: Int?
+    public var contentLength: Int?
     /// `Transfer-Encoding: chunked` was sent.
-    var chunked = false
+    public var chunked = false
     /// `Expect: 100-continue` was sent.
-    var expectsContinue = false
+    public var expectsContinue = false
     /// Whether the connection stays open after the answer.
-    var keepAlive = true
+    public var keepAlive = true
 
     /// A request the server cannot parse; answered with 400 and a closed connection.
-    struct Malformed: Error {
-        var reason: String
+    public struct Malformed: Error, Sendable {
+        /// What is wrong, e.g. "malformed request line".
+        public var reason: String
     }
 
     /// Parses the head (request line and headers, CRLF-terminated lines).
-    static func parse(_ head: UnsafeBufferPointer<UInt8>) throws(Malformed) -> HTTPRequestHead {
+    public static func parse(_ head: UnsafeBufferPointer<UInt8>) throws(Malformed) -> HTTPRequestHead {
         var lineStart = 0
         func nextLine() -> Range<Int>? {
             guard lineStart < head.count else { return nil }

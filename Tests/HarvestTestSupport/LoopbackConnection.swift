@@ -4,29 +4,35 @@ import Glibc
 #endif
 
 /// A request as parsed by ``LoopbackConnection``.
-struct LoopbackRequest {
-    var method: String
-    var path: String
-    var headers: [(name: String, value: String)]
-    var body: [UInt8]
+public struct LoopbackRequest {
+    /// `GET`, `POST`, …
+    public var method: String
+    /// The request target as sent.
+    public var path: String
+    /// Header fields in order.
+    public var headers: [(name: String, value: String)]
+    /// The `Content-Length` body.
+    public var body: [UInt8]
 
     /// The first header named `name`, case-insensitively.
-    func header(_ name: String) -> String? {
+    public func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 }
 
 /// Blocking HTTP/1.1 framing over one accepted socket (Content-Length bodies only).
-struct LoopbackConnection {
-    let socket: Int32
+public struct LoopbackConnection {
+    /// The accepted socket.
+    public let socket: Int32
     private var buffer: [UInt8] = []
 
-    init(socket: Int32) {
+    /// Frames requests on `socket`.
+    public init(socket: Int32) {
         self.socket = socket
     }
 
     /// Reads the next request, or nil when the peer closed or sent garbage.
-    mutating func readRequest() -> LoopbackRequest? {
+    public mutating func readRequest() -> LoopbackRequest? {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         var headEnd: Int?
         while headEnd == nil {
@@ -54,7 +60,7 @@ struct LoopbackConnection {
     }
 
     /// Sends a complete response with Content-Length; false when the write failed.
-    func respond(status: String, headers: [String], body: [UInt8]) -> Bool {
+    public func respond(status: String, headers: [String], body: [UInt8]) -> Bool {
         var head = "HTTP/1.1 \(status)\r\nContent-Length: \(body.count)\r\n"
         for header in headers { head += header + "\r\n" }
         head += "\r\n"
@@ -62,7 +68,7 @@ struct LoopbackConnection {
     }
 
     /// Writes all bytes; false on error.
-    func write(_ bytes: [UInt8]) -> Bool {
+    public func write(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes {
@@ -76,7 +82,7 @@ struct LoopbackConnection {
     }
 
     /// Waits up to `milliseconds`; false as soon as the peer hangs up.
-    func waitWhileOpen(milliseconds: Int) -> Bool {
+    public func waitWhileOpen(milliseconds: Int) -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(milliseconds)
         while true {
             let left = ContinuousClock.now.duration(to: deadline)

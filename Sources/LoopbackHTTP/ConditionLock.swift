@@ -6,11 +6,12 @@ import Darwin
 
 /// A pthread mutex with one condition variable, for state shared between the
 /// accept thread, the connection threads and the caller of `stop()`.
-final class ConditionLock: @unchecked Sendable {
+public final class ConditionLock: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
 
-    init() {
+    /// Creates an unlocked lock.
+    public init() {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -28,19 +29,19 @@ final class ConditionLock: @unchecked Sendable {
 
     /// Runs `body` with the mutex held.
     @inline(__always)
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    public func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body()
     }
 
     /// Wakes every thread blocked in ``wait(until:)``. Call with or without the mutex held.
-    func broadcast() {
+    public func broadcast() {
         pthread_cond_broadcast(condition)
     }
 
     /// Blocks until `predicate` (evaluated with the mutex held) is true.
-    func wait(until predicate: () -> Bool) {
+    public func wait(until predicate: () -> Bool) {
         pthread_mutex_lock(mutex)
         while !predicate() { pthread_cond_wait(condition, mutex) }
         pthread_mutex_unlock(mutex)

@@ -6,30 +6,41 @@ import Darwin
 import HarvestJSON
 
 /// A response as read off the wire by ``TestHTTPClient``.
-struct TestHTTPResponse {
-    var status: Int
-    var headers: [(name: String, value: String)]
-    var body: [UInt8]
+public struct TestHTTPResponse {
+    /// HTTP status.
+    public var status: Int
+    /// Header fields in order.
+    public var headers: [(name: String, value: String)]
+    /// The body bytes that arrived.
+    public var body: [UInt8]
     /// The announced Content-Length.
-    var contentLength: Int
+    public var contentLength: Int
     /// Whether the whole announced body arrived.
-    var complete: Bool { body.count == contentLength }
+    public var complete: Bool { body.count == contentLength }
 
-    func header(_ name: String) -> String? {
+    /// The first header named `name`, case-insensitively.
+    public func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 
-    var text: String { String(decoding: body, as: UTF8.self) }
+    /// The body as UTF-8 text.
+    public var text: String { String(decoding: body, as: UTF8.self) }
 
-    func json() throws -> JSONValue { try JSONValue.parse(body) }
+    /// The body parsed as JSON.
+    public func json() throws -> JSONValue { try JSONValue.parse(body) }
 }
 
-struct TestClientError: Error, CustomStringConvertible {
-    var description: String
+/// A test client failure (connect, send, or an unreadable answer).
+public struct TestClientError: Error, CustomStringConvertible {
+    /// What failed.
+    public var description: String
+
+    /// Creates an error.
+    public init(description: String) { self.description = description }
 }
 
 /// What one `recv` saw.
-enum ReceiveOutcome: Equatable {
+public enum ReceiveOutcome: Equatable {
     case data(Int)
     case closed
     case timedOut
@@ -37,12 +48,13 @@ enum ReceiveOutcome: Equatable {
 }
 
 /// A minimal blocking HTTP/1.1 client over Glibc sockets, for tests only.
-final class TestHTTPClient {
-    let fd: Int32
+public final class TestHTTPClient {
+    /// The connected socket.
+    public let fd: Int32
     private var pending: [UInt8] = []
 
     /// Connects to 127.0.0.1:`port`.
-    init(port: Int, timeout: Double = 5) throws {
+    public init(port: Int, timeout: Double = 5) throws {
         fd = try Self.connectedSocket(port: port)
         setTimeout(timeout)
     }
@@ -71,13 +83,13 @@ final class TestHTTPClient {
     deinit { close(fd) }
 
     /// Sets the receive timeout.
-    func setTimeout(_ seconds: Double) {
+    public func setTimeout(_ seconds: Double) {
         var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - seconds.rounded(.down)) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
     /// Sends raw bytes.
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
@@ -87,7 +99,7 @@ final class TestHTTPClient {
     }
 
     /// The raw bytes of a request.
-    static func requestBytes(_ method: String, _ path: String, body: String? = nil, headers: [String] = []) -> [UInt8] {
+    public static func requestBytes(_ method: String, _ path: String, body: String? = nil, headers: [String] = []) -> [UInt8] {
         var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         for header in headers { text += header + "\r\n" }
         if let body {
@@ -99,13 +111,13 @@ final class TestHTTPClient {
     }
 
     /// Sends a request and reads its response.
-    func request(_ method: String, _ path: String, body: String? = nil, headers: [String] = []) throws -> TestHTTPResponse {
+    public func request(_ method: String, _ path: String, body: String? = nil, headers: [String] = []) throws -> TestHTTPResponse {
         try send(Self.requestBytes(method, path, body: body, headers: headers))
         return try readResponse()
     }
 
     /// One `recv` into the pending buffer.
-    func receiveOnce() -> ReceiveOutcome {
+    public func receiveOnce() -> ReceiveOutcome {
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
         if n > 0 {
@@ -117,7 +129,7 @@ final class TestHTTPClient {
     }
 
     /// Reads one response. A body cut short by EOF is returned incomplete.
-    func readResponse() throws -> TestHTTPResponse {
+    public func readResponse() throws -> TestHTTPResponse {
         var headEnd: Int? = nil
         while headEnd == nil {
             headEnd = Self.find([13, 10, 13, 10], in: pending)
@@ -160,7 +172,8 @@ final class TestHTTPClient {
 }
 
 extension String {
-    func trimmingSpaces() -> String {
+    /// Without leading and trailing spaces.
+    public func trimmingSpaces() -> String {
         var s = Substring(self)
         while s.first == " " { s.removeFirst() }
         while s.last == " " { s.removeLast() }

@@ -1,13 +1,21 @@
-import CZlib
+import CSHA256
 
-/// A streaming SHA-256 (FIPS 180-4) over raw buffers, for hashing export files as they are written.
+/// SHA-256 (FIPS 180-4): the project's one implementation, for content addressing, idempotency keys, request
+/// fingerprints and export file digests.
 ///
-/// Same digest as `HarvestCore.SHA256`, but whole 64-byte blocks are compressed straight from the caller's
-/// buffer, with the CPU's SHA instructions when it has them (x86 SHA extensions, about 1.5 GB/s) and a portable
-/// implementation otherwise (about 170 MB/s).
-public struct StreamingSHA256: Sendable {
+/// Whole 64-byte blocks are compressed straight from the caller's buffer, with the CPU's SHA instructions when it
+/// has them (x86 SHA extensions, about 1.5 GB/s) and a portable implementation otherwise (about 170 MB/s).
+///
+/// ```swift
+/// let digest = SHA256.digest("abc".utf8)      // one shot, 32 bytes
+/// var hasher = SHA256()                      // streaming
+/// hasher.update(chunk)
+/// let hex = hasher.finalizeHex()
+/// ```
+public struct SHA256: Sendable {
     private var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
+    /// Bytes of an incomplete block (fewer than 64).
     private var tail: [UInt8] = []
     private var length: UInt64 = 0
     private let hardware: Bool
@@ -18,10 +26,9 @@ public struct StreamingSHA256: Sendable {
     /// Creates an empty hasher; `portable` forces the portable implementation (for tests and comparisons).
     public init(portable: Bool = false) {
         hardware = !portable && Self.hardwareAvailable
-        tail.reserveCapacity(64)
     }
 
-    /// Feeds bytes.
+    /// Feeds raw bytes.
     public mutating func update(_ input: UnsafeRawBufferPointer) {
         guard var p = input.baseAddress, input.count > 0 else { return }
         var n = input.count
@@ -46,19 +53,33 @@ public struct StreamingSHA256: Sendable {
         if n > 0 { tail.append(contentsOf: UnsafeRawBufferPointer(start: p, count: n)) }
     }
 
-    /// Feeds bytes.
-    public mutating func update(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { update($0) }
+    /// Feeds the bytes of a buffer.
+    public mutating func update(buffer: UnsafeBufferPointer<UInt8>) {
+        update(UnsafeRawBufferPointer(buffer))
     }
 
-    /// Finishes and returns the digest as lowercase hex. The hasher must not be used afterwards.
+    /// Feeds bytes; contiguous collections are hashed straight from their storage, others through a copy.
+    public mutating func update(_ bytes: some Sequence<UInt8>) {
+        let done: Void? = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) }
+        if done != nil { return }
+        let copy = Array(bytes)
+        copy.withUnsafeBytes { update($0) }
+    }
+
+    /// Finishes and returns the 32-byte digest. The hasher must not be fed afterwards.
+    public mutating func finalize() -> [UInt8] {
+        pad()
+        var out = [UInt8]()
+        out.reserveCapacity(32)
+        for word in [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7] {
+            for shift in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
+        }
+        return out
+    }
+
+    /// Finishes and returns the digest as 64 lowercase hex digits. The hasher must not be fed afterwards.
     public mutating func finalizeHex() -> String {
-        let bitLength = length &* 8
-        var pad: [UInt8] = [0x80]
-        let rem = Int(length % 64)
-        pad.append(contentsOf: repeatElement(0, count: rem < 56 ? 55 - rem : 119 - rem))
-        for i in (0..<8).reversed() { pad.append(UInt8(truncatingIfNeeded: bitLength >> (UInt64(i) * 8))) }
-        pad.withUnsafeBytes { update($0) }
+        pad()
         let hex = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(64)
@@ -66,6 +87,33 @@ public struct StreamingSHA256: Sendable {
             for shift in stride(from: 28, through: 0, by: -4) { out.append(hex[Int((word >> UInt32(shift)) & 15)]) }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// One-shot digest (32 bytes).
+    public static func digest(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+        var s = SHA256()
+        s.update(bytes)
+        return s.finalize()
+    }
+
+    /// One-shot digest as 64 lowercase hex digits.
+    public static func hexDigest(_ bytes: some Sequence<UInt8>) -> String {
+        var s = SHA256()
+        s.update(bytes)
+        return s.finalizeHex()
+    }
+
+    /// Appends the 0x80 marker, zeros and the bit length, compressing the final block(s).
+    private mutating func pad() {
+        let bitLength = length &* 8
+        let rem = Int(length % 64)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 72) { padding in
+            let count = (rem < 56 ? 56 - rem : 120 - rem) + 8
+            padding.initialize(repeating: 0)
+            padding[0] = 0x80
+            for i in 0..<8 { padding[count - 1 - i] = UInt8(truncatingIfNeeded: bitLength >> (UInt64(i) * 8)) }
+            update(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(padding)[0..<count]))
+        }
     }
 
     private mutating func compress(_ start: UnsafeRawPointer, blocks: Int) {

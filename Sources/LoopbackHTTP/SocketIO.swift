@@ -4,15 +4,15 @@ import Glibc
 import Darwin
 #endif
 
-/// Thin wrappers over the Glibc socket calls the server needs.
-enum SocketIO {
+/// Thin wrappers over the Glibc socket calls the loopback servers (and their tests) need.
+public enum SocketIO {
     /// Text for an errno value.
-    static func errorText(_ code: Int32) -> String {
+    public static func errorText(_ code: Int32) -> String {
         String(cString: strerror(code))
     }
 
     /// Creates a listening IPv4 TCP socket bound to `host:port`; returns it and the bound port.
-    static func listen(host: String, port: Int, backlog: Int32) throws(MockTeacherError) -> (fd: Int32, port: Int) {
+    public static func listen(host: String, port: Int, backlog: Int32) throws(LoopbackHTTPError) -> (fd: Int32, port: Int) {
         guard (0...65535).contains(port) else { throw .invalidAddress("port \(port) is out of range") }
         let numericHost = host == "localhost" ? "127.0.0.1" : host
         var address = sockaddr_in()
@@ -49,20 +49,20 @@ enum SocketIO {
     }
 
     /// Disables Nagle's algorithm so small responses are not delayed.
-    static func setNoDelay(_ fd: Int32) {
+    public static func setNoDelay(_ fd: Int32) {
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
 
     /// Makes the next `close` send RST instead of FIN.
-    static func setLingerZero(_ fd: Int32) {
+    public static func setLingerZero(_ fd: Int32) {
         var option = linger(l_onoff: 1, l_linger: 0)
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
     }
 
     /// Sends `first` then `second` completely (one `sendmsg` in the common case). No SIGPIPE.
     /// Returns false when the peer is gone.
-    static func sendAll(_ fd: Int32, _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) -> Bool {
+    public static func sendAll(_ fd: Int32, _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) -> Bool {
         var firstOffset = 0
         var secondOffset = 0
         while firstOffset < first.count || secondOffset < second.count {
@@ -92,14 +92,14 @@ enum SocketIO {
     }
 
     /// Sends all of `bytes`. Returns false when the peer is gone.
-    static func sendAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    public static func sendAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
         sendAll(fd, bytes, UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
     /// Sleeps up to `seconds`, returning early (true) when `wakeFD` becomes readable
     /// (the server is stopping) or, if `peerFD` is given, when the peer hangs up.
     @discardableResult
-    static func interruptibleSleep(seconds: Double, wakeFD: Int32, peerFD: Int32? = nil) -> Bool {
+    public static func interruptibleSleep(seconds: Double, wakeFD: Int32, peerFD: Int32? = nil) -> Bool {
         guard seconds > 0 else { return false }
         var deadline = timespec()
         clock_gettime(CLOCK_MONOTONIC, &deadline)

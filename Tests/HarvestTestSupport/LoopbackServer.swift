@@ -5,9 +5,9 @@ import Glibc
 
 /// A small HTTP/1.1 server on 127.0.0.1 for transport tests: real sockets, one thread per
 /// connection, keep-alive, and per-path behaviours. Counts connections and requests.
-final class LoopbackServer: @unchecked Sendable {
+public final class LoopbackServer: @unchecked Sendable {
     /// How the server answers a path.
-    enum Behavior: Sendable {
+    public enum Behavior: Sendable {
         /// 200 with the request body echoed; reports what it saw in `x-echo-*` headers.
         case echo
         /// 200 with a fixed body.
@@ -34,12 +34,13 @@ final class LoopbackServer: @unchecked Sendable {
     }
 
     /// The ephemeral port the server listens on.
-    let port: UInt16
+    public let port: UInt16
     private let listener: Int32
     private let state = NSLock()
     private var counters = Counters()
 
-    init() throws {
+    /// Binds an ephemeral port on 127.0.0.1 and starts accepting.
+    public init() throws {
         let (listener, port) = try Self.bindLoopback()
         guard listen(listener, 1024) == 0 else {
             close(listener)
@@ -55,20 +56,20 @@ final class LoopbackServer: @unchecked Sendable {
     }
 
     /// `http://127.0.0.1:<port><path>`.
-    func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+    public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
     /// Sets how `path` is answered (unrouted paths echo).
-    func route(_ path: String, _ behavior: Behavior) { locked { $0.routes[path] = behavior } }
+    public func route(_ path: String, _ behavior: Behavior) { locked { $0.routes[path] = behavior } }
 
     /// TCP connections accepted so far.
-    var acceptedConnections: Int { locked { $0.accepted } }
+    public var acceptedConnections: Int { locked { $0.accepted } }
     /// Requests read so far.
-    var requestCount: Int { locked { $0.requests } }
+    public var requestCount: Int { locked { $0.requests } }
     /// Connections the client closed while a `.delay` answer was pending.
-    var hangupsDuringDelay: Int { locked { $0.hangupsDuringDelay } }
+    public var hangupsDuringDelay: Int { locked { $0.hangupsDuringDelay } }
 
     /// Closes the listener and every open connection.
-    func stop() {
+    public func stop() {
         let sockets = locked { counters -> Set<Int32> in
             guard !counters.stopped else { return [] }
             counters.stopped = true
@@ -170,7 +171,7 @@ final class LoopbackServer: @unchecked Sendable {
 extension LoopbackServer {
     /// A port bound on 127.0.0.1 but not listening: connecting to it is refused.
     /// Close the returned socket when done.
-    static func reservedClosedPort() throws -> (socket: Int32, port: UInt16) {
+    public static func reservedClosedPort() throws -> (socket: Int32, port: UInt16) {
         try bindLoopback()
     }
 

@@ -4,16 +4,16 @@ import Glibc
 import Darwin
 #endif
 
-/// Starts plain pthreads running Swift closures. The server uses one joinable accept
+/// Starts plain pthreads running Swift closures. ``HTTPServer`` uses one joinable accept
 /// thread and one detached thread per connection (blocking I/O).
-enum NativeThread {
+public enum NativeThread {
     private final class Entry {
         let body: @Sendable () -> Void
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
     }
 
     /// Starts a thread. Returns its handle (joinable unless `detached`), or nil with `errno` set.
-    static func start(stackSize: Int, detached: Bool, _ body: @escaping @Sendable () -> Void) -> pthread_t? {
+    public static func start(stackSize: Int, detached: Bool, _ body: @escaping @Sendable () -> Void) -> pthread_t? {
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
@@ -35,7 +35,7 @@ enum NativeThread {
     }
 
     /// Waits for a joinable thread to finish.
-    static func join(_ handle: pthread_t) {
+    public static func join(_ handle: pthread_t) {
         pthread_join(handle, nil)
     }
 }

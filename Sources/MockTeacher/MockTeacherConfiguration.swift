@@ -16,6 +16,8 @@ public struct MockTeacherConfiguration: Sendable {
     /// deterministic position. 0 (the default) means every answer runs to `max_tokens`
     /// unless a request `stop` string matches.
     public var earlyStopRate: Double = 0
+    /// The batch API's timing and faults.
+    public var batch = MockBatchFaults()
     /// `listen(2)` backlog.
     public var backlog: Int32 = 4096
     /// Stack size of each connection thread, in bytes.

@@ -72,6 +72,12 @@ public final class MockTeacherServer: @unchecked Sendable {
     /// A snapshot of the counters.
     public func stats() -> MockTeacherStats { state.snapshot(connections: server.stats()) }
 
+    /// A snapshot of the batch API's statistics (files, batches, answers per custom id).
+    public func batchStats() -> MockBatchStats { state.batches.snapshot() }
+
+    /// The current status of every batch of the batch API, by batch id.
+    public func batchStatuses() -> [String: String] { state.batches.statuses() }
+
     /// How many valid 200 completion answers were sent per request fingerprint
     /// (see ``RequestFingerprint``). HTML and truncated answers are not counted.
     public func servedFingerprints() -> [String: Int] { state.servedFingerprints() }

@@ -5,8 +5,8 @@ import LoopbackHTTP
 /// the reusable response buffer and sampler scratch space.
 final class RequestHandler {
     /// The body of the latest reply.
-    private(set) var writer = JSONWriter(capacity: 64 * 1024)
-    private let state: ServerState
+    var writer = JSONWriter(capacity: 64 * 1024)
+    let state: ServerState
     private var sampler: AnswerSampler
     private var scratch: [UInt8] = []
 
@@ -45,6 +45,8 @@ final class RequestHandler {
             writer.key("status"); writer.string("ok")
             writer.endObject()
             return reply(HTTPReply(status: 200))
+        case let path where path.hasPrefix("/v1/files") || path.hasPrefix("/v1/batches"):
+            return batchAPI(head, body: Array(body))
         default:
             return error(404, "Unknown path \(head.method) \(head.path).", type: "not_found_error")
         }
@@ -63,7 +65,7 @@ final class RequestHandler {
         error(405, "Method \(head.method) is not allowed on \(head.path).")
     }
 
-    private func reply(_ reply: HTTPReply, fault: MockFaultKind? = nil) -> ConnectionAction {
+    func reply(_ reply: HTTPReply, fault: MockFaultKind? = nil) -> ConnectionAction {
         state.recordResponse(status: reply.status, fault: fault, servedFingerprint: reply.servedFingerprint)
         return .reply(reply)
     }

@@ -9,6 +9,8 @@ final class ServerState: @unchecked Sendable {
     let stop = StopSignal()
     /// The read end of the stop signal's pipe.
     var wakeFD: Int32 { stop.wakeFD }
+    /// Files and batches of the batch API.
+    let batches: MockBatchStore
 
     private let lock = ConditionLock()
     private var stats = MockTeacherStats()
@@ -18,6 +20,8 @@ final class ServerState: @unchecked Sendable {
     init(configuration: MockTeacherConfiguration) {
         self.configuration = configuration
         vocabulary = Vocabulary(seed: configuration.vocabularySeed)
+        batches = MockBatchStore(faults: configuration.batch, model: configuration.model, vocabulary: vocabulary,
+                                 vocabularySeed: configuration.vocabularySeed)
     }
 
     // MARK: Statistics

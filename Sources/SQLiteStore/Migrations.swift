@@ -108,7 +108,7 @@
 /// from `teachers.base_url` and from URL identities. The SQL sets the `meta` row `rekey_prompt_identity`;
 /// ``PromptRekey`` does the data step in the same transaction and deletes the row. A re-run after the migration
 /// sends nothing that was done.
-/// # Verified answers (`vVerification`)
+/// # Verified answers (`v6Verification`)
 ///
 /// - `set_members` gains `reference TEXT` (the reference answer, or a JSON Schema for verifier `json`) and
 ///   `verifier TEXT` (`math`|`choice`|`exact`|`regex`|`json`|`none`; NULL: the verify run's default).
@@ -117,9 +117,25 @@
 ///   NULL, params_fingerprint TEXT NOT NULL, created_at REAL NOT NULL, PRIMARY KEY(set_name, response_id))` — the
 ///   verdict of each answer against the reference its prompt has in the set, with the extracted final answer and the
 ///   extraction rule. Index `(set_name, verdict)`. Progress is the `curation_progress` row of stage `verify`.
+/// # Provider batches (`v7ProviderBatches`)
+///
+/// - `batches(id INTEGER PRIMARY KEY, sweep_id → sweeps, ref TEXT UNIQUE NOT NULL, wire TEXT NOT NULL, stage TEXT
+///   NOT NULL ('prepared'|'uploaded'|'submitted'|'collected'), provider_status TEXT, input_file_id TEXT,
+///   provider_batch_id TEXT, output_file_id TEXT, error_file_id TEXT, requests INTEGER NOT NULL, bytes INTEGER NOT
+///   NULL, price_factor REAL NOT NULL, answered/errored/returned INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+///   created_at REAL NOT NULL, updated_at REAL NOT NULL, finished_at REAL)` — one provider batch (one input file).
+///   The row and its `batch_jobs` are written, and the jobs leased to owner `batch:<id>`, before the file is
+///   uploaded (`prepared`); the file id is recorded before the batch is created (`uploaded`), the provider's batch id
+///   right after (`submitted`). `ref` (random) goes into the file name and the batch metadata, so a batch created
+///   by a process killed before it recorded the id is found again. `collected`: results stored, unanswered jobs
+///   returned to pending. Index `(sweep_id, stage)`.
+/// - `batch_jobs(batch_id → batches, job_id → jobs, custom_id TEXT NOT NULL, outcome TEXT ('answered'|'error'|
+///   'returned'), PRIMARY KEY(batch_id, job_id))` — the lines of a batch; `custom_id` is the hex job key. `outcome`
+///   is set in the transaction that stores the line's answer or error, so a collection is never applied twice.
+///   Unique index `(batch_id, custom_id)`, index `(job_id)`.
 public enum Migrations {
     /// The migrations, oldest first. Append only.
-    public static let all: [String] = [v1, v2DaemonQueueAndSpend, v3Curation, v4PromptIdentity, v5LogprobVocabulary, vVerification]
+    public static let all: [String] = [v1, v2DaemonQueueAndSpend, v3Curation, v4PromptIdentity, v5LogprobVocabulary, v6Verification, v7ProviderBatches]
 
     /// The schema version this code writes: `all.count`.
     public static var latestVersion: Int { all.count }
@@ -324,7 +340,7 @@ public enum Migrations {
         """
 
     /// Reference answers on set members, and verdicts of the `verify` stage.
-    static let vVerification = """
+    static let v6Verification = """
         ALTER TABLE set_members ADD COLUMN reference TEXT;
         ALTER TABLE set_members ADD COLUMN verifier TEXT;
         CREATE TABLE verifications(
@@ -340,6 +356,42 @@ public enum Migrations {
           PRIMARY KEY(set_name, response_id)
         ) WITHOUT ROWID;
         CREATE INDEX verifications_verdict ON verifications(set_name, verdict);
+        """
+
+    /// Provider batches (`/v1/batches`) and their lines.
+    static let v7ProviderBatches = """
+        CREATE TABLE batches(
+          id INTEGER PRIMARY KEY,
+          sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+          ref TEXT UNIQUE NOT NULL,
+          wire TEXT NOT NULL DEFAULT 'openai',
+          stage TEXT NOT NULL CHECK(stage IN ('prepared', 'uploaded', 'submitted', 'collected')),
+          provider_status TEXT,
+          input_file_id TEXT,
+          provider_batch_id TEXT,
+          output_file_id TEXT,
+          error_file_id TEXT,
+          requests INTEGER NOT NULL,
+          bytes INTEGER NOT NULL,
+          price_factor REAL NOT NULL,
+          answered INTEGER NOT NULL DEFAULT 0,
+          errored INTEGER NOT NULL DEFAULT 0,
+          returned INTEGER NOT NULL DEFAULT 0,
+          last_error TEXT,
+          created_at REAL NOT NULL,
+          updated_at REAL NOT NULL,
+          finished_at REAL
+        );
+        CREATE INDEX batches_sweep_stage ON batches(sweep_id, stage);
+        CREATE TABLE batch_jobs(
+          batch_id INTEGER NOT NULL REFERENCES batches(id),
+          job_id INTEGER NOT NULL REFERENCES jobs(id),
+          custom_id TEXT NOT NULL,
+          outcome TEXT CHECK(outcome IS NULL OR outcome IN ('answered', 'error', 'returned')),
+          PRIMARY KEY(batch_id, job_id)
+        ) WITHOUT ROWID;
+        CREATE UNIQUE INDEX batch_jobs_custom ON batch_jobs(batch_id, custom_id);
+        CREATE INDEX batch_jobs_job ON batch_jobs(job_id);
         """
 
     /// The schema version of `db` (`PRAGMA user_version`).

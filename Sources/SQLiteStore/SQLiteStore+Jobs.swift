@@ -115,8 +115,9 @@ enum JobRows {
     }
 
     /// Inserts the attempt and, unless the job already has one, the response; returns whether the response was stored.
+    /// `priceFactor` scales the charged cost (provider batches).
     static func commitSuccess(_ db: SQLiteDatabase, attempt: AttemptRow, response r: ResponseRow, now: Double,
-                              vocabulary: LogprobVocabularyWriter) throws -> Bool {
+                              vocabulary: LogprobVocabularyWriter, priceFactor: Double = 1) throws -> Bool {
         let attemptId = try insertAttempt(db, attempt)
         var logprobs = r.logprobs
         var additions: LogprobVocabularyWriter.Additions?
@@ -128,7 +129,7 @@ enum JobRows {
             additions = encoded.additions
         }
         do {
-            return try insertResponse(db, attemptId: attemptId, response: r, logprobs: logprobs, now: now)
+            return try insertResponse(db, attemptId: attemptId, response: r, logprobs: logprobs, now: now, priceFactor: priceFactor)
         } catch {
             if let additions { vocabulary.undo(additions) }
             throw error
@@ -136,7 +137,7 @@ enum JobRows {
     }
 
     private static func insertResponse(_ db: SQLiteDatabase, attemptId: Int64, response r: ResponseRow, logprobs: [UInt8]?,
-                                       now: Double) throws -> Bool {
+                                       now: Double, priceFactor: Double) throws -> Bool {
         try db.with("""
             INSERT INTO responses(job_id, attempt_id, choice_index, content, reasoning, finish_reason, prompt_tokens,
               completion_tokens, total_tokens, reasoning_tokens, model, response_id, system_fingerprint, received_at, logprobs, raw)
@@ -158,7 +159,8 @@ enum JobRows {
               """
             : "UPDATE jobs SET attempts = attempts + 1, updated_at = ?2 WHERE id = ?1"
         try db.with(sql) { s in try s.bind(r.jobId, at: 1); try s.bind(now, at: 2); try s.run() }
-        try SpendRows.charge(db, attemptId: attemptId, jobId: r.jobId, promptTokens: r.chargedPromptTokens, completionTokens: r.chargedCompletionTokens)
+        try SpendRows.charge(db, attemptId: attemptId, jobId: r.jobId, promptTokens: r.chargedPromptTokens, completionTokens: r.chargedCompletionTokens,
+                             priceFactor: priceFactor)
         return stored
     }
 

@@ -16,7 +16,7 @@ struct Harvest: AsyncParsableCommand {
             InitCommand.self, ImportCommand.self, SweepCommand.self, ServeCommand.self, StatusCommand.self, CurateCommand.self, StatsCommand.self,
             InspectCommand.self, ExportCommand.self,
             MockTeacherCommand.self, DemoCommand.self,
-            RescueCommand.self, BackupCommand.self,
+            RescueCommand.self, BackupCommand.self, BatchCommand.self,
         ]
     )
 }

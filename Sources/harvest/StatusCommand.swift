@@ -38,7 +38,7 @@ struct StatusCommand: AsyncParsableCommand {
             let store = try SQLiteStore(path: database)
             defer { store.close() }
             let report = StatusReport(sets: try store.setNames(), sweeps: try store.sweepStatuses(),
-                                      runs: try store.latestRuns(), spend: try store.sweepSpend())
+                                      runs: try store.latestRuns(), spend: try store.sweepSpend(), batches: try store.batches())
             if json {
                 print(report.json())
             } else {

@@ -8,6 +8,8 @@ struct StatusReport {
     var sweeps: [SweepStatus]
     var runs: [RunStatus]
     var spend: [Int64: Double]
+    /// Provider batches (`--via batch`), oldest first.
+    var batches: [BatchRecord] = []
 
     func run(of sweep: SweepStatus) -> RunStatus? { runs.first { $0.sweepId == sweep.id } }
 
@@ -41,6 +43,28 @@ struct StatusReport {
             }
         }
         for note in notes { out += note + "\n" }
+        out += batchTable()
+        return out
+    }
+
+    /// Open batches one per line, then the collected ones counted by the provider's final status.
+    func batchTable() -> String {
+        guard !batches.isEmpty else { return "" }
+        var out = "\nbatches (--via batch):\n"
+        for b in batches where b.stage != .collected {
+            out += "  batch \(b.id) of sweep \(b.sweepId): \(b.providerStatus ?? b.stage.rawValue), \(b.requests) requests"
+            out += b.providerBatchId.map { ", provider id \($0)" } ?? ""
+            out += "; collect with the same harvest sweep --run --via batch command\n"
+        }
+        var ended: [String: (batches: Int, answered: Int, errored: Int, returned: Int)] = [:]
+        for b in batches where b.stage == .collected {
+            var e = ended[b.providerStatus ?? "unknown", default: (0, 0, 0, 0)]
+            e.batches += 1; e.answered += b.answered; e.errored += b.errored; e.returned += b.returned
+            ended[b.providerStatus ?? "unknown"] = e
+        }
+        for (status, e) in ended.sorted(by: { $0.key < $1.key }) {
+            out += "  \(status): \(e.batches) batches collected, \(e.answered) answers, \(e.errored) line errors, \(e.returned) returned unrun\n"
+        }
         return out
     }
 
@@ -73,6 +97,22 @@ struct StatusReport {
             w.key("projected_spend"); if let p = projected(s) { w.double(p) } else { w.null() }
             w.key("run")
             if let run = run(of: s) { write(run, to: &w) } else { w.null() }
+            w.endObject()
+        }
+        w.endArray()
+        w.key("batches")
+        w.beginArray()
+        for b in batches {
+            w.beginObject()
+            w.key("id"); w.int(Int(b.id))
+            w.key("sweep_id"); w.int(Int(b.sweepId))
+            w.key("stage"); w.string(b.stage.rawValue)
+            w.key("status"); w.stringOrNull(b.providerStatus)
+            w.key("provider_batch_id"); w.stringOrNull(b.providerBatchId)
+            w.key("requests"); w.int(b.requests)
+            w.key("answered"); w.int(b.answered)
+            w.key("errored"); w.int(b.errored)
+            w.key("returned"); w.int(b.returned)
             w.endObject()
         }
         w.endArray()

@@ -39,6 +39,7 @@ struct SweepCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var teacherOptions: TeacherOptions
     @OptionGroup(title: "Traffic") var traffic: TrafficFlags
+    @OptionGroup(title: "Batch") var batch: BatchFlags
 
     @Argument(help: "A sweep of the daemon config (queued), or with --run the prompt set to harvest.")
     var set: String
@@ -73,10 +74,10 @@ struct SweepCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard run else {
-            let foregroundOnly = teacherOptions.isEmpty && samples == nil && concurrency == nil && maxAttempts == nil && name == nil && !keepRaw
-                && traffic.isEmpty && drainSeconds == nil && rescueFile == nil
+            let foregroundOnly = batch.via == .requests && teacherOptions.isEmpty && samples == nil && concurrency == nil && maxAttempts == nil
+                && name == nil && !keepRaw && traffic.isEmpty && drainSeconds == nil && rescueFile == nil
             guard foregroundOnly else {
-                throw ValidationError("teacher, sampling, traffic and --samples/--max-in-flight/--max-attempts/--name/--keep-raw flags apply to --run only; a queued sweep takes its settings from the config")
+                throw ValidationError("teacher, sampling, traffic and --samples/--max-in-flight/--max-attempts/--name/--keep-raw/--via flags apply to --run only; a queued sweep takes its settings from the config")
             }
             return
         }
@@ -96,6 +97,12 @@ struct SweepCommand: AsyncParsableCommand {
                                             maxAttempts: maxAttempts, keepRaw: keepRaw)
         } catch {
             throw fail(error)
+        }
+        if batch.via == .batch {
+            let code = await BatchSweepDriver(databasePath: global.databasePath, setName: set, spec: spec, samples: samples ?? 1,
+                                              settings: batch.settings, sweepName: name).run()
+            if code != 0 { throw ExitCode(code) }
+            return
         }
         let code = await SweepDriver(databasePath: global.databasePath, setName: set, spec: spec, samples: samples ?? 1, sweepName: name,
                                      drainSeconds: drainSeconds ?? 30, rescueFile: rescueFile).run()

@@ -1,0 +1,201 @@
+import Foundation
+import HarvestCore
+import SQLiteStore
+
+/// Runs a sweep through a provider's batch API, exactly once per job across crashes and re-runs.
+///
+/// Order of durable steps for each input file (each step is recorded before the next begins):
+/// 1. record the batch and its lines, leasing the jobs to `batch:<id>` (nothing is sent yet);
+/// 2. upload the file (named `harvest-<ref>.jsonl`), record the file id;
+/// 3. create the batch (metadata `harvest_ref`), record the provider's batch id.
+///
+/// Resuming: a `prepared` batch is uploaded again (an orphan upload costs nothing); an `uploaded` batch is first
+/// looked up among the provider's recent batches by `harvest_ref` / input file id, and created only when absent; a
+/// `submitted` batch is polled. Collection stores each line through the same transaction as a normal answer and
+/// marks the line, so a collection cut short is applied again without doubles. Lines that failed or expired go back
+/// to pending and only they are submitted in the next round.
+public struct BatchCoordinator: Sendable {
+    /// The store.
+    public let store: SQLiteStore
+    /// The provider's batch API.
+    public let api: OpenAIBatchClient
+    /// Limits, price factor, polling.
+    public let settings: BatchSettings
+    /// Attempts per job (a failed line counts as one).
+    public let maxAttempts: Int
+    /// Ctrl-C: stops waiting (batches keep running at the provider).
+    public let stop: StopSignal
+    /// Progress reports.
+    public let report: @Sendable (BatchEvent) -> Void
+
+    /// Creates a coordinator.
+    public init(store: SQLiteStore, api: OpenAIBatchClient, settings: BatchSettings, maxAttempts: Int, stop: StopSignal,
+                report: @escaping @Sendable (BatchEvent) -> Void = { _ in }) {
+        self.store = store
+        self.api = api
+        self.settings = settings
+        self.maxAttempts = maxAttempts
+        self.stop = stop
+        self.report = report
+    }
+
+    /// Submits the sweep's pending jobs (after picking up its open batches), waits, collects, and resubmits what
+    /// failed or expired, for up to ``BatchSettings/maxRounds`` rounds (picking up open batches counts as one).
+    public func run(sweepId: Int64) async throws -> BatchRunOutcome {
+        var resumed = try store.openBatches(sweepId: sweepId)
+        for batch in resumed { report(.resumed(batch)) }
+        // Collecting batches of an earlier run counts as a round: `maxRounds` 1 only collects (after a cancel).
+        var rounds = resumed.isEmpty ? 0 : 1
+        while true {
+            var open = resumed
+            resumed = []
+            if open.isEmpty {
+                guard rounds < settings.maxRounds, !stop.isStopping else { break }
+                open = try await recordPending(sweepId: sweepId)
+                if open.isEmpty { break }
+                rounds += 1
+            }
+            var running: [BatchRecord] = []
+            for batch in open {
+                if stop.isStopping, batch.stage == .prepared { continue }
+                running.append(try await submit(batch))
+            }
+            if try await waitAndCollect(running) == false {
+                let ids = try store.openBatches(sweepId: sweepId).compactMap(\.providerBatchId)
+                return .leftRunning(providerBatchIds: ids)
+            }
+        }
+        return .finished(rounds: rounds)
+    }
+
+    /// Records new batches for every pending job of the sweep, within the file limits.
+    func recordPending(sweepId: Int64) async throws -> [BatchRecord] {
+        var records: [BatchRecord] = []
+        while true {
+            let jobs = try store.pendingJobs(sweepId: sweepId, limit: settings.maxRequestsPerFile)
+            if jobs.isEmpty { break }
+            let file = try BatchInputFile.pack(jobs, maxRequests: settings.maxRequestsPerFile, maxBytes: settings.maxBytesPerFile)
+            let ref = Self.newRef()
+            let lines = file.jobs.map { (jobId: $0.id, customId: BatchInputFile.customId($0)) }
+            let record = try await store.recordBatch(sweepId: sweepId, ref: ref, lines: lines, bytes: file.bytes.count,
+                                                     priceFactor: settings.priceFactor)
+            report(.recorded(record))
+            records.append(record)
+        }
+        return records
+    }
+
+    /// Takes a batch from its recorded stage to `submitted`.
+    func submit(_ batch: BatchRecord) async throws -> BatchRecord {
+        var batch = batch
+        // Only a batch that was already `uploaded` when this run found it may have been created by a process that
+        // died before recording the id; a batch uploaded just now is created without asking.
+        let mayExist = batch.stage == .uploaded
+        if batch.stage == .prepared {
+            let jobs = try store.batchJobs(batchId: batch.id)
+            let file = try BatchInputFile.pack(jobs, maxRequests: jobs.count, maxBytes: Int.max)
+            let fileId = try await api.uploadFile(file.bytes, filename: "harvest-\(batch.ref).jsonl")
+            try await store.markBatchUploaded(id: batch.id, inputFileId: fileId)
+            batch.stage = .uploaded
+            batch.inputFileId = fileId
+            report(.uploaded(batchId: batch.id, fileId: fileId))
+        }
+        if batch.stage == .uploaded, let fileId = batch.inputFileId {
+            let kind = try store.batchJobs(batchId: batch.id, openOnly: false, limit: 1).first?.teacher.kind ?? .chat
+            let found = mayExist
+                ? try await api.recentBatches().first { $0.metadata["harvest_ref"] == batch.ref || $0.inputFileId == fileId }
+                : nil
+            let info: BatchInfo
+            if let found {
+                info = found
+            } else {
+                info = try await api.createBatch(inputFileId: fileId, endpoint: BatchInputFile.endpoint(kind),
+                                                 completionWindow: settings.completionWindow, metadata: ["harvest_ref": batch.ref])
+            }
+            try await store.markBatchSubmitted(id: batch.id, providerBatchId: info.id, status: info.status)
+            batch.stage = .submitted
+            batch.providerBatchId = info.id
+            batch.providerStatus = info.status
+            report(.submitted(batchId: batch.id, providerBatchId: info.id, found: found != nil))
+        }
+        return batch
+    }
+
+    /// Polls until every batch has ended and is collected; false when a stop came first.
+    func waitAndCollect(_ batches: [BatchRecord]) async throws -> Bool {
+        var waiting = batches.filter { $0.stage == .submitted }
+        var last: [Int64: BatchInfo] = [:]
+        var interval = settings.pollSeconds
+        while !waiting.isEmpty {
+            var changed = false
+            var still: [BatchRecord] = []
+            for batch in waiting {
+                guard let providerId = batch.providerBatchId else { continue }
+                let info: BatchInfo
+                do {
+                    info = try await api.batch(providerId)
+                } catch {
+                    guard error.isTransient else { throw error }
+                    still.append(batch)  // the provider is briefly unreachable: ask again at the next poll
+                    continue
+                }
+                if last[batch.id] != info {
+                    changed = true
+                    last[batch.id] = info
+                    try await store.updateBatchStatus(id: batch.id, status: info.status, outputFileId: info.outputFileId,
+                                                      errorFileId: info.errorFileId, lastError: info.errors)
+                    report(.status(batchId: batch.id, info: info))
+                }
+                if info.isTerminal {
+                    try await collect(batch, info: info)
+                } else {
+                    still.append(batch)
+                }
+            }
+            waiting = still
+            if waiting.isEmpty { break }
+            interval = changed ? settings.pollSeconds : min(settings.maxPollSeconds, interval * 1.5)
+            if await sleep(interval) == false { return false }
+        }
+        return true
+    }
+
+    /// Downloads the output and error files of an ended batch, stores every line once, closes the batch.
+    func collect(_ batch: BatchRecord, info: BatchInfo) async throws {
+        let lines = try store.batchLines(batchId: batch.id)
+        let sample = try store.batchJobs(batchId: batch.id, openOnly: false, limit: 1).first
+        let reader = BatchOutputReader(lines: lines, kind: sample?.teacher.kind ?? .chat,
+                                       logprobsRequested: sample?.params.topLogprobs != nil, startedAt: batch.createdAt)
+        var summary = BatchApplySummary()
+        for fileId in [info.outputFileId, info.errorFileId].compactMap({ $0 }) {
+            let bytes = try await api.fileContent(fileId)
+            _ = try await reader.read(bytes) { chunk in
+                let s = try await store.applyBatchResults(batchId: batch.id, results: chunk, maxAttempts: maxAttempts,
+                                                          priceFactor: batch.priceFactor)
+                summary.answered += s.answered
+                summary.duplicates += s.duplicates
+                summary.errored += s.errored
+                summary.skipped += s.skipped
+            }
+        }
+        let returned = try await store.finishBatch(id: batch.id)
+        report(.collected(batchId: batch.id, summary: summary, returned: returned, status: info.status, error: info.errors))
+    }
+
+    /// Sleeps up to `seconds`; false when a stop was requested.
+    func sleep(_ seconds: Double) async -> Bool {
+        var remaining = seconds
+        while remaining > 0 {
+            if stop.isStopping { return false }
+            let step = min(remaining, 0.1)
+            try? await Task.sleep(for: .seconds(step))
+            remaining -= step
+        }
+        return !stop.isStopping
+    }
+
+    /// A random reference for a new batch (file name and metadata).
+    static func newRef() -> String {
+        (0..<2).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 36) }.joined(separator: "-")
+    }
+}

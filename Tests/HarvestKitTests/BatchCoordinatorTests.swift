@@ -151,7 +151,9 @@ import Testing
 
     @Test func cancelledBatchKeepsWhatCameBack() async throws {
         var faults = MockBatchFaults()
-        faults.stepSeconds = 0.5
+        // Steps of 4 s: the window in which the batch is in_progress with some lines done (4.8–8 s after creation) is
+        // wide enough that a test starved of the cooperative pool by other suites still lands its cancel in it.
+        faults.stepSeconds = 4
         let f = try Fixture(prompts: 50, faults: faults)
         let settings = BatchSettings(maxRequestsPerFile: 50, pollSeconds: 0.05, maxPollSeconds: 0.1, maxRounds: 1)
         let api = OpenAIBatchClient(transport: f.transport, baseURL: f.teacher.baseURL, apiKey: nil)
@@ -159,7 +161,8 @@ import Testing
         let run = Task { try await coordinator.run(sweepId: f.sweepId) }
         // Cancel half-way through in_progress.
         var cancelled = false
-        for _ in 0..<200 where !cancelled {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !cancelled, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
             if let id = try f.store.batches(sweepId: f.sweepId).first?.providerBatchId {
                 let info = try await api.batch(id)

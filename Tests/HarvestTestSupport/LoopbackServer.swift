@@ -28,6 +28,7 @@ public final class LoopbackServer: @unchecked Sendable {
         var accepted = 0
         var requests = 0
         var hangupsDuringDelay = 0
+        var lastHangupAt: ContinuousClock.Instant?
         var routes: [String: Behavior] = [:]
         var openSockets: Set<Int32> = []
         var stopped = false
@@ -67,6 +68,9 @@ public final class LoopbackServer: @unchecked Sendable {
     public var requestCount: Int { locked { $0.requests } }
     /// Connections the client closed while a `.delay` answer was pending.
     public var hangupsDuringDelay: Int { locked { $0.hangupsDuringDelay } }
+    /// When the server last noticed a client hang up during a delay (seen on the server's own thread, so a test can
+    /// time a cancellation without depending on when the cooperative pool runs it).
+    public var lastHangupAt: ContinuousClock.Instant? { locked { $0.lastHangupAt } }
 
     /// Closes the listener and every open connection.
     public func stop() {
@@ -138,7 +142,7 @@ public final class LoopbackServer: @unchecked Sendable {
             return connection.respond(status: "200 OK", headers: [], body: Array(body.utf8))
         case .delay(let milliseconds, let body):
             guard connection.waitWhileOpen(milliseconds: milliseconds) else {
-                locked { $0.hangupsDuringDelay += 1 }
+                locked { $0.hangupsDuringDelay += 1; $0.lastHangupAt = .now }
                 return false
             }
             return connection.respond(status: "200 OK", headers: [], body: Array(body.utf8))
@@ -157,7 +161,7 @@ public final class LoopbackServer: @unchecked Sendable {
             let head = "HTTP/1.1 200 OK\r\nContent-Length: 200\r\n\r\n"
             guard connection.write(Array(head.utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 100)),
                   connection.waitWhileOpen(milliseconds: milliseconds) else {
-                locked { $0.hangupsDuringDelay += 1 }
+                locked { $0.hangupsDuringDelay += 1; $0.lastHangupAt = .now }
                 return false
             }
             return connection.write([UInt8](repeating: UInt8(ascii: "b"), count: 100))

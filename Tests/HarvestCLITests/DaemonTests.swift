@@ -141,13 +141,13 @@ import Testing
         #expect(f.duplicatedAnswers == 0, "in-flight answers were stored, not dropped")
 
         serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
-        #expect(try await f.waitUntil(seconds: 60) { try Self.run(f, runId)?.done == 200 }, "log: \(serve.log)")
+        #expect(try await f.waitUntil(seconds: 90) { try Self.run(f, runId)?.done == 600 }, "log: \(serve.log)")
         serve.signal(SIGTERM)
         #expect(await serve.waitForExit(seconds: 30) == 0)
         let store = try f.store()
         defer { store.close() }
-        #expect(try store.counts()["responses"] == 200)
-        #expect(f.mock.servedFingerprints().count == 200)
+        #expect(try store.counts()["responses"] == 600)
+        #expect(f.mock.servedFingerprints().count == 600)
         #expect(f.duplicatedAnswers <= 8, "at most the in-flight jobs were sent twice")
     }
 
@@ -171,8 +171,9 @@ import Testing
     }
 
     @Test func sigkillMidSweepLeasesExpireAndARestartFinishes() async throws {
-        let f = try DaemonFixture(latencyMs: 100)
-        try f.writePrompts(200)
+        // 600 jobs at 8 × 200 ms take ~15 s: the kill lands mid-sweep even when this test is starved for seconds.
+        let f = try DaemonFixture(latencyMs: 200)
+        try f.writePrompts(600)
         try f.writeConfig(maxInFlight: 8, leaseSeconds: 1.5)
         var serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
         defer { serve.stop() }
@@ -184,13 +185,13 @@ import Testing
         #expect(killed.leased > 0, "the killed daemon left leases behind")
 
         serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
-        #expect(try await f.waitUntil(seconds: 60) { try Self.run(f, runId)?.done == 200 }, "log: \(serve.log)")
+        #expect(try await f.waitUntil(seconds: 90) { try Self.run(f, runId)?.done == 600 }, "log: \(serve.log)")
         serve.signal(SIGTERM)
         #expect(await serve.waitForExit(seconds: 30) == 0)
         let store = try f.store()
         defer { store.close() }
-        #expect(try store.counts()["responses"] == 200)
-        #expect(f.mock.servedFingerprints().count == 200)
+        #expect(try store.counts()["responses"] == 600)
+        #expect(f.mock.servedFingerprints().count == 600)
         #expect(f.duplicatedAnswers <= 8, "at most the jobs in flight at the kill were sent twice")
     }
 

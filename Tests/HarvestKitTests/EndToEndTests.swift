@@ -92,7 +92,7 @@ import Testing
         let port = try mock.start()
         defer { mock.stop() }
         let store = try SQLiteStore(path: dir.path("drain.sqlite"))
-        _ = try store.importPrompts(setName: "s", prompts: Self.prompts(400), sourceName: "gen")
+        _ = try store.importPrompts(setName: "s", prompts: Self.prompts(1000), sourceName: "gen")
         let teacher = TeacherEndpoint(baseURL: "http://127.0.0.1:\(port)/v1", model: "mock-teacher")
         let params = SamplingParams(maxTokens: 8, topLogprobs: 2)
         let sweep = try store.createSweep(name: "s", setName: "s", teacher: teacher, params: params, samples: 1)
@@ -101,13 +101,16 @@ import Testing
         let stop = StopSignal()
         let runner = SweepRunner(store: store, client: TeacherClient(transport: transport, apiKey: nil),
                                  options: SweepOptions(concurrency: 16, rescuePath: dir.path("rescue.jsonl")), stop: stop)
+        // Drain once the first answers are stored (not after a fixed time: a starved run may have none by then);
+        // 1,000 jobs at 16 × 20 ms take over a second, so the drain lands mid-sweep.
         Task {
-            try await Task.sleep(for: .milliseconds(150))
+            let deadline = ContinuousClock.now + .seconds(60)
+            while runner.snapshot().done < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
             stop.request(.drain, reason: "test")
         }
         let first = try await runner.run(sweepId: sweep.sweepId)
         #expect(first.interrupted)
-        #expect(first.counters.done > 0 && first.counters.done < 400)
+        #expect(first.counters.done > 0 && first.counters.done < 1000)
         let states = try store.jobStates(sweepId: sweep.sweepId)
         #expect(states[.leased, default: 0] == 0, "a drained run leaves no job leased")
         #expect(states[.done] == first.counters.done, "every answer that arrived was stored")
@@ -117,7 +120,7 @@ import Testing
         let second = SweepRunner(store: store, client: TeacherClient(transport: transport, apiKey: nil),
                                  options: SweepOptions(concurrency: 16, rescuePath: dir.path("rescue.jsonl")))
         let rest = try await second.run(sweepId: sweep.sweepId)
-        #expect(first.counters.done + rest.counters.done == 400)
+        #expect(first.counters.done + rest.counters.done == 1000)
         #expect(mock.servedFingerprints().values.allSatisfy { $0 == 1 })
     }
 

@@ -117,8 +117,12 @@ import Testing
             let r = try await f.enqueue("second")
             timings.append(Date().timeIntervalSince(started))
             #expect(r.status == 0, "stderr: \(r.stderr)")
+            // The point: the enqueue returned while the daemon was still working off the first run, not after it.
+            #expect((try Self.run(f, first)?.open ?? 0) > 0, "the enqueue waited for the daemon to finish its run")
         }
-        #expect(timings.max()! < 3)
+        // Alone, a debug build enqueues in ~0.5 s; the bound leaves room for the parallel test suite on 2 cores
+        // (the release figure is in docs/BENCHMARKS.md).
+        #expect(timings.max()! < 10)
         print("enqueue latency while busy (1,000-job sweep, daemon at 64 in flight): \(timings.map { Int($0 * 1000) }) ms")
         serve.signal(SIGTERM)
         #expect(await serve.waitForExit(seconds: 30) == 0)

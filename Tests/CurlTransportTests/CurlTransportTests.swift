@@ -271,18 +271,22 @@ struct CurlTransportTests {
         let tasks = (0..<3).map { _ in
             Task { try await transport.send(HTTPRequest(url: server.url("/slow"))) }
         }
-        #expect(await eventually(within: 5) { server.requestCount == 3 })
+        // Arrival is a precondition, not what is timed: the sending tasks may wait for a cooperative thread while
+        // other suites run.
+        #expect(await eventually(within: 30) { server.requestCount == 3 })
         let started = ContinuousClock.now
         transport.shutdown()
         for task in tasks {
             await expectTransportError(.cancelled) { try await task.value }
         }
-        #expect(ContinuousClock.now - started < .seconds(2))
         await expectTransportError(.cancelled) {
             try await transport.send(HTTPRequest(url: server.url("/echo")))
         }
         transport.shutdown()  // idempotent
-        #expect(await eventually(within: 3) { server.hangupsDuringDelay == 3 })
+        // The shutdown dropped all three connections promptly, as the server's own thread saw it.
+        #expect(await eventually(within: 30) { server.hangupsDuringDelay == 3 })
+        let lastHangup = try #require(server.lastHangupAt)
+        #expect(lastHangup - started < .seconds(2))
     }
 
     @Test func malformedHeaderIsRejectedBeforeSending() async throws {

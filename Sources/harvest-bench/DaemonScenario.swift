@@ -55,8 +55,12 @@ struct DaemonScenario {
         let started = ContinuousClock.now
         let task = Task { try await serve.run() }
         var states: [JobState: Int] = [:]
+        // Watch the daemon's own counters (a copy of a few integers), not the database: a count over the sweep's
+        // jobs every 10 ms would charge the poller's CPU to the daemon. The database is checked once at the end.
         while true {
             try await Task.sleep(for: .milliseconds(10))
+            let settled = serve.metricsSnapshot().teachers.values.reduce(0) { $0 + $1.jobsDone + $1.jobsFailed }
+            guard settled >= run.queued else { continue }
             states = try store.jobStates(sweepId: run.sweepId)
             if (states[.pending] ?? 0) + (states[.leased] ?? 0) == 0 { break }
         }

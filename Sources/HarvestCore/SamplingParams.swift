@@ -29,6 +29,9 @@ public struct SamplingParams: Sendable, Hashable {
     /// Ask for token ids with the logprobs (vLLM's `return_tokens_as_token_ids`: every token, sampled and
     /// alternative, comes back as `token_id:N`). Part of the job key only when set.
     public var tokenIds = false
+    /// Scoring mode (``ScoreForm``): ask for the teacher's top-`topLogprobs` at every position of the prompt's
+    /// sequence instead of sampling. Part of the job key only when set.
+    public var score: ScoreForm?
     /// Extra body fields merged into the request (server-specific: vLLM `top_k`, `min_p`, ...), as a JSON object.
     public var extraBody: [(String, JSONValue)]
 
@@ -54,7 +57,7 @@ public struct SamplingParams: Sendable, Hashable {
     /// Request members harvest writes itself and an extra body may not set: they decide which prompt is asked,
     /// how many answers come back and how logprobs are shaped, so an override would store answers against the
     /// wrong prompt or in the wrong form.
-    public static let ownedBodyKeys: [String] = ["model", "messages", "prompt", "n", "logprobs", "top_logprobs", "echo", "best_of"]
+    public static let ownedBodyKeys: [String] = ["model", "messages", "prompt", "n", "logprobs", "top_logprobs", "echo", "best_of", "prompt_logprobs"]
 
     /// The members of ``extraBody`` that are ``ownedBodyKeys`` (empty when the extra body is allowed).
     public var ownedExtraKeys: [String] {
@@ -78,6 +81,7 @@ public struct SamplingParams: Sendable, Hashable {
         }
         if let topLogprobs { w.key("top_logprobs"); w.int(topLogprobs) }
         if tokenIds { w.key("token_ids"); w.bool(true) }
+        if let score { w.key("score"); w.string(score.rawValue) }
         if !extraBody.isEmpty {
             w.key("extra")
             w.value(.object(extraBody.sorted { $0.0 < $1.0 }.map { ($0.0, Self.canonical($0.1)) }))
@@ -105,6 +109,7 @@ public struct SamplingParams: Sendable, Hashable {
         p.stop = v["stop"]?.arrayValue?.compactMap(\.stringValue) ?? []
         p.topLogprobs = v["top_logprobs"]?.intValue
         p.tokenIds = v["token_ids"]?.boolValue ?? false
+        p.score = v["score"]?.stringValue.flatMap(ScoreForm.init(rawValue:))
         p.extraBody = v["extra"]?.objectValue ?? []
         return p
     }

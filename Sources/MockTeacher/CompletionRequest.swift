@@ -32,6 +32,17 @@ struct CompletionRequest {
     var mockReasoning = false
     /// Whitespace-separated words in the prompt or the messages' text.
     var promptWords = 0
+    /// Legacy `echo`: the prompt's tokens come back with the answer (scored when `logprobs` is set).
+    var echo = false
+    /// vLLM `prompt_logprobs: k`: per prompt token the top-k (nil: not asked).
+    var promptLogprobs: Int?
+    /// vLLM chat `add_generation_prompt` (default true): the rendered chat ends with an open assistant turn.
+    var addGenerationPrompt = true
+    /// The text a scoring request scores: the legacy prompt, or the chat messages rendered ChatML-style
+    /// (``ScoredSequence/render(_:addGenerationPrompt:)``).
+    var sequenceText = ""
+    /// Whether the request asks for scores of its own sequence (echo with logprobs, or prompt_logprobs).
+    var isScoring: Bool { (echo && logprobs) || promptLogprobs != nil }
 
     static let maxTopLogprobs = 20
     static let maxChoices = 128
@@ -82,6 +93,18 @@ struct CompletionRequest {
             }
             tokenIds = flag
         }
+        if let value = Self.present(json, "prompt_logprobs") {
+            guard let k = value.intValue, k >= 0, k <= Self.maxTopLogprobs else {
+                throw Invalid(message: "'prompt_logprobs' must be an integer in 0...\(Self.maxTopLogprobs).", param: "prompt_logprobs")
+            }
+            promptLogprobs = k
+        }
+        if let value = Self.present(json, "add_generation_prompt") {
+            guard let flag = value.boolValue else {
+                throw Invalid(message: "'add_generation_prompt' must be a boolean.", param: "add_generation_prompt")
+            }
+            addGenerationPrompt = flag
+        }
         switch endpoint {
         case .chat: try parseChat(json)
         case .legacy: try parseLegacy(json)
@@ -103,6 +126,7 @@ struct CompletionRequest {
             default: break
             }
         }
+        sequenceText = ScoredSequence.render(messages, addGenerationPrompt: addGenerationPrompt)
         if let value = Self.present(json, "logprobs") {
             guard let flag = value.boolValue else { throw Invalid(message: "'logprobs' must be a boolean.", param: "logprobs") }
             logprobs = flag
@@ -120,9 +144,12 @@ struct CompletionRequest {
 
     private mutating func parseLegacy(_ json: JSONValue) throws(Invalid) {
         switch json["prompt"] {
-        case .string(let text): promptWords = Self.wordCount(text)
+        case .string(let text):
+            promptWords = Self.wordCount(text)
+            sequenceText = text
         case .array(let items) where items.count == 1 && items[0].stringValue != nil:
             promptWords = Self.wordCount(items[0].stringValue!)
+            sequenceText = items[0].stringValue!
         default:
             throw Invalid(message: "'prompt' must be a string (or an array of one string).", param: "prompt")
         }
@@ -132,6 +159,10 @@ struct CompletionRequest {
             }
             logprobs = true
             topLogprobs = k
+        }
+        if let value = Self.present(json, "echo") {
+            guard let flag = value.boolValue else { throw Invalid(message: "'echo' must be a boolean.", param: "echo") }
+            echo = flag
         }
     }
 

@@ -139,10 +139,17 @@ final class RequestHandler {
                                     model: request.model ?? configuration.model,
                                     earlyStopRate: configuration.earlyStopRate)
         var answered = request
-        if fault == .missingLogprobs { answered.logprobs = false }
-        switch endpoint {
-        case .chat: ChatResponder.write(answered, context: context, sampler: &sampler, scratch: &scratch, into: &writer)
-        case .legacy: CompletionsResponder.write(answered, context: context, sampler: &sampler, scratch: &scratch, into: &writer)
+        if fault == .missingLogprobs {
+            answered.logprobs = false
+            answered.promptLogprobs = nil
+        }
+        if request.isScoring {
+            ScoreResponder.write(answered, context: context, sampler: &sampler, into: &writer)
+        } else {
+            switch endpoint {
+            case .chat: ChatResponder.write(answered, context: context, sampler: &sampler, scratch: &scratch, into: &writer)
+            case .legacy: CompletionsResponder.write(answered, context: context, sampler: &sampler, scratch: &scratch, into: &writer)
+            }
         }
         switch fault {
         case .truncated:

@@ -15,6 +15,11 @@ import HarvestJSON
 /// keeps its last value). `stream` cannot be turned on: harvest decodes whole responses. The members harvest
 /// owns (``SamplingParams/ownedBodyKeys``: `model`, `messages`, `prompt`, `n`, `logprobs`, …) cannot be set.
 /// Setting one fails the request before it is sent.
+///
+/// Scoring (``SamplingParams/score``) sends `max_tokens: 1` and, instead of the logprob members: `logprobs: k,
+/// echo: true` (``ScoreForm/echo``, completions only) or `prompt_logprobs: k` (``ScoreForm/promptLogprobs``; chat adds
+/// `add_generation_prompt: false`). The conversation must end with the assistant turn to score; a completions endpoint
+/// gets ``scoringPrompt(_:)``.
 public enum RequestEncoder {
     /// The request body for `job` (its messages, teacher, parameters and sample index).
     public static func body(for job: Job) throws(WireError) -> [UInt8] {
@@ -36,7 +41,16 @@ public enum RequestEncoder {
         if let stream = extras.first(where: { $0.0 == "stream" })?.1, stream != .bool(false) {
             throw .unsupported(reason: "extra body sets \"stream\": \(stream.jsonString); harvest needs whole (non-streamed) responses")
         }
-        let prompt: String? = teacher.kind == .completions ? try completionsPrompt(messages) : nil
+        if params.score == .echo, teacher.kind != .completions {
+            throw .unsupported(reason: "scoring with echo needs the completions endpoint (--endpoint completions); a chat endpoint has no echo — use prompt_logprobs (vLLM)")
+        }
+        let prompt: String?
+        if teacher.kind == .completions {
+            prompt = params.score == nil ? try completionsPrompt(messages) : try scoringPrompt(messages)
+        } else {
+            if params.score != nil { _ = try scoredAnswer(messages) }
+            prompt = nil
+        }
 
         var w = JSONWriter(capacity: 512 + messages.reduce(0) { $0 + $1.content.utf8.count + 32 })
         var used = Set<String>()
@@ -58,7 +72,11 @@ public enum RequestEncoder {
         } else {
             member("messages") { ChatMessage.write(messages, to: &$0) }
         }
-        if let v = params.maxTokens { member("max_tokens") { $0.int(v) } }
+        if params.score != nil {
+            member("max_tokens") { $0.int(1) }
+        } else if let v = params.maxTokens {
+            member("max_tokens") { $0.int(v) }
+        }
         if let v = params.temperature { member("temperature") { $0.double(v) } }
         if let v = params.topP { member("top_p") { $0.double(v) } }
         if let v = params.seed(forSample: sampleIndex) { member("seed") { $0.int(v) } }
@@ -70,7 +88,18 @@ public enum RequestEncoder {
             }
         }
         member("n") { $0.int(1) }
-        if let k = params.topLogprobs {
+        if let score = params.score {
+            let k = params.topLogprobs ?? 0
+            switch score {
+            case .echo:
+                member("logprobs") { $0.int(k) }
+                member("echo") { $0.bool(true) }
+            case .promptLogprobs:
+                member("prompt_logprobs") { $0.int(k) }
+                if teacher.kind == .chat { member("add_generation_prompt") { $0.bool(false) } }
+            }
+            if params.tokenIds { member("return_tokens_as_token_ids") { $0.bool(true) } }
+        } else if let k = params.topLogprobs {
             switch teacher.kind {
             case .chat:
                 member("logprobs") { $0.bool(true) }
@@ -104,6 +133,23 @@ public enum RequestEncoder {
             throw .unsupported(reason: "a completions endpoint takes one user message, optionally after one system message; "
                 + "this conversation has \(messages.count) message(s) (\(roles.isEmpty ? "none" : roles)); use a chat endpoint")
         }
+    }
+
+    /// The sequence a completions endpoint scores (``ScoreForm``): the completions prompt of every message but the
+    /// last (``completionsPrompt(_:)``), followed directly by the last message's content, which must be the
+    /// assistant's answer — the same text a completions sweep sent and received.
+    public static func scoringPrompt(_ messages: [ChatMessage]) throws(WireError) -> String {
+        let answer = try scoredAnswer(messages)
+        return try completionsPrompt(Array(messages.dropLast())) + answer
+    }
+
+    /// The assistant answer a scored conversation ends with; throws when the last message is not the assistant's.
+    static func scoredAnswer(_ messages: [ChatMessage]) throws(WireError) -> String {
+        guard let last = messages.last, last.role == "assistant" else {
+            throw .unsupported(reason: "scoring needs a conversation that ends with the assistant turn to score; this one ends with "
+                + (messages.last.map { "a \"\($0.role)\" message" } ?? "nothing") + " (build one with harvest score SET --into NAME, or import an SFT file with --sft)")
+        }
+        return last.content
     }
 
     /// Request headers: `Content-Type` and `Accept` JSON, and `Authorization: Bearer <key>` when

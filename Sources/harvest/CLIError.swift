@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HarvestCore
 import HarvestCurate
 import HarvestDaemon
 import HarvestExport
@@ -32,6 +33,7 @@ func fail(_ error: any Error) -> ExitCode {
     case let e as SQLiteError: (code, text) = (HarvestExit.database, e.description)
     case let e as TeacherProbe.ProbeError: (code, text) = (HarvestExit.teacher, e.description)
     case let e as DaemonConfigError: (code, text) = (HarvestExit.badInput, e.description)
+    case let e as ScoringSetupError: (code, text) = (HarvestExit.badInput, e.description)
     case let e as SweepQueue.QueueError: (code, text) = (HarvestExit.unknownName, e.description)
     case let e as ServeService.StartError:
         switch e {

@@ -13,7 +13,7 @@ struct Harvest: AsyncParsableCommand {
             """,
         version: HarvestVersion.string,
         subcommands: [
-            InitCommand.self, ImportCommand.self, SweepCommand.self, ServeCommand.self, StatusCommand.self, CurateCommand.self, StatsCommand.self,
+            InitCommand.self, ImportCommand.self, SweepCommand.self, ScoreCommand.self, ServeCommand.self, StatusCommand.self, CurateCommand.self, StatsCommand.self,
             InspectCommand.self, ExportCommand.self,
             MockTeacherCommand.self, DemoCommand.self,
             RescueCommand.self, BackupCommand.self, BatchCommand.self,

@@ -171,6 +171,9 @@ struct TeacherOptions: ParsableArguments {
     @Flag(help: "Ask for token ids with the logprobs (vLLM: return_tokens_as_token_ids; needs --logprobs).")
     var tokenIds = false
 
+    @Option(help: "Scoring mode instead of sampling: echo (completions echo + logprobs) or prompt-logprobs (vLLM prompt_logprobs); the prompts must end with the assistant turn to score; needs --logprobs K.")
+    var score: String?
+
     @Option(help: "Extra JSON object merged into every request body, e.g. '{\"top_k\":20}'.")
     var extraBody: String?
 
@@ -180,13 +183,14 @@ struct TeacherOptions: ParsableArguments {
     /// True when no flag was given.
     var isEmpty: Bool {
         teacher.isEmpty && model == nil && endpoint == nil && apiKeyEnv == nil && maxTokens == nil && temperature == nil && topP == nil
-            && seed == nil && stop.isEmpty && logprobs == nil && !tokenIds && extraBody == nil && timeout == nil
+            && seed == nil && stop.isEmpty && logprobs == nil && !tokenIds && extraBody == nil && timeout == nil && score == nil
     }
 
     func validate() throws {
         if let endpoint, EndpointKind(rawValue: endpoint) == nil { throw ValidationError("--endpoint must be chat or completions") }
         if let maxTokens, maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
         if let logprobs, logprobs < 0 || logprobs > 20 { throw ValidationError("--logprobs must be 0…20") }
+        if let score, ScoreForm(flag: score) == nil { throw ValidationError("--score must be echo or prompt-logprobs") }
         if let extraBody {
             guard case .object(let members)? = try? JSONValue.parse(extraBody) else { throw ValidationError("--extra-body must be a JSON object") }
             if let owned = SamplingParams(extraBody: members).ownedExtraKeys.first {

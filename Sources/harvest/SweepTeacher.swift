@@ -44,6 +44,8 @@ enum SweepTeacher {
         if let v = options.logprobs { s.sampling.topLogprobs = v }
         if options.tokenIds { s.sampling.tokenIds = true }
         if let extra = options.extraBody, case .object(let members)? = try? JSONValue.parse(extra) { s.sampling.extraBody = members }
+        if let form = options.score.flatMap(ScoreForm.init(flag:)) { s.sampling.score = form }
+        try s.sampling.prepareScoring(endpoint: s.endpoint)
         if let v = options.timeout { s.totalTimeout = v }
         if let v = maxInFlight { s.limits.maxInFlight = v }
         if let v = maxAttempts { s.maxAttempts = v }

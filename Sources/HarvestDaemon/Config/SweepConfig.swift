@@ -50,7 +50,14 @@ public struct SweepConfig: Sendable, Equatable {
             throw r.bad("prompt_set", "missing: name an imported prompt set, or give prompt_file (and set) to import one")
         }
         var params = teacher.sampling
-        if let s = try r.object("sampling", keys: ConfigReader.samplingKeys) { try s.applySampling(to: &params) }
+        if let s = try r.object("sampling", keys: ConfigReader.samplingKeys) {
+            try s.applySampling(to: &params)
+            do {
+                try params.prepareScoring(endpoint: teacher.endpoint)
+            } catch {
+                throw s.bad("score", error.message)
+            }
+        }
         return SweepConfig(name: name, promptSet: setName, promptFile: promptFile.map { ConfigPaths.resolve($0, against: baseDirectory) },
                            teacher: teacherName, samples: try r.int("samples", min: 1) ?? 1, params: params,
                            schedule: try r.string("schedule"), budget: try r.number("budget", min: 0))

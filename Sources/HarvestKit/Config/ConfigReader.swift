@@ -115,6 +115,10 @@ public struct ConfigReader {
             params.topLogprobs = v
         }
         if let v = try bool("token_ids") { params.tokenIds = v }
+        if let v = try string("score") {
+            guard let form = ScoreForm(flag: v) else { throw bad("score", "must be \"echo\" or \"prompt_logprobs\", found \"\(v)\"") }
+            params.score = form
+        }
         if let items = try array("stop") {
             guard items.allSatisfy({ $0.stringValue != nil }) else { throw bad("stop", "expected an array of strings") }
             params.stop = items.compactMap(\.stringValue)
@@ -129,5 +133,5 @@ public struct ConfigReader {
     }
 
     /// The sampling keys accepted wherever sampling parameters are configured.
-    public static let samplingKeys = ["max_tokens", "temperature", "top_p", "seed", "logprobs", "token_ids", "stop", "extra_body"]
+    public static let samplingKeys = ["max_tokens", "temperature", "top_p", "seed", "logprobs", "token_ids", "stop", "extra_body", "score"]
 }

@@ -91,8 +91,9 @@ public struct TeacherClient: TeacherCalling {
             return result(response.status, .failure(.malformedBody(detail: detail)), rateLimit: rateLimit, receivedAt: receivedAt)
         }
         do {
-            let decoded = try ResponseDecoder.decode(response.body, kind: job.teacher.kind, encodeLogprobs: encodeLogprobs)
+            var decoded = try ResponseDecoder.decode(response.body, kind: job.teacher.kind, encodeLogprobs: encodeLogprobs)
             guard !decoded.choices.isEmpty else { throw TeacherError.malformedBody(detail: "no choices") }
+            if let form = job.params.score { try Self.keepScoredPositions(&decoded, body: response.body, form: form, encode: encodeLogprobs) }
             return result(response.status, .success(TeacherAnswer(response: decoded, rawBody: keepRaw ? response.body : nil)),
                           rateLimit: rateLimit, receivedAt: receivedAt)
         } catch let error as TeacherError {
@@ -107,6 +108,20 @@ public struct TeacherClient: TeacherCalling {
             let detail = String(describing: error) + Self.typeNote(contentType)
             return result(response.status, .failure(.malformedBody(detail: detail)), rateLimit: rateLimit, receivedAt: receivedAt)
         }
+    }
+
+    /// A scoring answer keeps one choice: its logprobs become the scored sequence's positions
+    /// (``ScoredSequenceDecoder``), its content is emptied (the echoed prompt or the one generated token is not an
+    /// answer). No positions: the choice has no logprobs (stored, counted as missing logprobs).
+    static func keepScoredPositions(_ response: inout TeacherResponse, body: [UInt8], form: ScoreForm, encode: Bool) throws(WireError) {
+        let positions = try ScoredSequenceDecoder.positions(body: body, response: response, form: form)
+        var choice = response.choices[0]
+        choice.content = ""
+        choice.reasoning = nil
+        choice.logprobs = encode ? nil : positions
+        choice.encodedLogprobs = encode ? positions.map(LogprobCodec.encode) : nil
+        choice.encodedLogprobCount = encode ? positions?.count ?? 0 : 0
+        response.choices = [choice]
     }
 
     /// ` (content-type text/html)` when the type is not JSON, else empty.

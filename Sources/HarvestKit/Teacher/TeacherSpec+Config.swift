@@ -53,7 +53,14 @@ extension TeacherSpec {
             t.prices = TeacherPrices(inputPerMillion: try p.number("input_per_million", min: 0) ?? 0,
                                      outputPerMillion: try p.number("output_per_million", min: 0) ?? 0)
         }
-        if let s = try r.object("sampling", keys: ConfigReader.samplingKeys) { try s.applySampling(to: &t.sampling) }
+        if let s = try r.object("sampling", keys: ConfigReader.samplingKeys) {
+            try s.applySampling(to: &t.sampling)
+            do {
+                try t.sampling.prepareScoring(endpoint: t.endpoint)
+            } catch {
+                throw s.bad("score", error.message)
+            }
+        }
         t.maxAttempts = try r.int("max_attempts", min: 1) ?? t.maxAttempts
         t.connectTimeout = try r.positive("connect_timeout") ?? t.connectTimeout
         t.totalTimeout = try r.positive("total_timeout") ?? t.totalTimeout

@@ -44,6 +44,9 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "Verifier for prompts that name none (JSONL field / CSV column \"verifier\"): math, choice, exact, regex, json or none.")
     var verifier: String?
 
+    @Flag(help: "An SFT file to score: JSONL \"messages\" ending in the assistant turn (scored by harvest sweep SET --run --score FORM).")
+    var sft = false
+
     func validate() throws {
         if let format, PromptFileFormat(rawValue: format) == nil {
             throw ValidationError("--format must be jsonl, csv or text")
@@ -59,6 +62,7 @@ struct ImportCommand: AsyncParsableCommand {
             reader.answerField = answerField
             reader.answerColumn = answerColumn
             reader.defaultVerifier = verifier.flatMap(VerifierKind.init(name:))
+            reader.sft = sft
             let prompts = try reader.read(path: file, format: format.flatMap(PromptFileFormat.init(rawValue:)))
             let store = try SQLiteStore(path: global.databasePath)
             let summary = try store.importPrompts(setName: set, prompts: prompts, sourceName: file)

@@ -66,9 +66,19 @@ struct JSONLPromptParser {
                 }
                 messages.append(ChatMessage(role: role, content: content))
             }
-            guard messages.last?.role == "user" else {
-                throw ImportError(loc, field: "messages[\(items.count - 1)].role", "the last message must be from \"user\" (the teacher answers it)")
+            if reader.sft {
+                guard messages.last?.role == "assistant", messages.count >= 2 else {
+                    throw ImportError(loc, field: "messages[\(items.count - 1)].role",
+                                      "with --sft the last message must be the \"assistant\" turn to score, after at least one other message")
+                }
+            } else {
+                guard messages.last?.role == "user" else {
+                    throw ImportError(loc, field: "messages[\(items.count - 1)].role", "the last message must be from \"user\" (the teacher answers it)")
+                }
             }
+        }
+        if reader.sft, value["prompt"] != nil {
+            throw ImportError(loc, field: "prompt", "with --sft give \"messages\" ending in the assistant turn to score")
         }
         if messages.first?.role != "system", let defaultSystem {
             messages.insert(ChatMessage(role: "system", content: defaultSystem), at: 0)

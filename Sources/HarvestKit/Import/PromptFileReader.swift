@@ -22,6 +22,9 @@ public struct PromptFileReader: Sendable {
     public var verifierField: String = "verifier"
     /// Verifier kind stored for prompts that name none (nil: decided when verifying).
     public var defaultVerifier: VerifierKind?
+    /// An SFT file to score (JSONL `messages` only): every conversation must end with the assistant turn that a
+    /// scoring sweep (``SamplingParams/score``) scores, instead of the user turn the teacher answers.
+    public var sft = false
 
     /// Creates a reader.
     public init(promptColumn: String = "prompt", idColumn: String = "id", systemColumn: String = "system", defaultSystem: String? = nil) {
@@ -42,6 +45,9 @@ public struct PromptFileReader: Sendable {
     /// Parses file contents already in memory; `name` is used in errors.
     public func parse(_ bytes: [UInt8], name: String, format: PromptFileFormat) throws(ImportError) -> [PromptInput] {
         var prompts: [PromptInput]
+        if sft, format != .jsonl {
+            throw ImportError(InputLocation(file: name, line: 0), "an SFT file to score must be JSONL with \"messages\" (ending in the assistant turn)")
+        }
         switch format {
         case .jsonl: prompts = try JSONLPromptParser(defaultSystem: defaultSystem, reader: self).parse(bytes, name: name)
         case .csv: prompts = try CSVPromptParser(reader: self).parse(bytes, name: name)

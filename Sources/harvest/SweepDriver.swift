@@ -38,6 +38,13 @@ struct SweepDriver {
             guard try store.setNames().contains(where: { $0.name == setName }) else {
                 throw StoreError.unknownSet(setName)
             }
+            if spec.sampling.score != nil {
+                let unscorable = try store.unscorableMembers(setName: setName)
+                if unscorable.count > 0 {
+                    throw ScoringSetupError("set \"\(setName)\": \(unscorable.count) prompts do not end with the assistant turn to score (first: id \"\(unscorable.firstId ?? "?")\"); "
+                        + "build a scoring set from stored answers with harvest score SET --into NAME, or import an SFT file with --sft")
+                }
+            }
             let rescuePath = rescueFile ?? RescueLog.defaultPath(database: databasePath)
             try await DiskSafety.importRescued(rescuePath, into: store)
             var spec = self.spec

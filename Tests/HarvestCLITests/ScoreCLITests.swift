@@ -27,6 +27,8 @@ import Testing
         #expect(again.stderr.contains("8 jobs (0 new, 8 already done"), "\(again.stderr)")
         let chatEcho = try await CLIRunner.run(["score", "qa", "--into", "qa.scored", "--run", "--score", "echo", "--logprobs", "5", "--db", db])
         #expect(chatEcho.status == 4 && chatEcho.stderr.contains("completions endpoint"), "\(chatEcho.stderr)")
+        let notScorable = try await CLIRunner.run(["sweep", "qa", "--run", "--score", "prompt-logprobs", "--logprobs", "2", "--db", db])
+        #expect(notScorable.status == 4 && notScorable.stderr.contains("8 prompts do not end with the assistant turn"), "\(notScorable.stderr)")
         let noK = try await CLIRunner.run(["score", "qa", "--into", "qa.scored", "--run", "--score", "prompt-logprobs", "--db", db])
         #expect(noK.status == 4 && noK.stderr.contains("--logprobs K"), "\(noK.stderr)")
     }

@@ -49,8 +49,9 @@ private final class SlowCommitStore: JobStore, Sendable {
             let unsaved = transport.sent.withLock { $0 } - committed
             worst.withLock { $0 = max($0, unsaved) }
         }
-        let runner = SweepRunner(store: store, client: TeacherClient(transport: transport, apiKey: nil),
-                                 options: SweepOptions(concurrency: window, rescuePath: dir.path("rescue.jsonl")))
+        let (pipeline, runner) = try pipelineRunner(store: store, url: "http://127.0.0.1:9/v1", model: "m", maxInFlight: window,
+                                                    rescuePath: dir.path("rescue.jsonl"), transport: transport)
+        defer { pipeline.shutdown() }
         let outcome = try await runner.run(sweepId: sweep.sweepId)
         #expect(outcome.counters.done == 60)
         #expect(transport.sent.withLock { $0 } == 60)

@@ -164,7 +164,8 @@ import Testing
         try await f.start()
         #expect(try await f.waitUntil(seconds: 60) { try f.settled(run) })
         #expect(try f.states(sweepId: run.sweepId)[.failed] == 3)
-        #expect(f.metric("harvest_jobs_failed_total{teacher=\"big\"}") == 3)
+        // The counter moves just after the failure is stored: wait for it rather than read it once.
+        #expect(await f.waitUntil(seconds: 30) { f.metric("harvest_jobs_failed_total{teacher=\"big\"}") == 3 })
         try await f.stop()
     }
 

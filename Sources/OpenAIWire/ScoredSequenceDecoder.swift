@@ -6,9 +6,10 @@ import HarvestJSON
 /// the alternatives as sent.
 ///
 /// - ``ScoreForm/echo``: the choice's legacy `logprobs` columns (already decoded by ``ResponseDecoder``) without the
-///   trailing generated tokens (`usage.completion_tokens` of them; 1 — the `max_tokens` sent — when usage does not
-///   say). A `null` first logprob (vLLM, OpenAI) stays the canonical NaN (written back as `null`); llama.cpp's Python
-///   server drops the BOS token and scores every echoed token, listing the actual token among the alternatives.
+///   trailing generated tokens: those whose `text_offset` is at or past the prompt's end (`promptCharacters`, in
+///   Unicode scalars as the servers count), else the last `usage.completion_tokens` (1 when usage does not say).
+///   llama.cpp's Python server (0.3.36) sends entries for the prompt tokens only; vLLM adds the generated ones. A
+///   `null` first logprob stays the canonical NaN (written back as `null`).
 /// - ``ScoreForm/promptLogprobs``: vLLM's `prompt_logprobs` (top level on chat, per choice on completions): per
 ///   token `null` (the first) or a map token id → `{logprob, rank, decoded_token}`. vLLM puts the prompt's own
 ///   token first and then the top-k by rank (the prompt token only once), so the first member is the scored
@@ -20,13 +21,20 @@ import HarvestJSON
 public enum ScoredSequenceDecoder {
     /// The scored positions, or nil when the answer has none (stored as an answer without the requested
     /// logprobs). `response` is the ``ResponseDecoder`` result of `body` with values decoded (not encoded).
-    public static func positions(body: [UInt8], response: TeacherResponse, form: ScoreForm) throws(WireError) -> [TokenLogprob]? {
+    public static func positions(body: [UInt8], response: TeacherResponse, form: ScoreForm,
+                                 promptCharacters: Int? = nil) throws(WireError) -> [TokenLogprob]? {
         switch form {
         case .echo:
             guard let choice = response.choices.first, var tokens = choice.logprobs ?? choice.encodedLogprobs.flatMap({ try? LogprobCodec.decode($0) })
             else { return nil }
-            let generated = min(max(response.usage?.completionTokens ?? 1, 0), tokens.count)
-            tokens.removeLast(generated)
+            let offsets = promptCharacters == nil ? nil
+                : (try? JSONValue.parse(body))?["choices"]?.arrayValue?.first?["logprobs"]?["text_offset"]?.arrayValue?.compactMap(\.intValue)
+            if let promptCharacters, let offsets, offsets.count == tokens.count {
+                // Entries that start at or after the prompt's end are generated (llama.cpp's Python server sends none).
+                tokens.removeLast(offsets.reversed().prefix { $0 >= promptCharacters }.count)
+            } else {
+                tokens.removeLast(min(max(response.usage?.completionTokens ?? 1, 0), tokens.count))
+            }
             return tokens.isEmpty ? nil : tokens
         case .promptLogprobs:
             let root: JSONValue

@@ -34,16 +34,31 @@ import Testing
         #expect(p[2].token == "," && p[2].top.count == 1)
     }
 
-    @Test func llamaCppEchoDropsTheGeneratedToken() throws {
-        let p = try positions("llamacpp_echo_completions.json", .completions, .echo)
-        #expect(p.map(\.token) == ["The", " sky", " is", " blue"], "usage.completion_tokens = 1: the generated \".\" is not a position")
-        #expect(p[0].logprob.bitPattern == bits("-3.6553962230682373"))
-        for t in p { #expect(t.top.contains { $0.token == t.token && $0.logprob.bitPattern == t.logprob.bitPattern }) }
+    /// Captured from the project's real teacher (llama-cpp-python 0.3.36 server, SmolLM2-135M, `echo: true, logprobs: 3,
+    /// max_tokens: 1`): entries for the prompt's tokens only (none for a generated token), `null` first, the scored
+    /// token listed among the alternatives.
+    @Test func llamaCppEchoKeepsEveryPromptToken() throws {
+        let body = try fixture("llamacpp_echo_completions.json")
+        let response = try ResponseDecoder.decode(body, kind: .completions)
+        let prompt = "Q: What is 2 + 2?\nA: 4."
+        let p = try #require(try ScoredSequenceDecoder.positions(body: body, response: response, form: .echo,
+                                                                 promptCharacters: prompt.unicodeScalars.count))
+        #expect(p.map(\.token).joined() == prompt, "by text_offset: every entry starts inside the prompt")
+        #expect(p[0].logprob.isNaN && p[0].top.isEmpty)
+        #expect(p[1].token == ":" && p[1].logprob.bitPattern == bits("-10.776525497436523"))
+        for t in p.dropFirst() { #expect(t.top.contains { $0.token == t.token && $0.logprob.bitPattern == t.logprob.bitPattern }) }
+    }
+
+    @Test func echoWithoutOffsetsDropsUsageCompletionTokens() throws {
+        let body = Array(#"{"choices":[{"index":0,"text":"ab c","logprobs":{"tokens":["a","b"," c"],"token_logprobs":[null,-1.5,-0.25],"top_logprobs":[null,{"b":-1.5},{" c":-0.25}]}}],"usage":{"prompt_tokens":2,"completion_tokens":1}}"#.utf8)
+        let response = try ResponseDecoder.decode(body, kind: .completions)
+        let p = try #require(try ScoredSequenceDecoder.positions(body: body, response: response, form: .echo, promptCharacters: 2))
+        #expect(p.map(\.token) == ["a", "b"])
     }
 
     @Test func scoringAnswersRoundTripThroughTheBlobBitExact() throws {
         for (name, kind, form) in [("vllm_prompt_logprobs_chat.json", EndpointKind.chat, ScoreForm.promptLogprobs),
-                                   ("llamacpp_echo_completions.json", .completions, .echo)] {
+                                   ("vllm_prompt_logprobs_completions.json", .completions, .promptLogprobs)] {
             let p = try positions(name, kind, form)
             #expect(try LogprobCodec.decode(LogprobCodec.encode(p)) == p)
             let table = try LogprobTable(hlp1: LogprobCodec.encode(p))

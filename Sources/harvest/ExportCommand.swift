@@ -10,7 +10,9 @@ struct ExportCommand: AsyncParsableCommand {
         abstract: "Export stored answers as JSONL training files (atomic; a manifest beside them; -o - for stdout).",
         discussion: """
             Formats: openai (messages), sharegpt (LLaMA-Factory), alpaca, trl (prompt/completion), kd (per-token top-k
-            logprobs for axolotl's KD loader), raw (everything stored). See docs/FORMATS.md for the exact keys.
+            logprobs for axolotl's KD plugin: target_token_ids + logprobs for `type: axolotl.integrations.kd.chat_template`,
+            which needs --kd-closing-ids; --kd-shape legacy for load_legacy; rows without token ids are refused and
+            counted), raw (everything stored). See docs/FORMATS.md for the exact keys.
             -o FILE writes one file and FILE.manifest.json beside it; -o DIR/ (or any -o with --split/--shard-*) writes
             DIR/data[-split][-00000-of-00003].jsonl[.gz] into a new or empty folder, all at once, and DIR.manifest.json
             beside the folder (with the load_dataset call and LLaMA-Factory dataset_info.json entries). Splits without

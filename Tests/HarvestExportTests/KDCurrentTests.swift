@@ -55,7 +55,7 @@ struct KDCurrentTests {
         #expect(v["temperature"]?.doubleValue == 1.0)
         #expect(KDFormat.closingOverlap([], closing: [2]) == 0)
         // Both closing tokens already sent: nothing appended; a partial match inside the answer does not count.
-        let both = [9642, 2, 198].map { TokenLogprob(token: "token_id:\($0)", logprob: -0.5, tokenId: $0) }
+        let both = [9642, 2, 198].map { (id: Int) in TokenLogprob(token: "token_id:" + String(id), logprob: -0.5, tokenId: id) }
         #expect(KDFormat.closingOverlap(both, closing: [2, 198]) == 2)
         #expect(KDFormat(closingTokenIds: [2, 198]).appendedClosingIds(both).isEmpty)
         #expect(KDFormat.closingOverlap(Array(both.prefix(2)), closing: [198, 2]) == 0)

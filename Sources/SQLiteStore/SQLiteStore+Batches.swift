@@ -43,10 +43,11 @@ extension SQLiteStore {
     /// Records a new batch (stage `prepared`) with one line per job and leases the jobs to it, in one transaction,
     /// before anything is uploaded. Throws ``StoreError/invalidInput(_:)`` (and records nothing) when a job is no
     /// longer pending.
+    /// `worstCost` is the file's worst-case cost at the batch price (reserved against a run's budget while open).
     public func recordBatch(sweepId: Int64, ref: String, lines: [(jobId: Int64, customId: String)], bytes: Int,
-                            priceFactor: Double) async throws -> BatchRecord {
+                            priceFactor: Double, worstCost: Double? = nil) async throws -> BatchRecord {
         let id = try await write { db in
-            try BatchRows.insert(db, sweepId: sweepId, ref: ref, lines: lines, bytes: bytes, priceFactor: priceFactor,
+            try BatchRows.insert(db, sweepId: sweepId, ref: ref, lines: lines, bytes: bytes, priceFactor: priceFactor, worstCost: worstCost,
                                  leaseSeconds: Self.batchLeaseSeconds, now: unixNow())
         }
         guard let record = try batch(id: id) else { throw StoreError.corrupt(path: path, detail: "batch \(id) vanished after insert") }

@@ -51,7 +51,7 @@ public struct BatchCoordinator: Sendable {
             resumed = []
             if open.isEmpty {
                 guard rounds < settings.maxRounds, !stop.isStopping else { break }
-                open = try await recordPending(sweepId: sweepId)
+                open = try await recordPending(sweepId: sweepId, budget: nil).records
                 if open.isEmpty { break }
                 rounds += 1
             }
@@ -68,21 +68,34 @@ public struct BatchCoordinator: Sendable {
         return .finished(rounds: rounds)
     }
 
-    /// Records new batches for every pending job of the sweep, within the file limits.
-    func recordPending(sweepId: Int64) async throws -> [BatchRecord] {
+    /// Records new batches for every pending job of the sweep, within the file limits and, with a `budget`, only
+    /// as many jobs as the worst case fits (`blocked` then says pending jobs were left out).
+    func recordPending(sweepId: Int64, budget: BatchBudget?) async throws -> (records: [BatchRecord], blocked: Bool) {
         var records: [BatchRecord] = []
+        var remaining = budget?.remaining ?? 0
         while true {
-            let jobs = try store.pendingJobs(sweepId: sweepId, limit: settings.maxRequestsPerFile)
+            var jobs = try store.pendingJobs(sweepId: sweepId, limit: settings.maxRequestsPerFile)
             if jobs.isEmpty { break }
+            if let budget {
+                var total = 0.0
+                let fitting = jobs.prefix { job in
+                    total += budget.worstCost(job, priceFactor: settings.priceFactor)
+                    return total <= remaining
+                }
+                if fitting.isEmpty { return (records, true) }
+                jobs = Array(fitting)
+            }
             let file = try BatchInputFile.pack(jobs, maxRequests: settings.maxRequestsPerFile, maxBytes: settings.maxBytesPerFile)
+            let worst = budget.map { b in file.jobs.reduce(0.0) { $0 + b.worstCost($1, priceFactor: settings.priceFactor) } }
+            remaining -= worst ?? 0
             let ref = Self.newRef()
             let lines = file.jobs.map { (jobId: $0.id, customId: BatchInputFile.customId($0)) }
             let record = try await store.recordBatch(sweepId: sweepId, ref: ref, lines: lines, bytes: file.bytes.count,
-                                                     priceFactor: settings.priceFactor)
+                                                     priceFactor: settings.priceFactor, worstCost: worst)
             report(.recorded(record))
             records.append(record)
         }
-        return records
+        return (records, false)
     }
 
     /// Takes a batch from its recorded stage to `submitted`.

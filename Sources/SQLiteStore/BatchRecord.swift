@@ -55,6 +55,8 @@ public struct BatchRecord: Sendable, Equatable {
     public var pollInterval: Double? = nil
     /// Worst-case cost of the file at the batch price, reserved against the run's budget while open (nil: unpriced).
     public var worstCost: Double? = nil
+    /// The provider's batch API: `openai` (`/v1/batches`) or `anthropic` (Message Batches).
+    public var wire: String = "openai"
 
     /// The lease owner of the batch's jobs while it is open: `batch:<id>`.
     public var leaseOwner: String { Self.leaseOwner(id) }

@@ -29,9 +29,13 @@ struct BatchFlags: ParsableArguments {
     @Option(help: "Batch mode: submission rounds per run, each resubmitting only lines that failed or expired (batch_rounds; default 3).")
     var batchRounds: Int?
 
+    @Option(help: "Batch mode: the provider's batch API, openai (/v1/files + /v1/batches) or anthropic (Message Batches) (batch_wire; default openai).")
+    var batchWire: BatchWire?
+
     /// True when a batch-only flag was given.
     var hasBatchSettings: Bool {
         batchMaxRequests != nil || batchMaxMb != nil || batchPriceFactor != nil || batchPollSeconds != nil || batchRounds != nil
+            || batchWire != nil
     }
 
     func validate() throws {
@@ -54,6 +58,9 @@ struct BatchFlags: ParsableArguments {
             s.maxPollSeconds = max(60, v)
         }
         if let v = batchRounds { s.maxRounds = v }
+        if let v = batchWire { s.wire = v }
         return s
     }
 }
+
+extension BatchWire: ExpressibleByArgument {}

@@ -47,6 +47,7 @@ extension BatchCoordinator {
     /// schedules the next poll (a transient error backs off like an unchanged status).
     func poll(_ batch: BatchRecord, now: Double) async throws {
         guard let providerId = batch.providerBatchId else { return }
+        try checkWire(batch)
         let previous = batch.pollInterval ?? settings.pollSeconds
         let grown = min(max(settings.maxPollSeconds, settings.pollSeconds), previous * 1.5)
         let info: BatchInfo

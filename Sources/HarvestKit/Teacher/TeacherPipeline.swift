@@ -77,12 +77,12 @@ public final class TeacherPipeline: Sendable {
                              keepRaw: spec.keepRaw)
     }
 
-    /// The teacher's batch API (`/v1/files` + `/v1/batches` at the first base URL) over this pipeline's transport,
-    /// with the current key; uploads and downloads get at least 600 s.
-    public func batchClient() -> OpenAIBatchClient {
+    /// The teacher's batch API (`batch_wire`: `/v1/files` + `/v1/batches`, or Anthropic's Message Batches, at the
+    /// first base URL) over this pipeline's transport, with the current key; uploads and downloads get at least 600 s.
+    public func batchClient() -> any BatchAPI {
         let spec = self.spec
-        return OpenAIBatchClient(transport: transport, baseURL: spec.baseURLs[0], apiKey: spec.apiKeyEnv.flatMap { environment[$0] },
-                                 timeouts: HTTPTimeouts(connect: spec.connectTimeout, total: max(600, spec.totalTimeout)))
+        return spec.batch.wire.client(transport: transport, baseURL: spec.baseURLs[0], apiKey: spec.apiKeyEnv.flatMap { environment[$0] },
+                                      timeouts: HTTPTimeouts(connect: spec.connectTimeout, total: max(600, spec.totalTimeout)))
     }
 
     /// A runner over `store` through this pipeline's client and traffic controller. Attempts per job and the

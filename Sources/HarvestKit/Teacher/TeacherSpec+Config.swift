@@ -9,7 +9,8 @@ extension TeacherSpec {
                                     "fail_fast_error_rate", "fail_fast_unavailable", "fail_fast_cooldown", "keep_raw"] + batchKeys
 
     /// The batch-mode keys of a `teachers[]` entry, each named like its `harvest sweep --run --via batch` flag.
-    public static let batchKeys = ["batch_max_requests", "batch_max_mb", "batch_price_factor", "batch_poll_seconds", "batch_rounds"]
+    public static let batchKeys = ["batch_max_requests", "batch_max_mb", "batch_price_factor", "batch_poll_seconds", "batch_rounds",
+                                   "batch_wire"]
 
     /// The keys of `limits`.
     public static let limitKeys = ["max_in_flight", "rpm", "tpm", "rps", "adaptive"]
@@ -98,6 +99,12 @@ extension TeacherSpec {
             b.maxPollSeconds = max(b.maxPollSeconds, poll)
         }
         b.maxRounds = try r.int("batch_rounds", min: 1) ?? b.maxRounds
+        if let text = try r.string("batch_wire") {
+            guard let wire = BatchWire(rawValue: text) else {
+                throw r.bad("batch_wire", "must be \"openai\" (/v1/batches) or \"anthropic\" (Message Batches), found \"\(text)\"")
+            }
+            b.wire = wire
+        }
         return b
     }
 }

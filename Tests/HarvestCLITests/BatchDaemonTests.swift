@@ -11,7 +11,7 @@ import Testing
 /// line errors, an expired batch, kill -9 while batches are being polled, a restart — every job answered exactly
 /// once by the mock's own counters, spend at the batch price, batches shown in `/metrics` and `harvest status`.
 @Suite(.serialized) struct BatchDaemonTests {
-    static func writeConfig(_ f: DaemonFixture, metricsPort: Int, budget: Double? = nil) throws {
+    static func writeConfig(_ f: DaemonFixture, metricsPort: Int, budget: Double? = nil, wire: String = "openai") throws {
         let budgetJSON = budget.map { ", \"budget\": \($0)" } ?? ""
         let text = """
             {
@@ -20,7 +20,8 @@ import Testing
               "teachers": [{"name": "mock", "base_url": "http://127.0.0.1:\(f.port)/v1", "model": "mock-teacher",
                             "prices": {"input_per_million": 2, "output_per_million": 8},
                             "sampling": {"max_tokens": 16, "temperature": 0.5, "logprobs": 2},
-                            "batch_max_requests": 40, "batch_poll_seconds": 0.2, "batch_price_factor": 0.5, "max_attempts": 4}],
+                            "batch_max_requests": 40, "batch_poll_seconds": 0.2, "batch_price_factor": 0.5, "max_attempts": 4,
+                            "batch_wire": "\(wire)"}],
               "sweeps": [{"name": "main", "prompt_file": "prompts.txt", "set": "main", "teacher": "mock", "via": "batch"\(budgetJSON)}]
             }
             """
@@ -40,7 +41,8 @@ import Testing
         return try store.runStatus(id: runId)
     }
 
-    @Test func killNineWhilePollingThenRestartAnswersEveryJobExactlyOnce() async throws {
+    @Test(arguments: ["openai", "anthropic"])
+    func killNineWhilePollingThenRestartAnswersEveryJobExactlyOnce(wire: String) async throws {
         var faults = MockBatchFaults()
         faults.stepSeconds = 3  // each batch lives ~9 s: the kill lands while they are polled
         faults.lineErrorRate = 0.05
@@ -48,7 +50,7 @@ import Testing
         let f = try DaemonFixture(batch: faults)
         try f.writePrompts(200)
         let metricsPort = DaemonFixture.freePort()
-        try Self.writeConfig(f, metricsPort: metricsPort)
+        try Self.writeConfig(f, metricsPort: metricsPort, wire: wire)
         let runId = try Self.runId(try await f.enqueue("main"))
         var serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
         defer { serve.stop() }
@@ -95,6 +97,39 @@ import Testing
         #expect(run.done == 200 && run.answers == 200)
         let expected = try store.spendCheck()
         #expect(expected > 0 && abs(run.spent - expected) < 1e-9, "spend = batch price × tokens")
+    }
+
+    @Test(arguments: ["openai", "anthropic"])
+    func killNineWhileTheFirstCreateIsInFlightFindsTheBatchAgain(wire: String) async throws {
+        var faults = MockBatchFaults()
+        faults.stepSeconds = 0.3
+        faults.createReplyDelay = 60  // the first create is done at the mock, its reply held back
+        let f = try DaemonFixture(batch: faults)
+        try f.writePrompts(120)
+        try Self.writeConfig(f, metricsPort: DaemonFixture.freePort(), wire: wire)
+        let runId = try Self.runId(try await f.enqueue("main"))
+        var serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
+        defer { serve.stop() }
+        let created = try await f.waitUntil(seconds: 60) {
+            let store = try f.store()
+            defer { store.close() }
+            let stage = try store.batch(id: 1)?.stage
+            return f.mock.batchStats().batchesCreated == 1 && stage == .uploaded
+        }
+        #expect(created, "log: \(serve.log)")
+        serve.signal(SIGKILL)
+        #expect(await serve.waitForExit(seconds: 10) != nil)
+
+        serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
+        let finished = try await f.waitUntil(seconds: 120) { try Self.run(f, runId)?.state == .done }
+        #expect(finished, "log: \(serve.log)")
+        serve.signal(SIGTERM)
+        #expect(await serve.waitForExit(seconds: 30) == 0)
+        let stats = f.mock.batchStats()
+        #expect(stats.batchesCreated == 3, "the batch created before the kill was found again, not created twice")
+        #expect(stats.submissionsPerCustomId.count == 120 && stats.submissionsPerCustomId.values.allSatisfy { $0 == 1 })
+        #expect(stats.answersPerCustomId.count == 120 && stats.answersPerCustomId.values.allSatisfy { $0 == 1 })
+        #expect(serve.log.contains("found=true"), "log: \(serve.log)")
     }
 
     @Test func aBudgetStopsTheRunBeforeAFileWouldOverrunIt() async throws {

@@ -15,8 +15,10 @@ public struct AnthropicBatchClient: BatchAPI {
 
     /// The HTTP seam (libcurl in production).
     public let transport: any HTTPTransport
-    /// Base URL ending in `/v1`, e.g. `https://api.anthropic.com/v1`.
+    /// Base URL ending in `/v1`, e.g. `https://api.anthropic.com/v1`, without user-info or query (what may be logged).
     public let baseURL: String
+    /// The base URL with its credentials (user-info, query key), used only to build request URLs.
+    private let endpoint: TeacherURL
     /// `x-api-key`. Never logged or stored.
     private let apiKey: String?
     /// Limits per request (a results file may be large).
@@ -28,7 +30,8 @@ public struct AnthropicBatchClient: BatchAPI {
     public init(transport: any HTTPTransport, baseURL: String, apiKey: String?,
                 timeouts: HTTPTimeouts = HTTPTimeouts(connect: 10, total: 600), maxDownloadBytes: Int = 1 << 30) {
         self.transport = transport
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        endpoint = TeacherURL(baseURL)
+        self.baseURL = endpoint.publicURL
         self.apiKey = apiKey
         self.timeouts = timeouts
         self.maxDownloadBytes = maxDownloadBytes
@@ -124,7 +127,7 @@ public struct AnthropicBatchClient: BatchAPI {
     /// The JSONL file at the batch's `results_url` (kept as its output file id).
     public func resultFiles(_ info: BatchInfo) async throws(BatchError) -> [[UInt8]] {
         guard let url = info.outputFileId else { return [] }
-        return [try await raw("GET", url, body: [], contentType: nil, maxBytes: maxDownloadBytes).body]
+        return [try await raw("GET", url, shown: TeacherURL.redacted(url), body: [], contentType: nil, maxBytes: maxDownloadBytes).body]
     }
 
     static func parseDate(_ text: String) -> Double? {
@@ -144,8 +147,8 @@ public struct AnthropicBatchClient: BatchAPI {
     }
 
     private func send(_ method: String, _ path: String, body: [UInt8] = []) async throws(BatchError) -> JSONValue {
-        let response = try await raw(method, baseURL + path, body: body, contentType: method == "POST" ? "application/json" : nil,
-                                     maxBytes: 64 << 20)
+        let response = try await raw(method, endpoint.requestURL(path: path), shown: baseURL + path, body: body,
+                                     contentType: method == "POST" ? "application/json" : nil, maxBytes: 64 << 20)
         do {
             return try JSONValue.parse(response.body)
         } catch {
@@ -153,7 +156,8 @@ public struct AnthropicBatchClient: BatchAPI {
         }
     }
 
-    private func raw(_ method: String, _ url: String, body: [UInt8], contentType: String?, maxBytes: Int) async throws(BatchError) -> HTTPResponse {
+    /// Sends to `url`; errors name `shown` (no credentials).
+    private func raw(_ method: String, _ url: String, shown: String, body: [UInt8], contentType: String?, maxBytes: Int) async throws(BatchError) -> HTTPResponse {
         var headers = [HTTPHeader("anthropic-version", Self.version)]
         if let apiKey { headers.append(HTTPHeader("x-api-key", apiKey)) }
         if let contentType { headers.append(HTTPHeader("Content-Type", contentType)) }
@@ -164,10 +168,10 @@ public struct AnthropicBatchClient: BatchAPI {
         } catch let error as TransportError {
             throw .transport(error)
         } catch {
-            throw .transport(TransportError(kind: .other, message: String(describing: error), url: url))
+            throw .transport(TransportError(kind: .other, message: String(describing: error), url: shown))
         }
         guard (200..<300).contains(response.status) else {
-            throw .http(status: response.status, message: TeacherClient.errorMessage(response.body), url: url)
+            throw .http(status: response.status, message: TeacherClient.errorMessage(response.body), url: shown)
         }
         return response
     }

@@ -11,7 +11,8 @@ import Testing
 /// line errors, an expired batch, kill -9 while batches are being polled, a restart — every job answered exactly
 /// once by the mock's own counters, spend at the batch price, batches shown in `/metrics` and `harvest status`.
 @Suite(.serialized) struct BatchDaemonTests {
-    static func writeConfig(_ f: DaemonFixture, metricsPort: Int, budget: Double? = nil, wire: String = "openai") throws {
+    static func writeConfig(_ f: DaemonFixture, metricsPort: Int, budget: Double? = nil, wire: String = "openai",
+                            batchMaxRequests: Int = 40) throws {
         let budgetJSON = budget.map { ", \"budget\": \($0)" } ?? ""
         let text = """
             {
@@ -20,7 +21,7 @@ import Testing
               "teachers": [{"name": "mock", "base_url": "http://127.0.0.1:\(f.port)/v1", "model": "mock-teacher",
                             "prices": {"input_per_million": 2, "output_per_million": 8},
                             "sampling": {"max_tokens": 16, "temperature": 0.5, "logprobs": 2},
-                            "batch_max_requests": 40, "batch_poll_seconds": 0.2, "batch_price_factor": 0.5, "max_attempts": 4,
+                            "batch_max_requests": \(batchMaxRequests), "batch_poll_seconds": 0.2, "batch_price_factor": 0.5, "max_attempts": 4,
                             "batch_wire": "\(wire)"}],
               "sweeps": [{"name": "main", "prompt_file": "prompts.txt", "set": "main", "teacher": "mock", "via": "batch"\(budgetJSON)}]
             }
@@ -130,6 +131,63 @@ import Testing
         #expect(stats.submissionsPerCustomId.count == 120 && stats.submissionsPerCustomId.values.allSatisfy { $0 == 1 })
         #expect(stats.answersPerCustomId.count == 120 && stats.answersPerCustomId.values.allSatisfy { $0 == 1 })
         #expect(serve.log.contains("found=true"), "log: \(serve.log)")
+    }
+
+    /// The issue's bar on the daemon path: 10,000 jobs, 2 % line errors, one expired batch, two kill -9 at random
+    /// moments (whatever stage the files are in), restarts — every job answered once by the mock's counters,
+    /// nothing submitted twice that had not failed or expired, spend = batch price × tokens. Prints its figures.
+    @Test func tenThousandJobsThroughTwoRandomKills() async throws {
+        var faults = MockBatchFaults()
+        faults.stepSeconds = 1
+        faults.lineErrorRate = 0.02
+        faults.expire = 1
+        let f = try DaemonFixture(batch: faults)
+        try f.writePrompts(10_000)
+        try Self.writeConfig(f, metricsPort: DaemonFixture.freePort(), batchMaxRequests: 2500)
+        let started = Date()
+        let runId = try Self.runId(try await f.enqueue("main"))
+        var serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
+        defer { serve.stop() }
+        var stagesAtKills: [String] = []
+        for _ in 0..<2 {
+            try await Task.sleep(for: .milliseconds(Int.random(in: 300...4000)))
+            serve.signal(SIGKILL)
+            #expect(await serve.waitForExit(seconds: 10) != nil)
+            let store = try f.store()
+            stagesAtKills.append(try store.batches().map { "\($0.id):\($0.providerStatus ?? $0.stage.rawValue)" }.joined(separator: " "))
+            store.close()
+            serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
+        }
+        // Read the daemon's systemd notifications meanwhile: over minutes its STATUS= lines would fill the test's
+        // notify socket, and a full socket blocks the daemon's sender.
+        let deadline = Date().addingTimeInterval(300)
+        var finished = false
+        while !finished, Date() < deadline {
+            finished = try Self.run(f, runId)?.state == .done
+            if !finished { _ = await serve.notify.wait(for: "\u{1}", seconds: 0.2) }
+        }
+        #expect(finished, "log: \(serve.log)")
+        let wall = Date().timeIntervalSince(started)
+        serve.signal(SIGTERM)
+        let exit = await serve.waitForExit(seconds: 60)
+        #expect(exit == 0, "exit \(String(describing: exit)); log: \(serve.log.suffix(6000))")
+        let stats = f.mock.batchStats()
+        #expect(stats.answersPerCustomId.count == 10_000)
+        #expect(stats.answersPerCustomId.values.allSatisfy { $0 == 1 }, "a job was answered twice")
+        let store = try f.store()
+        defer { store.close() }
+        let batches = try store.batches()
+        let expiredUnrun = batches.filter { $0.providerStatus == "expired" }.reduce(0) { $0 + $1.returned }
+        let resubmitted = stats.submissionsPerCustomId.values.filter { $0 > 1 }.count
+        #expect(stats.submissionsPerCustomId.values.allSatisfy { $0 <= 2 })
+        #expect(resubmitted == stats.linesErrored + expiredUnrun, "only failed and expired lines were submitted again")
+        #expect(try store.counts()["responses"] == 10_000)
+        let run = try #require(try store.runStatus(id: runId))
+        let expected = try store.spendCheck()
+        #expect(abs(run.spent - expected) < 1e-9, "spend = batch price × tokens")
+        print("daemon batch soak: 10,000 jobs, \(stats.batchesCreated) batches created, \(stats.linesErrored) line errors, "
+              + "\(expiredUnrun) lines expired unrun, 2 kill -9 (batches at the kills: [\(stagesAtKills.joined(separator: "] ["))]), "
+              + "\(Int(wall)) s wall from enqueue to run done")
     }
 
     @Test func aBudgetStopsTheRunBeforeAFileWouldOverrunIt() async throws {

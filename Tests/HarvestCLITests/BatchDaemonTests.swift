@@ -136,7 +136,10 @@ import Testing
     /// The bar on the daemon path: 10,000 jobs, 2 % line errors, one expired batch, two kill -9 at random
     /// moments (whatever stage the files are in), restarts — every job answered once by the mock's counters,
     /// nothing submitted twice that had not failed or expired, spend = batch price × tokens. Prints its figures.
-    @Test func tenThousandJobsThroughTwoRandomKills() async throws {
+    /// Runs with `HARVEST_BENCH=1` only (80–120 s of CPU in debug: it would starve the timing-bound tests of a
+    /// parallel suite run); the smaller kill tests above run always.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["HARVEST_BENCH"] == "1"))
+    func tenThousandJobsThroughTwoRandomKills() async throws {
         var faults = MockBatchFaults()
         faults.stepSeconds = 1
         faults.lineErrorRate = 0.02

@@ -1,7 +1,7 @@
 /// Command-line arguments of `harvest-bench`.
 ///
 /// ```
-/// harvest-bench [--scenario all|ceiling|harvest|latency|faults|scale|decode|export] [--prompts 10000] [--max-tokens 128]
+/// harvest-bench [--scenario all|ceiling|harvest|latency|faults|scale|decode|export|verify] [--prompts 10000] [--max-tokens 128]
 ///               [--logprobs 5] [--concurrency 64] [--latency-ms 0] [--latency-concurrency 2000]
 ///               [--samples 1] [--teacher URL] [--keep-db]
 /// ```
@@ -24,10 +24,15 @@ struct BenchArgs {
         case decode
         /// Export throughput: plain, `--with-logprobs` and `kd` exports from a filled store (not part of `all`).
         case export
+        /// Verify-stage throughput: reading, judging on 1 and all threads, the whole stage (not part of `all`;
+        /// `--prompts` counts answers, default 1,000,000).
+        case verify
     }
 
     var scenario = Scenario.all
     var prompts = 10_000
+    /// Whether `--prompts` was given (the verify scenario's default is 1,000,000 answers).
+    var promptsGiven = false
     var maxTokens = 128
     var logprobs: Int? = 5
     var concurrency = 64
@@ -51,7 +56,7 @@ struct BenchArgs {
             case "--scenario":
                 guard let s = Scenario(rawValue: next()) else { fatalError("unknown scenario \(argv[i])") }
                 scenario = s
-            case "--prompts": prompts = Int(next())!
+            case "--prompts": prompts = Int(next())!; promptsGiven = true
             case "--max-tokens": maxTokens = Int(next())!
             case "--logprobs": let v = Int(next())!; logprobs = v < 0 ? nil : v
             case "--concurrency": concurrency = Int(next())!
@@ -68,5 +73,5 @@ struct BenchArgs {
     }
 
     /// Whether `s` is selected.
-    func runs(_ s: Scenario) -> Bool { (scenario == .all && s != .decode && s != .export) || scenario == s }
+    func runs(_ s: Scenario) -> Bool { (scenario == .all && s != .decode && s != .export && s != .verify) || scenario == s }
 }

@@ -68,10 +68,32 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// Writes an object key given as a literal followed by `:`, without escaping: `name` must be ASCII without
+    /// quotes, backslashes or control characters (the keys of hot loops: `"token"`, `"logprob"`).
+    public mutating func key(ascii name: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
     /// Writes a string value.
     public mutating func string(_ value: String) {
         separate()
         appendQuoted(value)
+        needsComma = true
+    }
+
+    /// Writes the string value `prefix` + the decimal digits of `number` (e.g. `"token_id:9906"`) without building a
+    /// String: `prefix` must be ASCII without quotes, backslashes or control characters.
+    public mutating func string(ascii prefix: StaticString, _ number: Int) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount))
+        appendInt(number)
+        bytes.append(UInt8(ascii: "\""))
         needsComma = true
     }
 
@@ -120,6 +142,43 @@ public struct JSONWriter: Sendable {
     public mutating func raw(bytes json: some Sequence<UInt8>) {
         separate()
         bytes.append(contentsOf: json)
+        needsComma = true
+    }
+
+    /// Writes an array of small integers (e.g. token `bytes`): formatted in a stack buffer and appended in one
+    /// piece per 100 values.
+    public mutating func intArray(_ values: [UInt8]) {
+        values.withUnsafeBufferPointer { intArray(buffer: $0) }
+    }
+
+    /// Writes an array of small integers from a buffer (see ``intArray(_:)-([UInt8])``).
+    public mutating func intArray(buffer values: UnsafeBufferPointer<UInt8>) {
+        separate()
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 408) { scratch in
+            let out = scratch.baseAddress!
+            out[0] = UInt8(ascii: "[")
+            var used = 1
+            for (i, v) in values.enumerated() {
+                if used > 400 {
+                    bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: used))
+                    used = 0
+                }
+                if i > 0 { out[used] = UInt8(ascii: ","); used &+= 1 }
+                if v >= 100 {
+                    out[used] = 0x30 &+ v / 100
+                    out[used &+ 1] = 0x30 &+ (v / 10) % 10
+                    used &+= 2
+                } else if v >= 10 {
+                    out[used] = 0x30 &+ v / 10
+                    used &+= 1
+                }
+                out[used] = 0x30 &+ v % 10
+                out[used &+ 1] = UInt8(ascii: "]")
+                used &+= 1
+            }
+            if values.isEmpty { out[used] = UInt8(ascii: "]") }
+            bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: used &+ 1))
+        }
         needsComma = true
     }
 
@@ -290,7 +349,26 @@ public struct JSONWriter: Sendable {
         } else if value.isInfinite {
             bytes.append(contentsOf: Array((value < 0 ? "-9999.0" : "9999.0").utf8))
         } else {
-            bytes.append(contentsOf: value.description.utf8)
+            Self.withShortest(value) { bytes.append(contentsOf: $0) }
+        }
+    }
+
+    /// Calls `body` with the bytes of `value.description` (finite values: the shortest text that parses back to
+    /// `value`, Swift's own formatting) without creating a String: a 17-digit logprob such as
+    /// `-0.0009114634999446571` does not fit a small string, and a heap String per number was most of the cost of
+    /// exporting logprobs. The digits come from the standard library's formatter itself
+    /// (`swift_float64ToString`, the routine behind `Double.description`), into a stack buffer.
+    @inline(__always)
+    public static func withShortest<R>(_ value: Double, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buffer in
+            let n = Int(truncatingIfNeeded: swiftFloat64ToString(buffer.baseAddress!, 40, value, false))
+            return body(UnsafeBufferPointer(rebasing: buffer[..<n]))
         }
     }
 }
+
+/// The standard library's shortest round-trip formatter (the runtime entry point `Double.description` calls;
+/// exported by libswiftCore on every platform). Writes at most `length` bytes, returns how many it wrote.
+/// `JSONWriterTests` checks it against `description` on random and edge values.
+@_silgen_name("swift_float64ToString")
+private func swiftFloat64ToString(_ buffer: UnsafeMutablePointer<UInt8>, _ length: UInt, _ value: Float64, _ debug: Bool) -> UInt64

@@ -97,11 +97,17 @@ enum QueueRows {
                     out.budgetStopped.append(run.ref)
                     continue
                 }
+                let leased = try leasedJobs(db, runId: run.id)
                 if run.answers > 0, run.spent > 0 {
-                    // Claim only what the rest of the budget pays for at the run's mean cost, counting jobs in flight.
-                    let leased = try leasedJobs(db, runId: run.id)
+                    // Claim only what the rest of the budget pays for at the run's mean cost, counting jobs held
+                    // (in flight or prefetched by a runner).
                     let affordable = Int(((budget - run.spent) / (run.spent / Double(run.answers))).rounded(.up)) - leased
                     allowance = min(allowance, max(leased == 0 ? 1 : 0, affordable))
+                } else if run.answers == 0 {
+                    // No cost known yet: one job at a time until the first paid answer gives the mean cost (a runner's
+                    // prefetch must not hold more jobs than the budget may pay for).
+                    // Leases that ran out (their owner is gone) do not hold the run back.
+                    allowance = min(allowance, try heldJobs(db, runId: run.id, now: now) == 0 ? 1 : 0)
                 }
             }
             if allowance == 0 { continue }
@@ -132,6 +138,14 @@ enum QueueRows {
             SELECT count(*) FROM jobs j WHERE j.state = 'leased'
               AND EXISTS (SELECT 1 FROM run_jobs rj WHERE rj.run_id = ?1 AND rj.job_id = j.id)
             """, bind: { try $0.bind(runId, at: 1) }) { $0.int(0) } ?? 0
+    }
+
+    /// Jobs of run `runId` under a lease that has not run out.
+    static func heldJobs(_ db: SQLiteDatabase, runId: Int64, now: Double) throws -> Int {
+        try db.queryOne("""
+            SELECT count(*) FROM jobs j WHERE j.state = 'leased' AND j.lease_expires >= ?2
+              AND EXISTS (SELECT 1 FROM run_jobs rj WHERE rj.run_id = ?1 AND rj.job_id = j.id)
+            """, bind: { try $0.bind(runId, at: 1); try $0.bind(now, at: 2) }) { $0.int(0) } ?? 0
     }
 
     static func expired(_ db: SQLiteDatabase, runId: Int64, now: Double, limit: Int, judge: inout LeaseRows.Judge) throws -> [Int64] {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Command-line arguments of `harvest-bench`.
 ///
 /// ```
@@ -44,29 +46,55 @@ struct BenchArgs {
     /// Internal: run this one measurement in this process (the parent runs each in a child).
     var measure: String?
 
+    /// The usage text (`--help`).
+    static let usage = """
+        usage: harvest-bench [--scenario all|ceiling|harvest|latency|faults|scale|decode|export|verify] [--prompts 10000]
+                             [--max-tokens 128] [--logprobs 5] [--concurrency 64] [--latency-ms 500]
+                             [--latency-concurrency 2000] [--samples 1] [--teacher URL] [--keep-db]
+        Prints throughput, CPU and memory figures; build with `swift build -c release` first.
+        """
+
+    /// Prints `message` and the usage to stderr and exits with status 2 (or prints the usage and exits 0 for help).
+    static func fail(_ message: String?) -> Never {
+        if let message {
+            FileHandle.standardError.write(Data("harvest-bench: \(message)\n\(usage)\n".utf8))
+            exit(2)
+        }
+        print(usage)
+        exit(0)
+    }
+
     init(_ argv: [String]) {
         var i = 1
         func next() -> String {
             i += 1
-            guard i < argv.count else { fatalError("missing value for \(argv[i - 1])") }
+            guard i < argv.count else { Self.fail("missing value for \(argv[i - 1])") }
             return argv[i]
+        }
+        func number(_ text: String) -> Int {
+            guard let value = Int(text) else { Self.fail("\(argv[i - 1]) needs a whole number, found \"\(text)\"") }
+            return value
         }
         while i < argv.count {
             switch argv[i] {
             case "--scenario":
-                guard let s = Scenario(rawValue: next()) else { fatalError("unknown scenario \(argv[i])") }
+                guard let s = Scenario(rawValue: next()) else { Self.fail("unknown scenario \"\(argv[i])\"") }
                 scenario = s
-            case "--prompts": prompts = Int(next())!; promptsGiven = true
-            case "--max-tokens": maxTokens = Int(next())!
-            case "--logprobs": let v = Int(next())!; logprobs = v < 0 ? nil : v
-            case "--concurrency": concurrency = Int(next())!
-            case "--latency-ms": latencyMs = Double(next())!
-            case "--latency-concurrency": latencyConcurrency = Int(next())!
-            case "--samples": samples = Int(next())!
+            case "--prompts": prompts = number(next()); promptsGiven = true
+            case "--max-tokens": maxTokens = number(next())
+            case "--logprobs": let v = number(next()); logprobs = v < 0 ? nil : v
+            case "--concurrency": concurrency = number(next())
+            case "--latency-ms":
+                let text = next()
+                guard let value = Double(text) else { Self.fail("--latency-ms needs a number, found \"\(text)\"") }
+                latencyMs = value
+            case "--latency-concurrency": latencyConcurrency = number(next())
+            case "--samples": samples = number(next())
             case "--teacher": teacher = next()
             case "--keep-db": keepDB = true
             case "--measure": measure = next()
-            default: fatalError("unknown argument \(argv[i])")
+            case "--help", "-h": Self.fail(nil)
+            default: Self.fail("unknown argument \(argv[i])")
             }
             i += 1
         }

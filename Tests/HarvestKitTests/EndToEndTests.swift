@@ -38,12 +38,11 @@ import Testing
         let sweep = try store.createSweep(name: "e2e", setName: "e2e", teacher: teacher, params: params, samples: 2)
         #expect(sweep.totalJobs == 1000)
 
-        let transport = try CurlTransport()
-        defer { transport.shutdown() }
-        let client = TeacherClient(transport: transport, apiKey: nil)
         let retry = RetryPolicy(maxAttempts: 10, baseDelay: 0.01, maxDelay: 0.05)
-        let runner = SweepRunner(store: store, client: client, options: SweepOptions(concurrency: 64, retry: retry,
-                                                                                     rescuePath: dir.path("rescue.jsonl")))
+        let url = "http://127.0.0.1:\(port)/v1"
+        let (pipeline, runner) = try pipelineRunner(store: store, url: url, maxInFlight: 64, retry: retry,
+                                                    failFast: FailFastPolicy(window: 0), rescuePath: dir.path("rescue.jsonl"))
+        defer { pipeline.shutdown() }
         let outcome = try await runner.run(sweepId: sweep.sweepId)
         #expect(outcome.counters.done == 1000)
         #expect(outcome.counters.failed == 0)
@@ -60,8 +59,8 @@ import Testing
         let again = try store.createSweep(name: "e2e", setName: "e2e", teacher: teacher, params: params, samples: 2)
         #expect(again.newJobs == 0)
         #expect(again.alreadyDone == 1000)
-        let rerun = try await SweepRunner(store: store, client: client, options: SweepOptions(concurrency: 64, retry: retry,
-                                          rescuePath: dir.path("rescue.jsonl"))).run(sweepId: again.sweepId)
+        let rerun = try await pipelineRunner(store: store, url: url, maxInFlight: 64, retry: retry, failFast: FailFastPolicy(window: 0),
+                                             rescuePath: dir.path("rescue.jsonl")).runner.run(sweepId: again.sweepId)
         #expect(rerun.counters.done == 0)
         #expect(mock.stats().requestsReceived == before)
 
@@ -96,11 +95,9 @@ import Testing
         let teacher = TeacherEndpoint(baseURL: "http://127.0.0.1:\(port)/v1", model: "mock-teacher")
         let params = SamplingParams(maxTokens: 8, topLogprobs: 2)
         let sweep = try store.createSweep(name: "s", setName: "s", teacher: teacher, params: params, samples: 1)
-        let transport = try CurlTransport()
-        defer { transport.shutdown() }
         let stop = StopSignal()
-        let runner = SweepRunner(store: store, client: TeacherClient(transport: transport, apiKey: nil),
-                                 options: SweepOptions(concurrency: 16, rescuePath: dir.path("rescue.jsonl")), stop: stop)
+        let (pipeline, runner) = try pipelineRunner(store: store, url: teacher.baseURL, maxInFlight: 16, rescuePath: dir.path("rescue.jsonl"), stop: stop)
+        defer { pipeline.shutdown() }
         // Drain once the first answers are stored (not after a fixed time: a starved run may have none by then);
         // 1,000 jobs at 16 × 20 ms take over a second, so the drain lands mid-sweep.
         Task {
@@ -117,8 +114,7 @@ import Testing
         // Every request the mock answered was stored: nothing paid was lost.
         #expect(mock.servedFingerprints().count == first.counters.done)
 
-        let second = SweepRunner(store: store, client: TeacherClient(transport: transport, apiKey: nil),
-                                 options: SweepOptions(concurrency: 16, rescuePath: dir.path("rescue.jsonl")))
+        let second = try pipelineRunner(store: store, url: teacher.baseURL, maxInFlight: 16, rescuePath: dir.path("rescue.jsonl")).runner
         let rest = try await second.run(sweepId: sweep.sweepId)
         #expect(first.counters.done + rest.counters.done == 1000)
         #expect(mock.servedFingerprints().values.allSatisfy { $0 == 1 })
@@ -136,10 +132,9 @@ import Testing
         _ = try store.importPrompts(setName: "s", prompts: Self.prompts(5), sourceName: "gen")
         let teacher = TeacherEndpoint(baseURL: "http://127.0.0.1:\(port)/v1", model: "no-such-model")
         let sweep = try store.createSweep(name: "s", setName: "s", teacher: teacher, params: SamplingParams(maxTokens: 4), samples: 1)
-        let transport = try CurlTransport()
-        defer { transport.shutdown() }
-        let runner = SweepRunner(store: store, client: TeacherClient(transport: transport, apiKey: nil),
-                                 options: SweepOptions(concurrency: 4, rescuePath: dir.path("rescue.jsonl")))
+        let (pipeline, runner) = try pipelineRunner(store: store, url: teacher.baseURL, model: "no-such-model", maxInFlight: 4,
+                                                    failFast: FailFastPolicy(window: 0), rescuePath: dir.path("rescue.jsonl"))
+        defer { pipeline.shutdown() }
         let outcome = try await runner.run(sweepId: sweep.sweepId)
         #expect(outcome.counters.failed == 5)
         #expect(outcome.counters.retries == 0, "a 400 is not retried")

@@ -25,10 +25,9 @@ import Testing
         let teacher = TeacherEndpoint(baseURL: "http://127.0.0.1:\(port)/v1", model: "mock-teacher", name: "mock")
         let sweep = try store.createSweep(name: "s", setName: "s", teacher: teacher,
                                           params: SamplingParams(maxTokens: 6, temperature: 1, seed: 3, topLogprobs: 3), samples: samples)
-        let transport = try CurlTransport()
-        defer { transport.shutdown() }
-        _ = try await SweepRunner(store: store, client: TeacherClient(transport: transport, apiKey: nil),
-                                  options: SweepOptions(concurrency: 8, rescuePath: dir.path("r.jsonl"))).run(sweepId: sweep.sweepId)
+        let (pipeline, runner) = try pipelineRunner(store: store, url: teacher.baseURL, maxInFlight: 8, rescuePath: dir.path("r.jsonl"))
+        defer { pipeline.shutdown() }
+        _ = try await runner.run(sweepId: sweep.sweepId)
         return store
     }
 

@@ -87,13 +87,11 @@ final class ScriptedHTTPServer: @unchecked Sendable {
         }, sourceName: "f")
         let teacher = TeacherEndpoint(baseURL: "http://127.0.0.1:\(server.port)/v1", model: "m")
         let sweep = try store.createSweep(name: "s", setName: "s", teacher: teacher, params: SamplingParams(maxTokens: 4, topLogprobs: 1), samples: 1)
-        let transport = try CurlTransport()
-        defer { transport.shutdown() }
-        let runner = SweepRunner(store: store, client: TeacherClient(transport: transport, apiKey: nil),
-                                 options: SweepOptions(concurrency: 2, retry: RetryPolicy(maxAttempts: 8, baseDelay: 0.001, maxDelay: 0.002),
-                                                       rescuePath: dir.path("rescue.jsonl"),
-                                                       failFast: FailFastPolicy(stopOnAuthError: false, window: 0, maxMissingLogprobsRate: nil,
-                                                                                maxUnavailableSeconds: nil, maxInitialFailures: nil)))
+        let (pipeline, runner) = try pipelineRunner(
+            store: store, url: teacher.baseURL, model: "m", maxInFlight: 2, retry: RetryPolicy(maxAttempts: 8, baseDelay: 0.001, maxDelay: 0.002),
+            failFast: FailFastPolicy(stopOnAuthError: false, window: 0, maxMissingLogprobsRate: nil, maxUnavailableSeconds: nil, maxInitialFailures: nil),
+            rescuePath: dir.path("rescue.jsonl"))
+        defer { pipeline.shutdown() }
         _ = try await runner.run(sweepId: sweep.sweepId)
         return (store, sweep.sweepId, dir)
     }

@@ -29,14 +29,13 @@ import Testing
         }
         _ = try store.importPrompts(setName: "real", prompts: prompts, sourceName: "gen")
         let teacher = TeacherEndpoint(baseURL: Self.url!, model: model)
-        let transport = try CurlTransport()
-        defer { transport.shutdown() }
-        try await TeacherProbe.check(teacher, transport: transport, apiKey: nil)
+        let (pipeline, runner) = try pipelineRunner(store: store, url: teacher.baseURL, model: model, maxInFlight: 4, keepRaw: true,
+                                                    rescuePath: dir.path("rescue.jsonl"))
+        defer { pipeline.shutdown() }
+        try await TeacherProbe.check(teacher, transport: pipeline.transport, apiKey: nil)
         let maxTokens = Int(Self.env["HARVEST_REAL_TEACHER_MAX_TOKENS"] ?? "") ?? 24
         let params = SamplingParams(maxTokens: maxTokens, temperature: 0.7, seed: 5, topLogprobs: 5)
         let sweep = try store.createSweep(name: "real", setName: "real", teacher: teacher, params: params, samples: 1)
-        let runner = SweepRunner(store: store, client: TeacherClient(transport: transport, apiKey: nil, keepRaw: true),
-                                 options: SweepOptions(concurrency: 4, rescuePath: dir.path("rescue.jsonl")))
         let outcome = try await runner.run(sweepId: sweep.sweepId)
         #expect(outcome.counters.done == count)
         #expect(outcome.counters.failed == 0)

@@ -40,3 +40,18 @@ func eventually(within seconds: Double = 5, _ condition: () -> Bool) async -> Bo
     }
     return condition()
 }
+
+import HarvestCore
+
+/// Builds a runner the way every entry point does (``TeacherSpec`` → ``TeacherPipeline``: libcurl, the traffic
+/// controller, the spec's attempts and fail-fast rules) for the teacher at `url`. `transport` replaces libcurl only
+/// where a test must fault the HTTP seam. Shut the pipeline down when done.
+func pipelineRunner(store: any JobStore, url: String, model: String = "mock-teacher", maxInFlight: Int,
+                    retry: RetryPolicy = RetryPolicy(), failFast: FailFastPolicy = FailFastPolicy(), keepRaw: Bool = false,
+                    rescuePath: String, stop: StopSignal = StopSignal(), transport: (any HTTPTransport)? = nil) throws -> (pipeline: TeacherPipeline, runner: SweepRunner) {
+    var spec = TeacherSpec(name: "test", baseURLs: [url], model: model, limits: TeacherLimits(maxInFlight: maxInFlight),
+                           maxAttempts: retry.maxAttempts, keepRaw: keepRaw)
+    spec.failFast = failFast
+    let pipeline = try TeacherPipeline(spec: spec, transport: transport)
+    return (pipeline, pipeline.runner(store: store, session: SweepOptions(retry: retry, rescuePath: rescuePath), stop: stop))
+}

@@ -22,10 +22,11 @@ import Testing
         var params = SamplingParams(maxTokens: 16, temperature: 0.7, topLogprobs: 3)
         params.tokenIds = true
         let sweep = try store.createSweep(name: "s", setName: "s", teacher: teacher, params: params, samples: 1)
-        let transport = try CurlTransport()
-        defer { transport.shutdown() }
-        let runner = SweepRunner(store: store, client: TeacherClient(transport: transport, apiKey: nil),
-                                 options: SweepOptions(concurrency: 4, rescuePath: dir.path("rescue.jsonl")))
+        var spec = TeacherSpec(name: "test", baseURLs: [teacher.baseURL], model: "mock-teacher", endpoint: kind, limits: TeacherLimits(maxInFlight: 4))
+        spec.failFast = FailFastPolicy(window: 0)
+        let pipeline = try TeacherPipeline(spec: spec)
+        defer { pipeline.shutdown() }
+        let runner = pipeline.runner(store: store, session: SweepOptions(rescuePath: dir.path("rescue.jsonl")))
         let outcome = try await runner.run(sweepId: sweep.sweepId)
         #expect(outcome.counters.done == 20)
         let rows = try store.responses(query: ResponseQuery(afterId: 0, limit: 100, includeLogprobs: true))

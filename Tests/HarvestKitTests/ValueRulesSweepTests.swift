@@ -35,9 +35,11 @@ final class ScriptedTransport: HTTPTransport, Sendable {
         let sweep = try store.createSweep(name: "s", setName: "s", teacher: teacher, params: SamplingParams(maxTokens: 8, topLogprobs: 0), samples: 1)
         if prices { try await store.setPrices(teacher: teacher, inputPerMillion: 1_000_000, outputPerMillion: 2_000_000) }
         let transport = ScriptedTransport(bodies)
-        let runner = SweepRunner(store: store, client: TeacherClient(transport: transport, apiKey: nil),
-                                 options: SweepOptions(concurrency: 1, retry: RetryPolicy(maxAttempts: 8, baseDelay: 0.001, maxDelay: 0.002),
-                                                       rescuePath: dir.path("rescue.jsonl"), failFast: FailFastPolicy(stopOnAuthError: false, window: 0, maxMissingLogprobsRate: nil, maxUnavailableSeconds: nil, maxInitialFailures: nil)))
+        let (pipeline, runner) = try pipelineRunner(
+            store: store, url: teacher.baseURL, model: "m", maxInFlight: 1, retry: RetryPolicy(maxAttempts: 8, baseDelay: 0.001, maxDelay: 0.002),
+            failFast: FailFastPolicy(stopOnAuthError: false, window: 0, maxMissingLogprobsRate: nil, maxUnavailableSeconds: nil, maxInitialFailures: nil),
+            rescuePath: dir.path("rescue.jsonl"), transport: transport)
+        defer { pipeline.shutdown() }
         _ = try await runner.run(sweepId: sweep.sweepId)
         return (store, sweep.sweepId, transport, dir)
     }

@@ -61,7 +61,7 @@ final class ChildProcess {
     @Test func livenessFollowsTheRealProcess() async throws {
         #expect(LeaseOwner.current.liveness == .alive)
         #expect(LeaseOwner.current.isAlive == true)
-        let child = try ChildProcess("/bin/sleep", ["30"])
+        let child = try ChildProcess("/bin/sleep", ["3600"])
         let owner = try Self.owner(pid: child.pid)
         #expect(owner.liveness == .alive)
         // The same pid with another start time is another process (the pid was reused).
@@ -96,8 +96,8 @@ final class ChildProcess {
     @Test func claimTakesOverADeadOwnersLeasesAtOnceAndKeepsALiveOwners() async throws {
         let dir = TempDir()
         let (store, sweepId) = try Fixtures.storeWithSweep(dir, prompts: 8)
-        let liveChild = try ChildProcess("/bin/sleep", ["30"])
-        let deadChild = try ChildProcess("/bin/sleep", ["30"])
+        let liveChild = try ChildProcess("/bin/sleep", ["3600"])
+        let deadChild = try ChildProcess("/bin/sleep", ["3600"])
         let live = try Self.owner(pid: liveChild.pid).description
         let dead = try Self.owner(pid: deadChild.pid).description
         // The live owner's leases have already expired (a late renewal); the dead owner's last ten minutes.
@@ -154,7 +154,7 @@ final class ChildProcess {
         let dir = TempDir()
         let store = try QueueTests.store(dir, prompts: 4)
         _ = try store.enqueueRun(QueueTests.request())
-        let child = try ChildProcess("/bin/sleep", ["30"])
+        let child = try ChildProcess("/bin/sleep", ["3600"])
         let daemon = try Self.owner(pid: child.pid).description
         let held = try await store.claimQueued(teacher: Fixtures.teacher, owner: daemon, limit: 4, leaseSeconds: 600)
         #expect(held.jobs.count == 4)

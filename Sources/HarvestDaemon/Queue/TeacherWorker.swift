@@ -162,7 +162,9 @@ final class TeacherWorker: Sendable {
             guard let pipeline else { return nil }
             return (pipeline.traffic.snapshot(), pipeline.spec.limits)
         }
-        let session = SweepOptions(leaseSeconds: context.leaseSeconds, owner: context.owner, rescuePath: context.rescuePath, prefetch: 0)
+        // The runner prefetches like the foreground (claims wait for group commits and must not starve the window);
+        // budgeted runs stay exact because the claim counts held jobs against the budget (QueueRows).
+        let session = SweepOptions(leaseSeconds: context.leaseSeconds, owner: context.owner, rescuePath: context.rescuePath)
         let (metrics, name) = (context.metrics, name)
         let runner = pipeline.runner(store: queue, session: session, stop: stop, logger: logger) { client in
             ObservedTeacher(inner: client, teacher: name, prices: { [weak pipeline] in pipeline?.spec.prices }, metrics: metrics)

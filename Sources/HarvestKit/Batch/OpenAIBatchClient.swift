@@ -6,8 +6,10 @@ import HarvestJSON
 public struct OpenAIBatchClient: Sendable {
     /// The HTTP seam (libcurl in production).
     public let transport: any HTTPTransport
-    /// Base URL ending in `/v1`, e.g. `https://api.openai.com/v1`.
+    /// Base URL ending in `/v1`, e.g. `https://api.openai.com/v1`, without user-info or query (what may be logged).
     public let baseURL: String
+    /// The base URL with its credentials (user-info, query key), used only to build request URLs.
+    private let endpoint: TeacherURL
     /// Bearer key. Never logged or stored.
     private let apiKey: String?
     /// Limits per request (uploads and downloads may be large: the total timeout should allow for them).
@@ -19,7 +21,8 @@ public struct OpenAIBatchClient: Sendable {
     public init(transport: any HTTPTransport, baseURL: String, apiKey: String?,
                 timeouts: HTTPTimeouts = HTTPTimeouts(connect: 10, total: 600), maxDownloadBytes: Int = 1 << 30) {
         self.transport = transport
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        endpoint = TeacherURL(baseURL)
+        self.baseURL = endpoint.publicURL
         self.apiKey = apiKey
         self.timeouts = timeouts
         self.maxDownloadBytes = maxDownloadBytes
@@ -106,7 +109,7 @@ public struct OpenAIBatchClient: Sendable {
         if let apiKey { headers.append(HTTPHeader("Authorization", "Bearer \(apiKey)")) }
         if let contentType { headers.append(HTTPHeader("Content-Type", contentType)) }
         let url = baseURL + path
-        let request = HTTPRequest(url: url, method: method, headers: headers, body: body, timeouts: timeouts, maxResponseBytes: maxBytes)
+        let request = HTTPRequest(url: endpoint.requestURL(path: path), method: method, headers: headers, body: body, timeouts: timeouts, maxResponseBytes: maxBytes)
         let response: HTTPResponse
         do {
             response = try await transport.send(request)

@@ -34,7 +34,20 @@ extension SweepRunner {
                 try await release(job)
                 return
             }
+            // A place among the unsaved requests first (sent and not yet stored: what a kill -9 would cost), then
+            // the teacher's admission (window, rates, replicas).
+            guard await unsaved.acquire() else {
+                try await release(job)
+                return
+            }
+            if stop.isStopping {
+                unsaved.release()
+                unsaved.abandonWaiters()
+                try await release(job)
+                return
+            }
             guard let admission = await traffic.admit(estimatedTokens: estimate, abandon: { stop.isStopping }) else {
+                unsaved.release()
                 try await release(job)
                 return
             }
@@ -49,10 +62,14 @@ extension SweepRunner {
             switch result.outcome {
             case .success(let answer):
                 held.withLock { $0.committing += 1 }
-                defer { held.withLock { $0.committing -= 1 } }
+                defer {
+                    held.withLock { $0.committing -= 1 }
+                    unsaved.release()
+                }
                 try await commit(job, result: result, answer: answer, admittedAt: admission.admittedAt)
                 return
             case .failure(let error):
+                unsaved.release()
                 if case .transport(let t) = error, t.kind == .cancelled {
                     try await release(job)
                     return

@@ -28,6 +28,8 @@ public final class SweepRunner: Sendable {
     let overheadToCommit = Mutex(LatencyHistogram())
     let latency = Mutex(LatencyHistogram())
     let clock = MonotonicTrafficClock()
+    /// Requests sent whose answers are not stored yet (what a `kill -9` would cost), at most the traffic window.
+    let unsaved: UnsavedWindow
 
     /// Jobs this runner holds: claimed and not yet settled or released.
     struct HeldJobs {
@@ -59,7 +61,9 @@ public final class SweepRunner: Sendable {
         self.stop = stop
         self.logger = logger
         self.rescueLog = RescueLog(path: options.rescuePath)
-        self.traffic = traffic ?? .pinned(maxInFlight: max(1, options.concurrency))
+        let controller = traffic ?? .pinned(maxInFlight: max(1, options.concurrency))
+        self.traffic = controller
+        self.unsaved = UnsavedWindow(limit: { controller.window })
         self.failFast = FailFastMonitor(policy: options.failFast)
     }
 
@@ -150,6 +154,7 @@ public final class SweepRunner: Sendable {
     /// Every tick: renews leases when due and applies the "no endpoint available" fail-fast rule.
     private func periodic(lastRenewal: inout Double) async {
         let now = clock.now()
+        if stop.isStopping { unsaved.abandonWaiters() } else { unsaved.pump() }
         if let trip = failFast.checkUnavailable(seconds: traffic.unavailableFor(), lastError: snapshot().lastError) {
             tripped(trip)
         }

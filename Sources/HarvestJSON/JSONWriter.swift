@@ -349,26 +349,7 @@ public struct JSONWriter: Sendable {
         } else if value.isInfinite {
             bytes.append(contentsOf: Array((value < 0 ? "-9999.0" : "9999.0").utf8))
         } else {
-            Self.withShortest(value) { bytes.append(contentsOf: $0) }
-        }
-    }
-
-    /// Calls `body` with the bytes of `value.description` (finite values: the shortest text that parses back to
-    /// `value`, Swift's own formatting) without creating a String: a 17-digit logprob such as
-    /// `-0.0009114634999446571` does not fit a small string, and a heap String per number was most of the cost of
-    /// exporting logprobs. The digits come from the standard library's formatter itself
-    /// (`swift_float64ToString`, the routine behind `Double.description`), into a stack buffer.
-    @inline(__always)
-    public static func withShortest<R>(_ value: Double, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buffer in
-            let n = Int(truncatingIfNeeded: swiftFloat64ToString(buffer.baseAddress!, 40, value, false))
-            return body(UnsafeBufferPointer(rebasing: buffer[..<n]))
+            bytes.append(contentsOf: value.description.utf8)
         }
     }
 }
-
-/// The standard library's shortest round-trip formatter (the runtime entry point `Double.description` calls;
-/// exported by libswiftCore on every platform). Writes at most `length` bytes, returns how many it wrote.
-/// `JSONWriterTests` checks it against `description` on random and edge values.
-@_silgen_name("swift_float64ToString")
-private func swiftFloat64ToString(_ buffer: UnsafeMutablePointer<UInt8>, _ length: UInt, _ value: Float64, _ debug: Bool) -> UInt64

@@ -1,6 +1,7 @@
 import Foundation
 import HarvestCore
 import HarvestCurate
+import HarvestExport
 import HarvestJSON
 import HarvestKit
 import SQLiteStore

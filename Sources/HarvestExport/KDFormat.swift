@@ -98,8 +98,13 @@ public struct KDFormat: ExportFormat {
 
     private static func writeEntry(token: String, id: Int?, logprob: Double, to w: inout JSONWriter) {
         w.beginObject()
-        w.key("token"); w.string(tokenKey(text: token, id: id))
-        w.key("logprob"); w.double(logprob)
+        w.key(ascii: "token")
+        if let id {
+            w.string(ascii: "token_id:", id)
+        } else {
+            w.string(token)
+        }
+        w.key(ascii: "logprob"); w.double(logprob)
         w.endObject()
     }
 }

@@ -53,7 +53,7 @@ public struct TeacherURL: Sendable, Hashable {
         var out = scheme
         if let userInfo { out += userInfo + "@" }
         out += hostAndPath + path
-        if let query { out += "?" + query }
+        if let query { out += (path.contains("?") ? "&" : "?") + query }
         return out
     }
 

@@ -68,18 +68,18 @@ public enum ExportFields {
         w.beginArray()
         for t in tokens {
             w.beginObject()
-            w.key("token"); w.string(t.token)
-            w.key("logprob"); w.double(t.logprob)
-            if let b = t.bytes { w.key("bytes"); w.intArray(b) }
-            if let id = t.tokenId { w.key("token_id"); w.int(id) }
-            w.key("top_logprobs")
+            w.key(ascii: "token"); w.string(t.token)
+            w.key(ascii: "logprob"); w.double(t.logprob)
+            if let b = t.bytes { w.key(ascii: "bytes"); w.intArray(b) }
+            if let id = t.tokenId { w.key(ascii: "token_id"); w.int(id) }
+            w.key(ascii: "top_logprobs")
             w.beginArray()
             for a in t.top {
                 w.beginObject()
-                w.key("token"); w.string(a.token)
-                w.key("logprob"); w.double(a.logprob)
-                if let b = a.bytes { w.key("bytes"); w.intArray(b) }
-                if let id = a.tokenId { w.key("token_id"); w.int(id) }
+                w.key(ascii: "token"); w.string(a.token)
+                w.key(ascii: "logprob"); w.double(a.logprob)
+                if let b = a.bytes { w.key(ascii: "bytes"); w.intArray(b) }
+                if let id = a.tokenId { w.key(ascii: "token_id"); w.int(id) }
                 w.endObject()
             }
             w.endArray()

@@ -72,6 +72,8 @@ public struct ExportManifest: Sendable, Equatable {
     public var topKSeen: [Int]
     /// How many rows with logprobs carry token ids (written as `logprobs.token_ids`).
     public var tokenIds = TokenIdCoverage()
+    /// Where the logprobs come from (written as `provenance`).
+    public var provenance = Provenance()
     /// Earliest and latest `received_at` (Unix seconds), nil when no rows.
     public var receivedAt: ClosedRange<Double>?
     /// The harvest version that wrote the export.
@@ -171,6 +173,7 @@ public struct ExportManifest: Sendable, Equatable {
         w.key("teachers_without_ids"); w.beginArray(); for m in tokenIds.teachersWithoutIds { w.string(m) }; w.endArray()
         w.endObject()
         w.endObject()
+        w.key("provenance"); writeProvenance(to: &w)
         w.key("received_at")
         if let r = receivedAt {
             w.beginObject()

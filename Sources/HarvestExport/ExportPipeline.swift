@@ -45,7 +45,7 @@ public final class ExportPipeline {
 
     private let lanes: [Lane]
     private var writer = JSONWriter(capacity: 1 << 16)
-    private var stats = ManifestStats()
+    var stats = ManifestStats()
     private var state = State.open
     private var staging: String?
     private var movedFolder = false
@@ -105,6 +105,7 @@ public final class ExportPipeline {
         guard state == .open else { throw .closed }
         if let reason = plan.format.skipReason(row, options: plan.options) {
             skipped[reason, default: 0] += 1
+            if reason == KDFormat.noTokenIds { stats.noteTeacherWithoutIds(row) }
             return
         }
         writer.reset()
@@ -118,6 +119,9 @@ public final class ExportPipeline {
             throw error
         }
         stats.add(row)
+        if let kd = plan.format as? KDFormat, kd.shape == .current, let lp = row.choice.logprobs {
+            stats.noteKDTopK(KDFormat.uniformK(lp))
+        }
         rows += 1
     }
 
@@ -245,6 +249,7 @@ public final class ExportPipeline {
             harvestVersion: harvestVersion, createdAt: createdAt, curation: curation, skipped: skipped,
             manifestPath: manifestPath)
         manifest.tokenIds = stats.tokenIds
+        manifest.provenance = provenance()
         manifest.emptySplits = emptySplits
         manifest.folder = folderName
         guard let path = manifestPath else {

@@ -1,44 +1,70 @@
 import HarvestCore
 import HarvestJSON
 
-/// `--format kd`: logprob-level knowledge-distillation rows in the shape axolotl's KD dataset strategy reads
-/// (`type: axolotl.integrations.kd.chat_template.load_legacy`, `logprobs_field: logprobs`):
+/// `--format kd`: logprob-level knowledge-distillation rows for axolotl's KD plugin, in one of two shapes
+/// (``KDShape``, `--kd-shape`):
 ///
-/// ```json
-/// {"messages":[system?, user…, {"role":"assistant","content":…}],
-///  "logprobs":[[{"token":"token_id:9906","logprob":-0.01},…], …],
-///  "temperature":0.7}
-/// ```
+/// * ``KDShape/current`` (default) — axolotl's current loader (`type: axolotl.integrations.kd.chat_template`):
+///   ```json
+///   {"messages":[…, {"role":"assistant","content":…}],
+///    "target_token_ids":[[9906,13347],…], "logprobs":[[-0.01,-4.6],…], "temperature":0.7}
+///   ```
+///   One entry per position: the completion tokens, then the chat template's closing tokens
+///   (``closingTokenIds``, e.g. ChatML's `<|im_end|>` and newline) that the completion does not already end with,
+///   because axolotl right-aligns the lists to the end of the tokenized conversation. Every position has the same
+///   k (the row's smallest top-k list; a position without alternatives counts its sampled token), as axolotl
+///   truncates the logprobs but not the ids to one k. A closing token gets probability 1, written as its id k
+///   times with logprob −ln k.
+/// * ``KDShape/legacy`` — axolotl's legacy loader (`load_legacy`): `logprobs` as per-position lists of
+///   `{"token":"token_id:N","logprob":x}`, completion tokens only.
 ///
-/// `logprobs` has one entry per completion token, in completion order; each entry is that position's top-k
-/// alternatives as the teacher sent them. `token` is `token_id:N` when the token id is stored, and the token
-/// text otherwise (axolotl needs ids: ask vLLM with `return_tokens_as_token_ids`). A position without
-/// alternatives (`top_logprobs: 0`) lists the sampled token alone. Rows without stored logprobs are skipped
-/// (reason `no_logprobs`): axolotl rejects them, and an empty list would give Arrow loaders a null column type.
-/// `temperature` is the sampling temperature sent (`null` when the request left it to the server).
-/// Reasoning follows ``ExportOptions/reasoning`` as in ``OpenAIChatFormat``; the logprobs cover whatever the
-/// teacher scored, so pair `--reasoning inline` with teachers whose logprobs include the reasoning tokens.
+/// Both shapes need token ids: rows whose sampled token or any alternative lacks one are refused
+/// (reason `no_token_ids`, counted in the manifest's `skipped` and printed), as are rows without logprobs
+/// (`no_logprobs`). `temperature` is ``temperature`` when given (`--kd-temperature`: the temperature the
+/// teacher's logprobs describe), else the sampling temperature sent (`null` when the request left it to the
+/// server). Reasoning follows ``ExportOptions/reasoning`` as in ``OpenAIChatFormat``.
 public struct KDFormat: ExportFormat {
     /// `kd`.
     public let name = "kd"
     /// Always reads logprobs.
     public var needsLogprobs: Bool { true }
+    /// The row layout.
+    public var shape: KDShape
+    /// Token ids the student's chat template writes after the assistant's content (``KDShape/current`` only).
+    public var closingTokenIds: [Int]
+    /// The temperature written on every row instead of the sampling temperature, or nil.
+    public var temperature: Double?
 
     /// Creates the format.
-    public init() {}
+    public init(shape: KDShape = .current, closingTokenIds: [Int] = [], temperature: Double? = nil) {
+        self.shape = shape
+        self.closingTokenIds = closingTokenIds
+        self.temperature = temperature
+    }
 
-    /// The `token` value axolotl parses: `token_id:N` when the id is known, else the token text.
+    /// The `token` value of the legacy shape: `token_id:N` when the id is known, else the token text.
     public static func tokenKey(text: String, id: Int?) -> String {
         if let id { return "token_id:" + String(id) }
         return text
     }
 
-    /// `no_logprobs` for rows stored without token logprobs.
-    public func skipReason(_ row: StoredResponse, options: ExportOptions) -> String? {
-        (row.choice.logprobs?.isEmpty ?? true) ? "no_logprobs" : nil
+    /// Reason `no_token_ids`: rows with logprobs where some entry has no token id (axolotl needs ids).
+    public static let noTokenIds = "no_token_ids"
+    /// Reason `no_logprobs`: rows stored without token logprobs.
+    public static let noLogprobs = "no_logprobs"
+
+    /// True when every sampled token and every alternative of `logprobs` has a token id.
+    public static func hasAllIds(_ logprobs: [TokenLogprob]) -> Bool {
+        logprobs.allSatisfy { t in t.tokenId != nil && t.top.allSatisfy { $0.tokenId != nil } }
     }
 
-    /// Writes one row (a row without logprobs gets `"logprobs":[]`; ``ExportPipeline`` skips such rows).
+    /// `no_logprobs` or `no_token_ids` for rows axolotl cannot read; nil otherwise.
+    public func skipReason(_ row: StoredResponse, options: ExportOptions) -> String? {
+        guard let lp = row.choice.logprobs, !lp.isEmpty else { return Self.noLogprobs }
+        return Self.hasAllIds(lp) ? nil : Self.noTokenIds
+    }
+
+    /// Writes one row in ``shape`` (``ExportPipeline`` skips rows with a ``skipReason(_:options:)``).
     public func write(_ row: StoredResponse, options: ExportOptions, to w: inout JSONWriter) {
         w.beginObject()
         w.key("messages")
@@ -46,27 +72,39 @@ public struct KDFormat: ExportFormat {
         for m in row.messages { ExportFields.writeMessage(role: m.role, content: m.content, to: &w) }
         ExportFields.writeAssistantMessage(row.choice, mode: options.reasoning, to: &w)
         w.endArray()
+        switch shape {
+        case .current: writeCurrent(row.choice.logprobs ?? [], to: &w)
+        case .legacy: Self.writeLegacy(row.choice.logprobs ?? [], to: &w)
+        }
+        w.key("temperature")
+        if let t = temperature ?? row.params.temperature { w.double(t) } else { w.null() }
+        w.endObject()
+    }
+
+    private static func writeLegacy(_ logprobs: [TokenLogprob], to w: inout JSONWriter) {
         w.key("logprobs")
         w.beginArray()
-        for t in row.choice.logprobs ?? [] {
+        for t in logprobs {
             w.beginArray()
             if t.top.isEmpty {
-                Self.writeEntry(token: t.token, id: t.tokenId, logprob: t.logprob, to: &w)
+                writeEntry(token: t.token, id: t.tokenId, logprob: t.logprob, to: &w)
             } else {
-                for a in t.top { Self.writeEntry(token: a.token, id: a.tokenId, logprob: a.logprob, to: &w) }
+                for a in t.top { writeEntry(token: a.token, id: a.tokenId, logprob: a.logprob, to: &w) }
             }
             w.endArray()
         }
         w.endArray()
-        w.key("temperature")
-        if let t = row.params.temperature { w.double(t) } else { w.null() }
-        w.endObject()
     }
 
     private static func writeEntry(token: String, id: Int?, logprob: Double, to w: inout JSONWriter) {
         w.beginObject()
-        w.key("token"); w.string(tokenKey(text: token, id: id))
-        w.key("logprob"); w.double(logprob)
+        w.key(ascii: "token")
+        if let id {
+            w.string(ascii: "token_id:", id)
+        } else {
+            w.string(token)
+        }
+        w.key(ascii: "logprob"); w.double(logprob)
         w.endObject()
     }
 }

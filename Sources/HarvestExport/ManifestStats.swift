@@ -11,6 +11,14 @@ struct ManifestStats {
     private(set) var rowsWithLogprobs = 0
     /// Rows with logprobs where every entry (sampled and alternatives) has a token id, and where some lack one.
     private(set) var tokenIds = ExportManifest.TokenIdCoverage()
+    /// Sampling temperatures sent (nil: left to the server).
+    private(set) var temperatures = Set<Double?>()
+    /// `sampled` / `scored`.
+    private(set) var logprobModes = Set<String>()
+    /// The largest token id in the rows' logprobs.
+    private(set) var maxTokenId: Int?
+    /// The k of each `kd` current-shape row written.
+    private(set) var kdTopK = Set<Int>()
     private(set) var firstReceivedAt: Double?
     private(set) var lastReceivedAt: Double?
 
@@ -32,17 +40,17 @@ struct ManifestStats {
             lastParams = row.params
             samplingParams.insert(row.params.canonicalJSON)
             if let k = row.params.topLogprobs { topLogprobsRequested.insert(k) }
+            temperatures.insert(row.params.temperature)
         }
         if let lp = row.choice.logprobs, !lp.isEmpty {
             rowsWithLogprobs += 1
-            if lp.allSatisfy({ t in t.tokenId != nil && t.top.allSatisfy { $0.tokenId != nil } }) {
+            logprobModes.insert(LogprobSource.mode(of: row))
+            if KDFormat.hasAllIds(lp) {
                 tokenIds.rowsWithIds += 1
+                noteMaxTokenId(lp)
             } else {
                 tokenIds.rowsWithoutIds += 1
-                if !tokenIds.teachersWithoutIds.contains(row.teacher.model) {
-                    tokenIds.teachersWithoutIds.append(row.teacher.model)
-                    tokenIds.teachersWithoutIds.sort()
-                }
+                noteTeacherWithoutIds(row)
             }
             var previous = -1
             for t in lp where t.top.count != previous {
@@ -53,6 +61,26 @@ struct ManifestStats {
         let t = row.receivedAt
         if firstReceivedAt.map({ t < $0 }) ?? true { firstReceivedAt = t }
         if lastReceivedAt.map({ t > $0 }) ?? true { lastReceivedAt = t }
+    }
+
+    /// Records the teacher of a row refused for lacking token ids (it is not added as a row).
+    mutating func noteTeacherWithoutIds(_ row: StoredResponse) {
+        if !tokenIds.teachersWithoutIds.contains(row.teacher.model) {
+            tokenIds.teachersWithoutIds.append(row.teacher.model)
+            tokenIds.teachersWithoutIds.sort()
+        }
+    }
+
+    /// Records the k of a `kd` current-shape row.
+    mutating func noteKDTopK(_ k: Int) { kdTopK.insert(k) }
+
+    private mutating func noteMaxTokenId(_ lp: [TokenLogprob]) {
+        var m = maxTokenId ?? -1
+        for t in lp {
+            m = max(m, t.tokenId ?? -1)
+            for a in t.top { m = max(m, a.tokenId ?? -1) }
+        }
+        if m >= 0 { maxTokenId = m }
     }
 
     /// Field-wise equality without building canonical JSON (which `SamplingParams.==` does on every call).

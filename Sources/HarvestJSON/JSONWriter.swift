@@ -68,10 +68,32 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// Writes an object key given as a literal followed by `:`, without escaping: `name` must be ASCII without
+    /// quotes, backslashes or control characters (the keys of hot loops: `"token"`, `"logprob"`).
+    public mutating func key(ascii name: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
     /// Writes a string value.
     public mutating func string(_ value: String) {
         separate()
         appendQuoted(value)
+        needsComma = true
+    }
+
+    /// Writes the string value `prefix` + the decimal digits of `number` (e.g. `"token_id:9906"`) without building a
+    /// String: `prefix` must be ASCII without quotes, backslashes or control characters.
+    public mutating func string(ascii prefix: StaticString, _ number: Int) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount))
+        appendInt(number)
+        bytes.append(UInt8(ascii: "\""))
         needsComma = true
     }
 
@@ -120,6 +142,43 @@ public struct JSONWriter: Sendable {
     public mutating func raw(bytes json: some Sequence<UInt8>) {
         separate()
         bytes.append(contentsOf: json)
+        needsComma = true
+    }
+
+    /// Writes an array of small integers (e.g. token `bytes`): formatted in a stack buffer and appended in one
+    /// piece per 100 values.
+    public mutating func intArray(_ values: [UInt8]) {
+        values.withUnsafeBufferPointer { intArray(buffer: $0) }
+    }
+
+    /// Writes an array of small integers from a buffer (see ``intArray(_:)-([UInt8])``).
+    public mutating func intArray(buffer values: UnsafeBufferPointer<UInt8>) {
+        separate()
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 408) { scratch in
+            let out = scratch.baseAddress!
+            out[0] = UInt8(ascii: "[")
+            var used = 1
+            for (i, v) in values.enumerated() {
+                if used > 400 {
+                    bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: used))
+                    used = 0
+                }
+                if i > 0 { out[used] = UInt8(ascii: ","); used &+= 1 }
+                if v >= 100 {
+                    out[used] = 0x30 &+ v / 100
+                    out[used &+ 1] = 0x30 &+ (v / 10) % 10
+                    used &+= 2
+                } else if v >= 10 {
+                    out[used] = 0x30 &+ v / 10
+                    used &+= 1
+                }
+                out[used] = 0x30 &+ v % 10
+                out[used &+ 1] = UInt8(ascii: "]")
+                used &+= 1
+            }
+            if values.isEmpty { out[used] = UInt8(ascii: "]") }
+            bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: used &+ 1))
+        }
         needsComma = true
     }
 

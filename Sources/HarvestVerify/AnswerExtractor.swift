@@ -9,15 +9,33 @@
 public enum AnswerExtractor {
     /// The final answer of `content`, nil when none is found (`no_answer`).
     public static func extract(from content: String) -> ExtractedAnswer? {
-        let bytes = VisibleAnswer.bytes(of: content)
-        return bytes.withUnsafeBufferPointer { extract(visible: $0) }
+        VisibleAnswer.withVisible(content) { extract(visible: $0) }
     }
 
     /// The final answer of already-visible bytes.
+    ///
+    /// One backward pass finds every candidate of rules 1–3 (each `\\boxed`/`\\fbox` and each "answer", which
+    /// also reveals each "final answer"); the first valid one of each rule from the end is the last in the text.
+    /// A valid box ends the pass at once (it wins over every label); otherwise the pass runs to the start and the
+    /// last number is looked for only when no label was found.
     public static func extract(visible buf: UnsafeBufferPointer<UInt8>, numberFallback: Bool = true) -> ExtractedAnswer? {
-        if let r = boxed(buf) { return finish(buf, r, .boxed) }
-        if let r = labelled(buf, "final answer", allowIs: true) { return finish(buf, r, .finalAnswer) }
-        if let r = labelled(buf, "answer", allowIs: false) { return finish(buf, r, .answerLabel) }
+        var final: Range<Int>?
+        var label: Range<Int>?
+        var i = buf.count - 1
+        while i >= 0 {
+            let c = buf[i]
+            if c == 0x5C {
+                if let r = boxed(buf, at: i) { return finish(buf, r, .boxed) }
+            } else if c | 0x20 == 0x61, final == nil, ByteSearch.matches(buf, "answer", at: i, caseInsensitive: true) {
+                if label == nil { label = labelled(buf, at: i, length: 6, allowIs: false) }
+                if i >= 6, ByteSearch.matches(buf, "final ", at: i - 6, caseInsensitive: true) {
+                    final = labelled(buf, at: i - 6, length: 12, allowIs: true)
+                }
+            }
+            i -= 1
+        }
+        if let r = final { return finish(buf, r, .finalAnswer) }
+        if let r = label { return finish(buf, r, .answerLabel) }
         if numberFallback, let r = lastNumber(buf) { return finish(buf, r, .lastNumber) }
         return nil
     }
@@ -27,67 +45,58 @@ public enum AnswerExtractor {
         return text.isEmpty ? nil : ExtractedAnswer(text: text, rule: rule)
     }
 
-    /// Contents of the last complete `\boxed{…}` / `\fbox{…}`.
-    static func boxed(_ buf: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
-        var before = buf.count
-        while true {
-            let b = ByteSearch.findLast(buf, "\\boxed", before: before)
-            let f = ByteSearch.findLast(buf, "\\fbox", before: before)
-            let at = max(b ?? -1, f ?? -1)
-            guard at >= 0 else { return nil }
-            var i = at + (at == b ? 6 : 5)
-            while i < buf.count && buf[i] == 32 { i += 1 }
-            if i < buf.count && buf[i] == UInt8(ascii: "{") {
-                var depth = 0
-                var j = i
-                while j < buf.count {
-                    let c = buf[j]
-                    if c == UInt8(ascii: "\\") { j += 2; continue }
-                    if c == UInt8(ascii: "{") { depth += 1 }
-                    if c == UInt8(ascii: "}") {
-                        depth -= 1
-                        if depth == 0 { return (i + 1)..<j }
-                    }
-                    j += 1
+    /// Contents of a complete `\\boxed{…}` / `\\fbox{…}` (or `\\boxed 5`) starting at `at`, nil when there is none.
+    static func boxed(_ buf: UnsafeBufferPointer<UInt8>, at: Int) -> Range<Int>? {
+        let n: Int
+        if ByteSearch.matches(buf, "\\boxed", at: at) { n = 6 } else if ByteSearch.matches(buf, "\\fbox", at: at) { n = 5 } else { return nil }
+        var i = at + n
+        while i < buf.count && buf[i] == 32 { i += 1 }
+        if i < buf.count && buf[i] == UInt8(ascii: "{") {
+            var depth = 0
+            var j = i
+            while j < buf.count {
+                let c = buf[j]
+                if c == UInt8(ascii: "\\") { j += 2; continue }
+                if c == UInt8(ascii: "{") { depth += 1 }
+                if c == UInt8(ascii: "}") {
+                    depth -= 1
+                    if depth == 0 { return (i + 1)..<j }
                 }
-            } else if i < buf.count, i > at + 5, buf[i - 1] == 32 {
-                // `\boxed 5`: one token.
-                var j = i
-                while j < buf.count && !ByteSearch.isSpace(buf[j]) && buf[j] != UInt8(ascii: "$") { j += 1 }
-                if j > i { return i..<j }
+                j += 1
             }
-            before = at
-        }
-    }
-
-    /// Text after the last `label` (then optional "is", ":"), to the end of the line or sentence.
-    static func labelled(_ buf: UnsafeBufferPointer<UInt8>, _ label: StaticString, allowIs: Bool) -> Range<Int>? {
-        var before = buf.count
-        while let at = ByteSearch.findLast(buf, label, before: before, caseInsensitive: true) {
-            before = at
-            if at > 0 && ByteSearch.isLetter(buf[at - 1]) { continue }
-            var i = at + label.utf8CodeUnitCount
-            if i < buf.count && ByteSearch.isLetter(buf[i]) { continue }
-            i = skip(buf, i, "*")
-            i = skipSpaces(buf, i)
-            var sawMarker = false
-            if allowIs, i + 1 < buf.count, ByteSearch.lower(buf[i]) == UInt8(ascii: "i"),
-               ByteSearch.lower(buf[i + 1]) == UInt8(ascii: "s"), i + 2 == buf.count || !ByteSearch.isLetter(buf[i + 2]) {
-                i += 2
-                sawMarker = true
-            }
-            i = skipSpaces(buf, i)
-            if i < buf.count && buf[i] == UInt8(ascii: ":") {
-                i += 1
-                sawMarker = true
-            }
-            guard sawMarker else { continue }
-            i = skip(buf, i, "*")
-            i = skipSpaces(buf, i)
-            let end = sentenceEnd(buf, from: i)
-            if end > i { return i..<end }
+        } else if i < buf.count, i > at + 5, buf[i - 1] == 32 {
+            // `\\boxed 5`: one token.
+            var j = i
+            while j < buf.count && !ByteSearch.isSpace(buf[j]) && buf[j] != UInt8(ascii: "$") { j += 1 }
+            if j > i { return i..<j }
         }
         return nil
+    }
+
+    /// Text after the label of `length` bytes at `at` (then optional "is", ":"), to the end of the line or
+    /// sentence; nil when the label is part of a word, has no marker, or nothing follows.
+    static func labelled(_ buf: UnsafeBufferPointer<UInt8>, at: Int, length: Int, allowIs: Bool) -> Range<Int>? {
+        if at > 0 && ByteSearch.isLetter(buf[at - 1]) { return nil }
+        var i = at + length
+        if i < buf.count && ByteSearch.isLetter(buf[i]) { return nil }
+        i = skip(buf, i, "*")
+        i = skipSpaces(buf, i)
+        var sawMarker = false
+        if allowIs, i + 1 < buf.count, ByteSearch.lower(buf[i]) == UInt8(ascii: "i"),
+           ByteSearch.lower(buf[i + 1]) == UInt8(ascii: "s"), i + 2 == buf.count || !ByteSearch.isLetter(buf[i + 2]) {
+            i += 2
+            sawMarker = true
+        }
+        i = skipSpaces(buf, i)
+        if i < buf.count && buf[i] == UInt8(ascii: ":") {
+            i += 1
+            sawMarker = true
+        }
+        guard sawMarker else { return nil }
+        i = skip(buf, i, "*")
+        i = skipSpaces(buf, i)
+        let end = sentenceEnd(buf, from: i)
+        return end > i ? i..<end : nil
     }
 
     /// End of the answer: a newline, or `. `/`! `/`? ` (a period between digits is a decimal point), or the end.

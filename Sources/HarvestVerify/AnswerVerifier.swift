@@ -12,8 +12,7 @@ public enum AnswerVerifier {
         case .missing: return Verification(.unverifiable, extracted: nil, rule: nil, reason: "the prompt has no reference answer")
         default: break
         }
-        let visible = VisibleAnswer.bytes(of: content)
-        return visible.withUnsafeBufferPointer { buf in judge(buf, ref.prepared) }
+        return VisibleAnswer.withVisible(content) { buf in judge(buf, ref.prepared) }
     }
 
     static func judge(_ buf: UnsafeBufferPointer<UInt8>, _ prepared: PreparedReference.Prepared) -> Verification {

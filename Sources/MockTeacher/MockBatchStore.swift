@@ -53,11 +53,12 @@ final class MockBatchStore: @unchecked Sendable {
         return "\(prefix)-mock\(nextId)"
     }
 
-    func addFile(_ bytes: [UInt8], filename: String, purpose: String) -> File {
+    /// Stores a file; `upload` false for the inline requests of an Anthropic batch (not counted as an upload).
+    func addFile(_ bytes: [UInt8], filename: String, purpose: String, upload: Bool = true) -> File {
         lock.withLock {
             let file = File(id: newId("file"), filename: filename, purpose: purpose, bytes: bytes, createdAt: Int(Self.now()))
             files[file.id] = file
-            stats.filesUploaded += 1
+            if upload { stats.filesUploaded += 1 }
             return file
         }
     }

@@ -42,6 +42,7 @@ public final class MockTeacherServer: @unchecked Sendable {
     public func start() throws -> Int {
         do throws(LoopbackHTTPError) {
             let port = try server.start()
+            state.baseURL = "http://\(configuration.host):\(port)/v1"
             lock.withLock { started = true }
             return port
         } catch {

@@ -45,6 +45,8 @@ final class RequestHandler {
             writer.key("status"); writer.string("ok")
             writer.endObject()
             return reply(HTTPReply(status: 200))
+        case let path where path.hasPrefix("/v1/messages/batches"):
+            return anthropicBatchAPI(head, body: Array(body))
         case let path where path.hasPrefix("/v1/files") || path.hasPrefix("/v1/batches"):
             return batchAPI(head, body: Array(body))
         default:

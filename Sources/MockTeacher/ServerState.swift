@@ -11,6 +11,12 @@ final class ServerState: @unchecked Sendable {
     var wakeFD: Int32 { stop.wakeFD }
     /// Files and batches of the batch API.
     let batches: MockBatchStore
+    /// The bound base URL (`http://host:port/v1`), set by ``MockTeacherServer/start()`` (Anthropic `results_url`).
+    var baseURL: String {
+        get { lock.withLock { bound } }
+        set { lock.withLock { bound = newValue } }
+    }
+    private var bound = ""
 
     private let lock = ConditionLock()
     private var stats = MockTeacherStats()

@@ -49,6 +49,14 @@ public struct BatchRecord: Sendable, Equatable {
     public var lastError: String?
     /// Unix time the batch was recorded.
     public var createdAt: Double
+    /// Unix time the daemon asks the provider next (nil: at once).
+    public var nextPollAt: Double? = nil
+    /// The poll interval the daemon's backoff grew to, in seconds (nil: not polled by a daemon yet).
+    public var pollInterval: Double? = nil
+    /// Worst-case cost of the file at the batch price, reserved against the run's budget while open (nil: unpriced).
+    public var worstCost: Double? = nil
+    /// The provider's batch API: `openai` (`/v1/batches`) or `anthropic` (Message Batches).
+    public var wire: String = "openai"
 
     /// The lease owner of the batch's jobs while it is open: `batch:<id>`.
     public var leaseOwner: String { Self.leaseOwner(id) }

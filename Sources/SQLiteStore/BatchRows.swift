@@ -5,7 +5,8 @@ enum BatchRows {
     /// Columns of `batches` in ``BatchRecord`` order.
     static let columns = """
         id, sweep_id, ref, stage, provider_status, input_file_id, provider_batch_id, output_file_id, error_file_id,
-        requests, bytes, price_factor, answered, errored, returned, last_error, created_at
+        requests, bytes, price_factor, answered, errored, returned, last_error, created_at, next_poll_at, poll_interval,
+        worst_cost, wire
         """
 
     static func record(_ s: SQLiteStatement) -> BatchRecord {
@@ -13,7 +14,8 @@ enum BatchRows {
                     providerStatus: s.optionalString(4), inputFileId: s.optionalString(5), providerBatchId: s.optionalString(6),
                     outputFileId: s.optionalString(7), errorFileId: s.optionalString(8), requests: s.int(9), bytes: s.int(10),
                     priceFactor: s.double(11), answered: s.int(12), errored: s.int(13), returned: s.int(14),
-                    lastError: s.optionalString(15), createdAt: s.double(16))
+                    lastError: s.optionalString(15), createdAt: s.double(16), nextPollAt: s.optionalDouble(17),
+                    pollInterval: s.optionalDouble(18), worstCost: s.optionalDouble(19), wire: s.string(20))
     }
 
     static func batches(_ db: SQLiteDatabase, where clause: String, bind: (SQLiteStatement) throws -> Void) throws -> [BatchRecord] {
@@ -46,13 +48,14 @@ enum BatchRows {
 
     /// Inserts the batch and its lines and leases every job to it; throws when a job is no longer pending.
     static func insert(_ db: SQLiteDatabase, sweepId: Int64, ref: String, lines: [(jobId: Int64, customId: String)], bytes: Int,
-                       priceFactor: Double, leaseSeconds: Double, now: Double) throws -> Int64 {
+                       priceFactor: Double, worstCost: Double?, wire: String, leaseSeconds: Double, now: Double) throws -> Int64 {
         let id = try db.queryOne("""
-            INSERT INTO batches(sweep_id, ref, stage, requests, bytes, price_factor, created_at, updated_at)
-            VALUES(?1, ?2, 'prepared', ?3, ?4, ?5, ?6, ?6) RETURNING id
+            INSERT INTO batches(sweep_id, ref, stage, requests, bytes, price_factor, created_at, updated_at, worst_cost, wire)
+            VALUES(?1, ?2, 'prepared', ?3, ?4, ?5, ?6, ?6, ?7, ?8) RETURNING id
             """, bind: { s in
             try s.bind(sweepId, at: 1); try s.bind(ref, at: 2); try s.bind(lines.count, at: 3); try s.bind(bytes, at: 4)
-            try s.bind(priceFactor, at: 5); try s.bind(now, at: 6)
+            try s.bind(priceFactor, at: 5); try s.bind(now, at: 6); try s.bind(worstCost, at: 7)
+            try s.bind(wire, at: 8)
         }, read: { $0.int64(0) })!
         let owner = BatchRecord.leaseOwner(id)
         let link = try db.cached("INSERT INTO batch_jobs(batch_id, job_id, custom_id) VALUES(?1, ?2, ?3)")

@@ -91,6 +91,9 @@ public struct CurationCommit: Sendable {
     public var finishedAt: Double?
     /// Verdicts of the `verify` stage to insert (a verdict of the same set and response is replaced).
     public var verifications: [VerificationRecord] = []
+    /// Single marks to delete, by stage: response ids (a stage that re-judges whole prompts, like `filter.pass_rate`,
+    /// removes the marks of prompts back in range without replacing the stage).
+    public var removeMarks: [String: [Int64]] = [:]
 
     /// Creates a commit.
     public init(setName: String, runId: Int64? = nil, config: String, startedAt: Double, replaceStages: [String] = [],

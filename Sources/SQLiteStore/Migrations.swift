@@ -133,9 +133,20 @@
 ///   'returned'), PRIMARY KEY(batch_id, job_id))` — the lines of a batch; `custom_id` is the hex job key. `outcome`
 ///   is set in the transaction that stores the line's answer or error, so a collection is never applied twice.
 ///   Unique index `(batch_id, custom_id)`, index `(job_id)`.
+///
+/// # Daemon batches (`v8DaemonBatches`)
+///
+/// - `sweep_runs.via TEXT NOT NULL DEFAULT 'requests' ('requests'|'batch')` — how `harvest serve` sends a queued run:
+///   one request per job (claimed by the teacher's worker), or through the teacher's batch API (never claimed;
+///   the daemon's batch service packs, submits, polls and collects).
+/// - `batches.next_poll_at REAL`, `batches.poll_interval REAL` — when the daemon asks the provider next and the
+///   interval it grew to (×1.5 while nothing changes), so the backoff survives restarts.
+/// - `batches.worst_cost REAL` — the file's worst-case cost at the batch price (prompt estimate + `max_tokens` per
+///   line), reserved against the run's budget while the batch is open; NULL when unpriced.
 public enum Migrations {
     /// The migrations, oldest first. Append only.
-    public static let all: [String] = [v1, v2DaemonQueueAndSpend, v3Curation, v4PromptIdentity, v5LogprobVocabulary, v6Verification, v7ProviderBatches]
+    public static let all: [String] = [v1, v2DaemonQueueAndSpend, v3Curation, v4PromptIdentity, v5LogprobVocabulary, v6Verification, v7ProviderBatches,
+                                          v8DaemonBatches]
 
     /// The schema version this code writes: `all.count`.
     public static var latestVersion: Int { all.count }
@@ -392,6 +403,14 @@ public enum Migrations {
         ) WITHOUT ROWID;
         CREATE UNIQUE INDEX batch_jobs_custom ON batch_jobs(batch_id, custom_id);
         CREATE INDEX batch_jobs_job ON batch_jobs(job_id);
+        """
+
+    /// Batch runs of `harvest serve`: how a queued run is sent, and each batch's persisted poll schedule.
+    static let v8DaemonBatches = """
+        ALTER TABLE sweep_runs ADD COLUMN via TEXT NOT NULL DEFAULT 'requests' CHECK(via IN ('requests', 'batch'));
+        ALTER TABLE batches ADD COLUMN next_poll_at REAL;
+        ALTER TABLE batches ADD COLUMN poll_interval REAL;
+        ALTER TABLE batches ADD COLUMN worst_cost REAL;
         """
 
     /// The schema version of `db` (`PRAGMA user_version`).

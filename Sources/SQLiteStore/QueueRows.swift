@@ -23,14 +23,15 @@ enum QueueRows {
         let runId: Int64
         if let active {
             runId = active
-            try db.with("UPDATE sweep_runs SET budget = ?2 WHERE id = ?1") { s in
-                try s.bind(active, at: 1); try s.bind(r.budget, at: 2); try s.run()
+            try db.with("UPDATE sweep_runs SET budget = ?2, via = ?3 WHERE id = ?1") { s in
+                try s.bind(active, at: 1); try s.bind(r.budget, at: 2); try s.bind(r.via.rawValue, at: 3); try s.run()
             }
         } else {
             try db.with("""
-                INSERT INTO sweep_runs(sweep_id, state, budget, requested_by, created_at) VALUES(?1, 'active', ?2, ?3, ?4)
+                INSERT INTO sweep_runs(sweep_id, state, budget, requested_by, created_at, via) VALUES(?1, 'active', ?2, ?3, ?4, ?5)
                 """) { s in
                 try s.bind(sweep.sweepId, at: 1); try s.bind(r.budget, at: 2); try s.bind(r.requestedBy, at: 3); try s.bind(now, at: 4)
+                try s.bind(r.via.rawValue, at: 5)
                 try s.run()
             }
             runId = db.lastInsertRowid
@@ -77,7 +78,7 @@ enum QueueRows {
         var runs: [(id: Int64, budget: Double?, spent: Double, answers: Int, ref: RunRef)] = []
         try db.with("""
             SELECT r.id, r.budget, r.spent, r.answers, s.id, s.name FROM sweep_runs r JOIN sweeps s ON s.id = r.sweep_id
-            WHERE r.state = 'active' AND s.teacher_id = ?1 ORDER BY r.id
+            WHERE r.state = 'active' AND r.via = 'requests' AND s.teacher_id = ?1 ORDER BY r.id
             """) { s in
             try s.bind(teacherId, at: 1)
             while try s.step() {

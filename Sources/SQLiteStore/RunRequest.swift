@@ -20,11 +20,13 @@ public struct RunRequest: Sendable {
     public var requestedBy: String?
     /// Prompts to import into `setName` first, in the same transaction (the sweep's prompt file), and the file's name.
     public var importing: (prompts: [PromptInput], source: String)?
+    /// How the daemon sends the run's jobs (a reused active run takes the new value).
+    public var via: RunVia
 
     /// Creates a request.
     public init(sweepName: String, setName: String, teacher: TeacherEndpoint, params: SamplingParams, samples: Int,
                 budget: Double? = nil, prices: (input: Double, output: Double)? = nil, requestedBy: String? = nil,
-                importing: (prompts: [PromptInput], source: String)? = nil) {
+                importing: (prompts: [PromptInput], source: String)? = nil, via: RunVia = .requests) {
         self.sweepName = sweepName
         self.setName = setName
         self.teacher = teacher
@@ -34,5 +36,6 @@ public struct RunRequest: Sendable {
         self.prices = prices
         self.requestedBy = requestedBy
         self.importing = importing
+        self.via = via
     }
 }

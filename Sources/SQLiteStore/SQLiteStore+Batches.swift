@@ -43,10 +43,12 @@ extension SQLiteStore {
     /// Records a new batch (stage `prepared`) with one line per job and leases the jobs to it, in one transaction,
     /// before anything is uploaded. Throws ``StoreError/invalidInput(_:)`` (and records nothing) when a job is no
     /// longer pending.
+    /// `worstCost` is the file's worst-case cost at the batch price (reserved against a run's budget while open);
+    /// `wire` the provider's batch API (`openai`, `anthropic`).
     public func recordBatch(sweepId: Int64, ref: String, lines: [(jobId: Int64, customId: String)], bytes: Int,
-                            priceFactor: Double) async throws -> BatchRecord {
+                            priceFactor: Double, worstCost: Double? = nil, wire: String = "openai") async throws -> BatchRecord {
         let id = try await write { db in
-            try BatchRows.insert(db, sweepId: sweepId, ref: ref, lines: lines, bytes: bytes, priceFactor: priceFactor,
+            try BatchRows.insert(db, sweepId: sweepId, ref: ref, lines: lines, bytes: bytes, priceFactor: priceFactor, worstCost: worstCost, wire: wire,
                                  leaseSeconds: Self.batchLeaseSeconds, now: unixNow())
         }
         guard let record = try batch(id: id) else { throw StoreError.corrupt(path: path, detail: "batch \(id) vanished after insert") }
@@ -77,6 +79,17 @@ extension SQLiteStore {
                 """, bind: { try $0.bind(batchId, at: 1) }) { s in
                 TeacherEndpoint(baseURL: s.string(0), model: s.string(1), kind: EndpointKind(rawValue: s.string(2)) ?? .chat,
                                 apiKeyEnv: s.optionalString(3), name: s.string(4))
+            }
+        }
+    }
+
+    /// Every provider batch id harvest has recorded.
+    public func providerBatchIds() throws -> Set<String> {
+        try read { db in
+            try db.with("SELECT provider_batch_id FROM batches WHERE provider_batch_id IS NOT NULL") { s in
+                var out = Set<String>()
+                while try s.step() { out.insert(s.string(0)) }
+                return out
             }
         }
     }

@@ -66,6 +66,14 @@ extension SQLiteStore {
                     try db.with("DELETE FROM \(table) WHERE set_name = ?1") { s in try s.bind(c.setName, at: 1); try s.run() }
                 }
             }
+            for (stage, ids) in c.removeMarks.sorted(by: { $0.key < $1.key }) {
+                try db.with("DELETE FROM curation_marks WHERE response_id = ?1 AND stage = ?2") { s in
+                    for id in ids {
+                        s.reset()
+                        try s.bind(id, at: 1); try s.bind(stage, at: 2); try s.run()
+                    }
+                }
+            }
             var runId = c.runId ?? 0
             if c.runId == nil {
                 runId = try db.with("INSERT INTO curation_runs(set_name, config, started_at) VALUES(?1, ?2, ?3) RETURNING id") { s in

@@ -3,7 +3,7 @@ import Foundation
 /// Command-line arguments of `harvest-bench`.
 ///
 /// ```
-/// harvest-bench [--scenario all|ceiling|harvest|latency|faults|scale|decode|export] [--prompts 10000] [--max-tokens 128]
+/// harvest-bench [--scenario all|ceiling|harvest|latency|faults|scale|decode|export|verify] [--prompts 10000] [--max-tokens 128]
 ///               [--logprobs 5] [--concurrency 64] [--latency-ms 0] [--latency-concurrency 2000]
 ///               [--samples 1] [--teacher URL] [--keep-db]
 /// ```
@@ -26,10 +26,15 @@ struct BenchArgs {
         case decode
         /// Export throughput: plain, `--with-logprobs` and `kd` exports from a filled store (not part of `all`).
         case export
+        /// Verify-stage throughput: reading, judging on 1 and all threads, the whole stage (not part of `all`;
+        /// `--prompts` counts answers, default 1,000,000).
+        case verify
     }
 
     var scenario = Scenario.all
     var prompts = 10_000
+    /// Whether `--prompts` was given (the verify scenario's default is 1,000,000 answers).
+    var promptsGiven = false
     var maxTokens = 128
     var logprobs: Int? = 5
     var concurrency = 64
@@ -43,7 +48,7 @@ struct BenchArgs {
 
     /// The usage text (`--help`).
     static let usage = """
-        usage: harvest-bench [--scenario all|ceiling|harvest|latency|faults|scale|decode|export] [--prompts 10000]
+        usage: harvest-bench [--scenario all|ceiling|harvest|latency|faults|scale|decode|export|verify] [--prompts 10000]
                              [--max-tokens 128] [--logprobs 5] [--concurrency 64] [--latency-ms 500]
                              [--latency-concurrency 2000] [--samples 1] [--teacher URL] [--keep-db]
         Prints throughput, CPU and memory figures; build with `swift build -c release` first.
@@ -75,7 +80,7 @@ struct BenchArgs {
             case "--scenario":
                 guard let s = Scenario(rawValue: next()) else { Self.fail("unknown scenario \"\(argv[i])\"") }
                 scenario = s
-            case "--prompts": prompts = number(next())
+            case "--prompts": prompts = number(next()); promptsGiven = true
             case "--max-tokens": maxTokens = number(next())
             case "--logprobs": let v = number(next()); logprobs = v < 0 ? nil : v
             case "--concurrency": concurrency = number(next())
@@ -96,5 +101,5 @@ struct BenchArgs {
     }
 
     /// Whether `s` is selected.
-    func runs(_ s: Scenario) -> Bool { (scenario == .all && s != .decode && s != .export) || scenario == s }
+    func runs(_ s: Scenario) -> Bool { (scenario == .all && s != .decode && s != .export && s != .verify) || scenario == s }
 }

@@ -20,7 +20,8 @@ enum ExportScenario {
         let cases: [(String, any ExportFormat, ExportOptions)] = [
             ("openai (no logprobs)", OpenAIChatFormat(), ExportOptions()),
             ("openai --with-logprobs", OpenAIChatFormat(), ExportOptions(withLogprobs: true)),
-            ("kd", KDFormat(), ExportOptions()),
+            ("kd (current shape)", KDFormat(closingTokenIds: [2, 198]), ExportOptions()),
+            ("kd-legacy", KDFormat(shape: .legacy), ExportOptions()),
         ]
         for (label, format, options) in cases {
             let out = dir.appendingPathComponent("out.jsonl").path
@@ -52,8 +53,10 @@ enum ExportScenario {
         }
         _ = try store.importPrompts(setName: "bench", prompts: inputs, sourceName: "bench")
         let teacher = TeacherEndpoint(baseURL: "http://127.0.0.1:\(port)/v1", model: "mock-teacher", name: "mock")
-        let sweep = try store.createSweep(name: "bench", setName: "bench", teacher: teacher,
-                                          params: SamplingParams(maxTokens: maxTokens, temperature: 0.7, seed: 1, topLogprobs: logprobs), samples: 1)
+        // Token ids on (vLLM's return_tokens_as_token_ids): `kd` refuses rows without them.
+        var params = SamplingParams(maxTokens: maxTokens, temperature: 0.7, seed: 1, topLogprobs: logprobs)
+        params.tokenIds = true
+        let sweep = try store.createSweep(name: "bench", setName: "bench", teacher: teacher, params: params, samples: 1)
         let transport = try CurlTransport()
         defer { transport.shutdown() }
         let t0 = ContinuousClock.now

@@ -85,6 +85,10 @@ func measure(_ name: String) async throws {
     case "export":
         printHeader("export throughput (SQLite → JSONL), \(args.prompts) answers")
         try await ExportScenario.run(prompts: args.prompts, maxTokens: args.maxTokens, logprobs: args.logprobs)
+    case "verify":
+        let answers = args.promptsGiven ? args.prompts : 1_000_000
+        printHeader("verify stage, \(answers) answers")
+        try VerifyScenario.run(answers: answers)
     case "decode":
         printHeader("hot steps per answer")
         try await DecodeScenario.run(maxTokens: args.maxTokens, logprobs: args.logprobs)
@@ -178,4 +182,7 @@ if args.runs(.export) {
 }
 if args.runs(.decode) {
     _ = try child("decode")
+}
+if args.runs(.verify) {
+    _ = try child("verify")
 }

@@ -49,7 +49,7 @@ struct BatchCommand: AsyncParsableCommand {
                 let apiKey = keyEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
                 let transport = try CurlTransport()
                 defer { transport.shutdown() }
-                let api = OpenAIBatchClient(transport: transport, baseURL: teacher.baseURL, apiKey: apiKey)
+                let api = (BatchWire(rawValue: batch.wire) ?? .openai).client(transport: transport, baseURL: teacher.baseURL, apiKey: apiKey)
                 do {
                     let info = try await api.cancel(providerId)
                     try await store.updateBatchStatus(id: id, status: info.status, outputFileId: info.outputFileId,

@@ -46,7 +46,10 @@ struct BatchSweepDriver {
             let apiKey = spec.apiKeyEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
             let transport = try CurlTransport(configuration: .init(maxConnections: 4))
             defer { transport.shutdown() }
-            _ = try await SweepDriver.probe([teacher.baseURL], teacher: teacher, transport: transport, apiKey: apiKey)
+            // The probe speaks the OpenAI-compatible API; an Anthropic batch teacher is checked by its first call.
+            if settings.wire == .openai {
+                _ = try await SweepDriver.probe([teacher.baseURL], teacher: teacher, transport: transport, apiKey: apiKey)
+            }
             let name = sweepName ?? SweepDriver.defaultName(set: setName, teacher: teacher, params: spec.sampling, samples: samples)
             let summary = try store.createSweep(name: name, setName: setName, teacher: teacher, params: spec.sampling, samples: samples)
             printStatus("sweep \(summary.sweepId) \"\(name)\" via batch: \(summary.totalJobs) jobs (\(summary.newJobs) new, \(summary.alreadyDone) already done) → \(teacher.publicBaseURL) model \(teacher.model)")
@@ -60,8 +63,8 @@ struct BatchSweepDriver {
             let stop = StopSignal()
             let trap = SignalTrap(stop: stop)
             defer { trap.cancel() }
-            let api = OpenAIBatchClient(transport: transport, baseURL: teacher.baseURL, apiKey: apiKey,
-                                        timeouts: HTTPTimeouts(connect: spec.connectTimeout, total: max(600, spec.totalTimeout)))
+            let api = settings.wire.client(transport: transport, baseURL: teacher.baseURL, apiKey: apiKey,
+                                           timeouts: HTTPTimeouts(connect: spec.connectTimeout, total: max(600, spec.totalTimeout)))
             let coordinator = BatchCoordinator(store: store, api: api, settings: settings, maxAttempts: spec.maxAttempts, stop: stop,
                                                report: Self.report)
             let outcome = try await coordinator.run(sweepId: summary.sweepId)

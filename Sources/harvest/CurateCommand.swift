@@ -14,6 +14,8 @@ struct CurateCommand: AsyncParsableCommand {
             decontamination only when asked. --config FILE gives the pipeline as JSON (docs/CONFIG.md, Curation); flags
             override it. Incremental: unchanged stages only judge new rows; a stage with changed parameters is re-run
             and its old marks replaced; stages left out lose their marks. Bad eval files or patterns: exit 4, nothing marked.
+            --verify judges answers against their prompts' reference answers; with --min-pass-rate/--max-pass-rate the
+            stage filter.pass_rate then marks every answer of a prompt whose pass rate is outside the band.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -86,6 +88,12 @@ struct CurateCommand: AsyncParsableCommand {
     @Option(help: "Verifier for prompts that name none: math, choice, exact, regex, json or none (default math; with --verify).")
     var verifier: String?
 
+    @Option(help: "With --verify: mark every answer of a prompt whose pass rate (correct / judged samples) is below this (0…1).")
+    var minPassRate: Double?
+
+    @Option(help: "With --verify: mark every answer of a prompt whose pass rate is above this (0…1; e.g. 0.75 with --min-pass-rate 0.25).")
+    var maxPassRate: Double?
+
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
@@ -93,7 +101,12 @@ struct CurateCommand: AsyncParsableCommand {
         if let nearTarget, CurationSpec.target(nearTarget) == nil { throw ValidationError("--near-target must be prompts, responses or both") }
         if noNear && nearThreshold != nil { throw ValidationError("--no-near and --near-threshold contradict each other") }
         if let verifier, VerifierKind(name: verifier) == nil { throw ValidationError("--verifier must be one of \(VerifierKind.names)") }
-        if verifier != nil && !verify { throw ValidationError("--verifier needs --verify") }
+        if verifier != nil && !verify && config == nil { throw ValidationError("--verifier needs --verify") }
+        for (flag, v) in [("--min-pass-rate", minPassRate), ("--max-pass-rate", maxPassRate)] {
+            if let v, !(0...1).contains(v) { throw ValidationError("\(flag) must be between 0 and 1") }
+            if v != nil && !verify && config == nil { throw ValidationError("\(flag) needs --verify (pass rates come from its verdicts)") }
+        }
+        if let lo = minPassRate, let hi = maxPassRate, lo > hi { throw ValidationError("--min-pass-rate must not be above --max-pass-rate") }
     }
 
     /// The config file (if any) with the flags applied on top.
@@ -119,28 +132,41 @@ struct CurateCommand: AsyncParsableCommand {
         s.mustMatch += mustMatch
         s.mustNotMatch += mustNotMatch
         s.jsonValid = s.jsonValid || jsonValid
+        s.verify = s.verify || verify
+        if let kind = verifier.flatMap(VerifierKind.init(name:)) { s.verifier = kind }
+        s.minPassRate = minPassRate ?? s.minPassRate
+        s.maxPassRate = maxPassRate ?? s.maxPassRate
         return s
     }
 
     func run() async throws {
         global.bootstrapLogging()
         do {
-            let curationConfig = try spec().makeConfig()
+            let spec = try spec()
+            let curationConfig = try spec.makeConfig()
+            let band = try spec.passRateBand()
+            if spec.verifier != nil && !spec.verify {
+                throw CurationError(.parameter, location: "verifier", "needs the verify stage", hint: "add --verify; nothing was marked")
+            }
             let store = try SQLiteStore(path: global.databasePath)
             defer { store.close() }
-            let keep: Set<String> = verify ? [VerificationRecord.stage] : []
+            var keep: Set<String> = spec.verify ? [VerificationRecord.stage] : []
+            if band != nil { keep.insert(PassRateStage.stage) }
             let report = try Curator(store: store).run(setName: set, config: curationConfig, dryRun: dryRun, keepingStages: keep)
-            guard verify else {
+            guard spec.verify else {
                 print(json ? report.json() : report.table(), terminator: json ? "\n" : "")
                 return
             }
-            let stage = AnswerVerifierStage(store: store, defaultVerifier: verifier.flatMap(VerifierKind.init(name:)) ?? .math)
+            let stage = AnswerVerifierStage(store: store, defaultVerifier: spec.verifier ?? .math)
             let verified = try stage.run(setName: set, dryRun: dryRun)
+            let passRate = try band.map { try PassRateStage(store: store, band: $0).run(setName: set, dryRun: dryRun) }
             if json {
-                print("{\"curation\":\(report.json(pretty: false)),\"verify\":\(verified.json(pretty: false))}")
+                let pass = passRate.map { ",\"pass_rate\":\($0.json(pretty: false))" } ?? ""
+                print("{\"curation\":\(report.json(pretty: false)),\"verify\":\(verified.json(pretty: false))\(pass)}")
             } else {
                 print(report.table(), terminator: "")
                 print(verified.line())
+                if let passRate { print(passRate.line()) }
             }
         } catch {
             throw fail(error)

@@ -10,7 +10,9 @@ struct ExportCommand: AsyncParsableCommand {
         abstract: "Export stored answers as JSONL training files (atomic; a manifest beside them; -o - for stdout).",
         discussion: """
             Formats: openai (messages), sharegpt (LLaMA-Factory), alpaca, trl (prompt/completion), kd (per-token top-k
-            logprobs for axolotl's KD loader), raw (everything stored). See docs/FORMATS.md for the exact keys.
+            logprobs for axolotl's KD plugin: target_token_ids + logprobs for `type: axolotl.integrations.kd.chat_template`,
+            which needs --kd-closing-ids; --kd-shape legacy for load_legacy; rows without token ids are refused and
+            counted), raw (everything stored). See docs/FORMATS.md for the exact keys.
             -o FILE writes one file and FILE.manifest.json beside it; -o DIR/ (or any -o with --split/--shard-*) writes
             DIR/data[-split][-00000-of-00003].jsonl[.gz] into a new or empty folder, all at once, and DIR.manifest.json
             beside the folder (with the load_dataset call and LLaMA-Factory dataset_info.json entries). Splits without
@@ -46,6 +48,15 @@ struct ExportCommand: AsyncParsableCommand {
 
     @Flag(help: "Add the teacher's token logprobs (with top-k alternatives) to each row.")
     var withLogprobs = false
+
+    @Option(help: "kd only: current (axolotl's loader for `type: axolotl.integrations.kd.chat_template`: target_token_ids + per-position logprobs) or legacy (load_legacy: token_id:N entries).")
+    var kdShape: String = "current"
+
+    @Option(help: "kd current shape, required: the token ids the student's chat template writes after the assistant's answer (ChatML/SmolLM2/Qwen: <|im_end|> and newline, e.g. 2,198), or none. axolotl right-aligns the logprobs to the end of the tokenized conversation.")
+    var kdClosingIds: String?
+
+    @Option(help: "kd only: the temperature the teacher's logprobs describe, written on every row and in the manifest's axolotl entries (default: the sampling temperature sent; vLLM's default raw logprobs are at 1.0).")
+    var kdTemperature: Double?
 
     @Option(help: "Reasoning text: inline (<think>…</think> before the answer), field (reasoning_content; not for openai), or drop. Default: inline, field for kd and raw.")
     var reasoning: String?
@@ -95,6 +106,7 @@ struct ExportCommand: AsyncParsableCommand {
             if let v, !(0...1).contains(v) { throw ValidationError("\(flag) must be between 0 and 1") }
             if v != nil && set == nil { throw ValidationError("\(flag) needs --set (pass rates are per set)") }
         }
+        try validateKD()
         if let shardRows, shardRows < 1 { throw ValidationError("--shard-rows must be at least 1") }
         if let shardBytes, shardBytes < 1 { throw ValidationError("--shard-bytes must be at least 1") }
         if let since, ExportSelection.parseSince(since) == nil {
@@ -116,7 +128,7 @@ struct ExportCommand: AsyncParsableCommand {
             let splitSpec = try split.map { try SplitSpec(parsing: $0) }
             let shards = ShardLimits(maxRows: shardRows, maxBytes: shardBytes)
             let plan = ExportPlan(
-                format: ExportFormats.named(format)!,
+                format: try exportFormat(),
                 options: ExportOptions(withLogprobs: withLogprobs, reasoning: reasoning.flatMap(ReasoningMode.init(rawValue:))),
                 output: ExportOutput.resolve(output, needsDirectory: splitSpec != nil || shards.isSharded),
                 name: name, split: splitSpec, shards: shards, gzip: gzip)
@@ -143,6 +155,11 @@ struct ExportCommand: AsyncParsableCommand {
             }
             if let manifest = summary.manifestPath { line += "; manifest \(manifest)" }
             printStatus(line)
+            if let refused = summary.skipped[KDFormat.noTokenIds] {
+                printStatus("refused \(refused) rows without token ids (teachers: "
+                    + summary.teachersWithoutIds.joined(separator: ", ") + "): axolotl KD needs ids; harvest vLLM with "
+                    + "--token-ids (config token_ids: true); OpenAI and DeepSeek cannot send them")
+            }
         } catch {
             throw fail(error)
         }

@@ -54,7 +54,7 @@ struct StatusReport {
         for b in batches where b.stage != .collected {
             out += "  batch \(b.id) of sweep \(b.sweepId): \(b.providerStatus ?? b.stage.rawValue), \(b.requests) requests"
             out += b.providerBatchId.map { ", provider id \($0)" } ?? ""
-            out += "; collect with the same harvest sweep --run --via batch command\n"
+            out += "; collected by harvest serve (via: batch) or the same harvest sweep --run --via batch command\n"
         }
         var ended: [String: (batches: Int, answered: Int, errored: Int, returned: Int)] = [:]
         for b in batches where b.stage == .collected {

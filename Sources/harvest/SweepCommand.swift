@@ -100,7 +100,7 @@ struct SweepCommand: AsyncParsableCommand {
         }
         if batch.via == .batch {
             let code = await BatchSweepDriver(databasePath: global.databasePath, setName: set, spec: spec, samples: samples ?? 1,
-                                              settings: batch.settings, sweepName: name).run()
+                                              settings: batch.settings(over: spec.batch), sweepName: name).run()
             if code != 0 { throw ExitCode(code) }
             return
         }

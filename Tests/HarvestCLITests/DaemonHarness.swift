@@ -123,11 +123,12 @@ final class DaemonFixture: @unchecked Sendable {
     var database: String { dir.appendingPathComponent("harvest.sqlite").path }
     var configPath: String { dir.appendingPathComponent("harvest.json").path }
 
-    init(latencyMs: Double = 0) throws {
+    init(latencyMs: Double = 0, batch: MockBatchFaults = MockBatchFaults()) throws {
         dir = URL(fileURLWithPath: "/tmp").appendingPathComponent("hd-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var config = MockTeacherConfiguration()
         config.latencyMs = latencyMs
+        config.batch = batch
         mock = MockTeacherServer(config)
         port = try mock.start()
     }

@@ -33,6 +33,22 @@ import Testing
         #expect(j["verify"]?["examined"]?.intValue == 8)
         #expect(j["verify"]?["new_verdicts"]?["wrong"]?.intValue == 4)
         #expect(j["verify"]?["new_verdicts"]?["unverifiable"]?.intValue == 4)
+        let needsVerify = try await CLIRunner.run(["curate", "--set", "demo", "--min-pass-rate", "0.5", "--db", db])
+        #expect(needsVerify.status == 64 && needsVerify.stderr.contains("needs --verify"), "\(needsVerify.stderr)")
+        // q0, q1: 0 of 2 judged correct (below 0.5); q2, q3: no judged answer (pass rate unknown): all 8 marked.
+        let band = try await CLIRunner.run(["curate", "--set", "demo", "--no-exact", "--no-near", "--verify", "--min-pass-rate", "0.5",
+                                            "--json", "--db", db])
+        #expect(band.status == 0, "\(band.stderr)")
+        let p = try JSONValue.parse(band.stdout)["pass_rate"]
+        #expect(p?["marked"]?.intValue == 8 && p?["prompts_outside"]?.intValue == 4 && p?["prompts_without_verdicts"]?.intValue == 2)
+        let zero = try await CLIRunner.run(["curate", "--set", "demo", "--no-exact", "--no-near", "--verify", "--max-pass-rate", "0", "--db", db])
+        #expect(zero.stdout.contains("filter.pass_rate [0, 0]: 2 prompts outside") && zero.stdout.contains("4 removed"), "\(zero.stdout)")
+        var unknown = 0
+        for id in 1...8 where try await CLIRunner.run(["inspect", "\(id)", "--json", "--db", db]).stdout.contains("pass rate unknown") { unknown += 1 }
+        #expect(unknown == 4, "q2/q3's answers carry the reason")
+        let plain = try await CLIRunner.run(["curate", "--set", "demo", "--no-exact", "--no-near", "--verify", "--json", "--db", db])
+        #expect(try JSONValue.parse(plain.stdout)["curation"]?["removed_marks"]?["filter.pass_rate"]?.intValue == 4)
+
         let stats = try JSONValue.parse(try await CLIRunner.run(["stats", "--set", "demo", "--json", "--db", db]).stdout)
         #expect(stats["verification"]?["all"]?["wrong"]?.intValue == 4)
         #expect(stats["verification"]?["by_sample"]?["1"]?["unverifiable"]?.intValue == 2)

@@ -45,5 +45,8 @@ import Testing
         #expect(TeacherURL.redacted("https://k@h/p#frag") == "https://h/p")
         #expect(TeacherURL("http://h/v1").hasSecrets == false)
         #expect(TeacherURL("http://h/v1?k=1").hasSecrets)
+        // A request path with its own query (batch listings) keeps it and gets the key after `&`.
+        #expect(TeacherURL("http://h/v1?k=1").requestURL(path: "/batches?limit=100") == "http://h/v1/batches?limit=100&k=1")
+        #expect(TeacherURL("http://h/v1?k=1").requestURL(path: "/models") == "http://h/v1/models?k=1")
     }
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Synchronization
 import Testing
 @testable import HarvestDaemon
 
@@ -49,6 +50,25 @@ final class NotifySocket {
         #expect(socket.receive() == "READY=1\nSTATUS=serving")
         #expect(notifier.stopping(status: "draining"))
         #expect(socket.receive() == "STOPPING=1\nSTATUS=draining")
+    }
+
+    /// A notify socket nobody reads (a stuck or absent manager) fills after a few datagrams; the daemon must not block
+    /// on it (it did: the sending thread hung and SIGTERM went unanswered).
+    @Test func aFullNotifySocketNeverBlocksTheSender() async throws {
+        let socket = try NotifySocket(abstract: false)
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.name])
+        let results = Mutex<[Bool]?>(nil)
+        let sender = Thread {
+            let sent = (0..<200).map { notifier.status("progress \($0)") }
+            results.withLock { $0 = sent }
+        }
+        sender.start()
+        let deadline = Date().addingTimeInterval(30)
+        while results.withLock({ $0 == nil }), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        let sent = try #require(results.withLock { $0 }, "200 sends to a full socket did not return within 30 s")
+        #expect(sent.first == true)
+        #expect(sent.contains(false), "the socket never filled, so nothing was tested")
+        #expect(socket.receive() == "STATUS=progress 0")
     }
 
     @Test func withoutNotifySocketNothingIsSent() {

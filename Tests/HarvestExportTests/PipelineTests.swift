@@ -238,8 +238,8 @@ struct PipelineTests {
         #expect(json["format"]?.stringValue == "kd")
         #expect(json["options"]?.jsonString == #"{"reasoning":"inline","with_logprobs":false}"#)
         #expect(json["layout"]?.jsonString == #"{"name":"kd","split":{"train":0.75,"val":0.25},"shard_rows":null,"shard_bytes":1048576,"gzip":false}"#)
-        #expect(json["rows"]?.intValue == 2)   // kd leaves out the two rows without logprobs
-        #expect(manifest.skipped == ["no_logprobs": 2])
+        #expect(json["rows"]?.intValue == 1)   // kd leaves out the two rows without logprobs and the one without token ids
+        #expect(manifest.skipped == ["no_logprobs": 2, "no_token_ids": 1])
         let files = try #require(json["files"]?.arrayValue)
         #expect(files.count == manifest.files.count)
         for f in files {
@@ -250,14 +250,17 @@ struct PipelineTests {
             #expect(f["rows"]?.intValue == readLines(bytes).count)
             #expect(path.hasPrefix("out/kd-" + (f["split"]?.stringValue ?? "?") + "-00000-of-00001"))
         }
-        #expect(json["teachers"]?.jsonString == #"[{"base_url":"http://10.0.0.2:8000/v1","model":"meta-llama/Llama-3.1-8B-Instruct","kind":"completions"},{"base_url":"http://127.0.0.1:8000/v1","model":"Qwen/Qwen2.5-7B-Instruct","kind":"chat"}]"#)
-        #expect(json["models"]?.jsonString == #"["llama-3.1-8b","qwen2.5-7b"]"#)
-        #expect(json["sampling_params"]?.jsonString == #"[{"seed":7,"top_logprobs":2},{"temperature":1,"top_logprobs":2}]"#)
-        #expect(manifest.samplingParams.contains(#"{"temperature":1.0,"top_logprobs":2}"#))
-        #expect(json["logprobs"]?.jsonString == #"{"rows_with_logprobs":2,"top_logprobs_requested":[2],"top_k_seen":[0,2],"token_ids":{"rows_with_ids":1,"rows_without_ids":1,"teachers_without_ids":["Qwen/Qwen2.5-7B-Instruct"]}}"#)
-        #expect(json["received_at"]?.jsonString == #"{"first":"2023-11-14T22:14:10.250Z","last":"2023-11-14T22:16:40Z","first_unix":1700000050.25,"last_unix":1700000200}"#)
+        #expect(json["teachers"]?.jsonString == #"[{"base_url":"http://10.0.0.2:8000/v1","model":"meta-llama/Llama-3.1-8B-Instruct","kind":"completions"}]"#)
+        #expect(json["models"]?.jsonString == #"["llama-3.1-8b"]"#)
+        #expect(json["sampling_params"]?.jsonString == #"[{"seed":7,"top_logprobs":2}]"#)
+        // The refused row's teacher is named although none of its rows was written.
+        #expect(json["logprobs"]?.jsonString == #"{"rows_with_logprobs":1,"top_logprobs_requested":[2],"top_k_seen":[0,2],"token_ids":{"rows_with_ids":1,"rows_without_ids":0,"teachers_without_ids":["Qwen/Qwen2.5-7B-Instruct"]}}"#)
+        #expect(json["provenance"]?["logprob_mode"]?.jsonString == #"["sampled"]"#)
+        #expect(json["provenance"]?["temperatures"]?.jsonString == "[null]")
+        #expect(json["provenance"]?["max_token_id"]?.intValue == 9642)
+        #expect(json["received_at"]?.jsonString == #"{"first":"2023-11-14T22:16:40Z","last":"2023-11-14T22:16:40Z","first_unix":1700000200,"last_unix":1700000200}"#)
         #expect(json["curation"]?.jsonString == #"{"exact_duplicate":3,"too_long":1}"#)
-        #expect(json["skipped"]?.jsonString == #"{"no_logprobs":2}"#)
+        #expect(json["skipped"]?.jsonString == #"{"no_logprobs":2,"no_token_ids":1}"#)
         #expect(String(decoding: readBytes(dir.file("out.manifest.json")), as: UTF8.self) == manifest.jsonText)
     }
 

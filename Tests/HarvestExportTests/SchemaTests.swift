@@ -68,8 +68,8 @@ struct SchemaTests {
             ("system", .string), ("history", .array(.tuple([.string, .string]))),
         ], optional: ["reasoning_content"]),
         "trl": .object([("prompt", .array(message)), ("completion", .tuple([.oneOf([message, assistantField])]))]),
-        "kd": .object([("messages", .array(.oneOf([message, assistantField]))), ("logprobs", .array(.array(kdEntry))),
-                       ("temperature", .oneOf([.number, .null]))]),
+        "kd": .object([("messages", .array(.oneOf([message, assistantField]))), ("target_token_ids", .array(.array(.int))),
+                       ("logprobs", .array(.array(.number))), ("temperature", .oneOf([.number, .null]))]),
         "raw": .object([
             ("id", .int), ("job_id", .int), ("prompt_id", .int), ("prompt_hash", .string), ("external_id", .oneOf([.string, .null])),
             ("metadata", .oneOf([.object([("source", .string), ("level", .int)]), .null])), ("messages", .array(message)),
@@ -99,8 +99,8 @@ struct SchemaTests {
     func everyLineMatchesSchema(name: String) throws {
         let format = try #require(ExportFormats.named(name))
         let values = try Self.exportAndRead(format)
-        // kd leaves out rows without logprobs.
-        let rows = name == "kd" ? Fixtures.all.filter { $0.choice.logprobs != nil } : Fixtures.all
+        // kd leaves out rows without logprobs or without token ids.
+        let rows = name == "kd" ? Fixtures.all.filter { $0.choice.logprobs.map(KDFormat.hasAllIds) ?? false } : Fixtures.all
         #expect(values.count == rows.count)
         let schema = try #require(Self.schemas[name])
         for (i, v) in values.enumerated() {
@@ -128,6 +128,7 @@ struct SchemaTests {
                 }
                 if name == "kd" {
                     #expect(v["logprobs"]?.arrayValue?.count == (row.choice.logprobs?.count ?? 0))
+                    #expect(v["target_token_ids"]?.arrayValue?.count == (row.choice.logprobs?.count ?? 0))
                     #expect(v["temperature"]?.doubleValue == row.params.temperature)
                 }
             default:
@@ -154,13 +155,14 @@ struct SchemaTests {
         #expect(shape.problems(try JSONValue.parse(#"{"a":"x","b":1.5}"#)) == ["$.b: not an integer"])
     }
 
-    @Test func kdTokenKeysUseIdsWhenKnown() throws {
-        let values = try Self.exportAndRead(KDFormat())
-        #expect(values.count == 2)
-        let withIds = try #require(values[1]["logprobs"]?.arrayValue)
+    @Test func kdLegacyTokenKeysAreIdsAndRowsWithoutIdsAreRefused() throws {
+        let values = try Self.exportAndRead(KDFormat(shape: .legacy))
+        #expect(values.count == 1, "the multi-turn row has logprobs without ids: refused")
+        for v in values { #expect(Shape.object([("messages", .array(.oneOf([Self.message, Self.assistantField]))),
+                                                ("logprobs", .array(.array(Self.kdEntry))),
+                                                ("temperature", .oneOf([.number, .null]))]).problems(v) == []) }
+        let withIds = try #require(values[0]["logprobs"]?.arrayValue)
         #expect(withIds[0].arrayValue?.compactMap { $0["token"]?.stringValue } == ["token_id:9642", "token_id:2822"])
         #expect(withIds[1].arrayValue?.compactMap { $0["token"]?.stringValue } == ["token_id:13"])
-        let textOnly = try #require(values[0]["logprobs"]?.arrayValue)
-        #expect(textOnly[1].arrayValue?.first?["token"]?.stringValue == " 🐄")
     }
 }

@@ -84,11 +84,35 @@ import Testing
         for _ in 0..<20_000 {
             values.append(-Double.random(in: 0..<30, using: &generator))
             values.append(Double(bitPattern: generator.next()))
+            values.append(Double(-Float.random(in: 0..<20, using: &generator)))  // float32 logprobs as vLLM sends them
         }
         for v in values where v.isFinite {
             var w = JSONWriter()
             w.double(v)
             #expect(w.string == v.description, "\(v.bitPattern)")
         }
+    }
+}
+
+/// The fast paths of the export loops write what the general calls write.
+@Suite struct JSONWriterFastPathTests {
+    @Test func asciiKeysTokenIdStringsAndIntArraysMatchTheGeneralWriters() throws {
+        var fast = JSONWriter()
+        var slow = JSONWriter()
+        var generator = SystemRandomNumberGenerator()
+        fast.beginArray(); slow.beginArray()
+        for n in [0, 1, 7, 99, 100, 101, 133, 134, 400, 1000] {
+            let values = (0..<n).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let id = Int.random(in: -5...200_000, using: &generator)
+            fast.beginObject(); slow.beginObject()
+            fast.key(ascii: "bytes"); slow.key("bytes")
+            fast.intArray(values); slow.intArray(values.lazy.map { $0 })
+            fast.key(ascii: "token"); slow.key("token")
+            fast.string(ascii: "token_id:", id); slow.string("token_id:" + String(id))
+            fast.endObject(); slow.endObject()
+        }
+        fast.endArray(); slow.endArray()
+        #expect(fast.string == slow.string)
+        #expect(try JSONValue.parse(fast.bytes).arrayValue?.count == 10)
     }
 }

@@ -12,7 +12,7 @@ import Testing
 @Suite(.serialized) struct ExporterTests {
     /// A store with `prompts` prompts × `samples` samples harvested (top-3 logprobs) into set "s".
     static func harvested(_ dir: TempDir, prompts: Int, samples: Int, firstPrompt: Int = 0,
-                          store existing: SQLiteStore? = nil) async throws -> SQLiteStore {
+                          store existing: SQLiteStore? = nil, tokenIds: Bool = false, setName: String = "s") async throws -> SQLiteStore {
         let mock = MockTeacherServer(MockTeacherConfiguration())
         let port = try mock.start()
         defer { mock.stop() }
@@ -21,10 +21,11 @@ import Testing
             PromptInput(externalId: "p\(i)", messages: [ChatMessage(role: "user", content: "prompt \(i)")],
                         source: InputLocation(file: "gen", line: i + 1))
         }
-        _ = try store.importPrompts(setName: "s", prompts: inputs, sourceName: "gen")
+        _ = try store.importPrompts(setName: setName, prompts: inputs, sourceName: "gen")
         let teacher = TeacherEndpoint(baseURL: "http://127.0.0.1:\(port)/v1", model: "mock-teacher", name: "mock")
-        let sweep = try store.createSweep(name: "s", setName: "s", teacher: teacher,
-                                          params: SamplingParams(maxTokens: 6, temperature: 1, seed: 3, topLogprobs: 3), samples: samples)
+        var params = SamplingParams(maxTokens: 6, temperature: 1, seed: 3, topLogprobs: 3)
+        params.tokenIds = tokenIds
+        let sweep = try store.createSweep(name: setName, setName: setName, teacher: teacher, params: params, samples: samples)
         let (pipeline, runner) = try pipelineRunner(store: store, url: teacher.baseURL, maxInFlight: 8, rescuePath: dir.path("r.jsonl"))
         defer { pipeline.shutdown() }
         _ = try await runner.run(sweepId: sweep.sweepId)
@@ -83,7 +84,7 @@ import Testing
     @Test func splitsShardsAndManifestFromTheStore() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
-        let store = try await Self.harvested(dir, prompts: 40, samples: 2)
+        let store = try await Self.harvested(dir, prompts: 40, samples: 2, tokenIds: true)
         let out = dir.path("corpus")
         let plan = ExportPlan(format: KDFormat(), output: .directory(out), split: try SplitSpec(parsing: "train=0.75,val=0.25"),
                               shards: ShardLimits(maxRows: 20), gzip: true)

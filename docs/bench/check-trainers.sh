@@ -5,6 +5,8 @@
 #   docs/bench/check-trainers.sh setup   # venvs + the small student model (once)
 #   docs/bench/check-trainers.sh run     # export every format/layout and check it with the real libraries
 #   docs/bench/check-trainers.sh all     # both
+#   docs/bench/check-trainers.sh lf-loader   # LLaMA-Factory's own dataset loader only, in a slim venv (minutes, not
+#                                            # the > 40 min of resolving llamafactory's full dependency set)
 #
 # What it checks (results as one PASS/FAIL line each, summary at the end; exit 1 on any FAIL):
 #   - datasets: load_dataset("json", data_files=<manifest files>) and load_dataset(DIR) give the row counts of the manifest
@@ -88,9 +90,32 @@ run_checks() {
   return $rc
 }
 
+# LLaMA-Factory's dataset loader without its training/web stack: the package itself with --no-deps, plus only what
+# llamafactory.data imports (torch, transformers, datasets, peft — its constants module imports peft — accelerate,
+# which peft needs, and omegaconf for its argument classes), within llamafactory's own pins. torchaudio, imported by
+# its audio plugin only, is stubbed by the check when no build matches the installed torch.
+LF_LOADER_VENV="$CHECK_DIR/venv-llamafactory-loader"
+lf_loader() {
+  [ -x "$HARVEST_BIN" ] || { say "no harvest binary at $HARVEST_BIN: run swift build first"; exit 2; }
+  if [ ! -x "$LF_LOADER_VENV/bin/python" ]; then
+    say "creating $LF_LOADER_VENV (llamafactory --no-deps + its data loader's imports)"
+    mkdir -p "$CHECK_DIR"
+    "$PYTHON" -m venv "$LF_LOADER_VENV"
+    "$LF_LOADER_VENV/bin/pip" install -q --no-deps "$LLAMAFACTORY_SPEC"
+    "$LF_LOADER_VENV/bin/pip" install -q "$TORCH_SPEC" "transformers>=4.55.0,<=5.6.0,!=4.52.0,!=4.57.0" \
+      "datasets>=2.16.0,<=4.0.0" "peft>=0.18.0,<=0.18.1" "accelerate>=1.3.0,<=1.11.0" omegaconf
+  fi
+  local work="$CHECK_DIR/run-lf-loader"
+  rm -rf "$work"
+  mkdir -p "$work"
+  "$ROOT/docs/bench/check_trainers/make_exports.sh" "$HARVEST_BIN" "$work"
+  "$LF_LOADER_VENV/bin/python" "$ROOT/docs/bench/check_trainers/check_llamafactory_loader.py" "$work"
+}
+
 case "${1:-all}" in
+  lf-loader) lf_loader ;;
   setup) setup_venvs; build_student ;;
   run) run_checks ;;
   all) setup_venvs; build_student; run_checks ;;
-  *) echo "usage: $0 [setup|run|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [setup|run|all|lf-loader]" >&2; exit 2 ;;
 esac

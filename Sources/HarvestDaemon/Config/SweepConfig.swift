@@ -1,5 +1,6 @@
 import HarvestCore
 import HarvestKit
+import SQLiteStore
 
 /// One configured sweep: a prompt set answered `samples` times by one teacher with fixed sampling parameters.
 /// `harvest sweep NAME` queues a run of it; `harvest serve` works the run off.
@@ -20,10 +21,12 @@ public struct SweepConfig: Sendable, Equatable {
     public var schedule: String?
     /// Most one run of this sweep may spend, in the currency of the teacher's prices; nil = no limit.
     public var budget: Double?
+    /// How `harvest serve` sends the jobs (`via`): one request each, or through the teacher's batch API.
+    public var via: RunVia
 
     /// Creates a sweep.
     public init(name: String, promptSet: String, promptFile: String? = nil, teacher: String, samples: Int = 1,
-                params: SamplingParams = SamplingParams(), schedule: String? = nil, budget: Double? = nil) {
+                params: SamplingParams = SamplingParams(), schedule: String? = nil, budget: Double? = nil, via: RunVia = .requests) {
         self.name = name
         self.promptSet = promptSet
         self.promptFile = promptFile
@@ -32,9 +35,10 @@ public struct SweepConfig: Sendable, Equatable {
         self.params = params
         self.schedule = schedule
         self.budget = budget
+        self.via = via
     }
 
-    static let keys = ["name", "prompt_set", "prompt_file", "set", "teacher", "samples", "sampling", "schedule", "budget"]
+    static let keys = ["name", "prompt_set", "prompt_file", "set", "teacher", "samples", "sampling", "schedule", "budget", "via"]
 
     static func parse(_ r: ConfigReader, teachers: [TeacherConfig], baseDirectory: String) throws(DaemonConfigError) -> SweepConfig {
         let name = try r.requiredString("name", "every sweep needs a name (`harvest sweep NAME` queues it)")
@@ -58,8 +62,17 @@ public struct SweepConfig: Sendable, Equatable {
                 throw s.bad("score", error.message)
             }
         }
+        var via = RunVia.requests
+        if let text = try r.string("via") {
+            guard let v = RunVia(rawValue: text) else { throw r.bad("via", "must be \"requests\" or \"batch\", found \"\(text)\"") }
+            via = v
+        }
+        let budget = try r.number("budget", min: 0)
+        if via == .batch, budget != nil, params.maxTokens == nil {
+            throw r.bad("budget", "a batch sweep with a budget needs sampling.max_tokens (each line's worst case is checked against the budget before a file is submitted)")
+        }
         return SweepConfig(name: name, promptSet: setName, promptFile: promptFile.map { ConfigPaths.resolve($0, against: baseDirectory) },
                            teacher: teacherName, samples: try r.int("samples", min: 1) ?? 1, params: params,
-                           schedule: try r.string("schedule"), budget: try r.number("budget", min: 0))
+                           schedule: try r.string("schedule"), budget: budget, via: via)
     }
 }

@@ -27,8 +27,11 @@ public final class MetricsService: Service, Sendable {
             switch path {
             case "/metrics":
                 let depth = try? store.queueDepth()
-                return .init(status: 200, contentType: PrometheusText.contentType,
-                             body: PrometheusText.render(metrics.snapshot(), queueDepth: depth, now: now))
+                var body = PrometheusText.render(metrics.snapshot(), queueDepth: depth, now: now)
+                if let counts = try? store.batchStateCounts(), !counts.isEmpty, let open = try? store.openBatches() {
+                    body += PrometheusBatches.render(counts: counts, open: open)
+                }
+                return .init(status: 200, contentType: PrometheusText.contentType, body: body)
             case "/healthz", "/health":
                 return Health.check(metrics.snapshot(), now: now, staleAfter: staleAfter)
             default:

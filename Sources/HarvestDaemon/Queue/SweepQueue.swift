@@ -41,7 +41,8 @@ public struct SweepQueue: Sendable {
         let request = RunRequest(
             sweepName: sweep.name, setName: sweep.promptSet, teacher: teacher.endpointForJobs, params: sweep.params,
             samples: sweep.samples, budget: sweep.budget,
-            prices: teacher.prices.map { ($0.inputPerMillion, $0.outputPerMillion) }, requestedBy: requestedBy, importing: importing)
+            prices: teacher.prices.map { ($0.inputPerMillion, $0.outputPerMillion) }, requestedBy: requestedBy, importing: importing,
+            via: sweep.via)
         return try store.enqueueRun(request)
     }
 }

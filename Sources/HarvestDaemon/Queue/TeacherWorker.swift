@@ -24,6 +24,8 @@ final class TeacherWorker: Sendable {
         /// Kept across runner generations (warm connections, one traffic controller); replaced when a new
         /// setting cannot be applied to it.
         var pipeline: TeacherPipeline?
+        /// Jobs a runner left leased to this daemon because the database refused to release them (disk full).
+        var leftLeased: [Int64] = []
     }
 
     let name: String
@@ -116,6 +118,7 @@ final class TeacherWorker: Sendable {
                 return (s.settings, s.stop, s.shutdown > .running || s.retired)
             }
             if ending { return }
+            await handBackLeftLeased()
             queue.resume(settings)
             context.metrics.setLimit(teacher: name, maxInFlight: settings.limits.maxInFlight)
             let claimedBefore = queue.claimedCount
@@ -176,10 +179,28 @@ final class TeacherWorker: Sendable {
         }
         if abortNow { task.cancel() }
         defer { state.withLock { $0.runnerTask = nil } }
-        return try await withTaskCancellationHandler {
+        let outcome = try await withTaskCancellationHandler {
             try await task.value
         } onCancel: {
             task.cancel()
+        }
+        let left = runner.jobsLeftLeased()
+        if !left.isEmpty { state.withLock { $0.leftLeased += left } }
+        return outcome
+    }
+
+    /// Hands back the jobs an earlier runner could not release while the database refused writes: housekeeping
+    /// renews every lease of this daemon, so they would otherwise stay leased (and unsent) for as long as it runs.
+    private func handBackLeftLeased() async {
+        let ids = state.withLock { $0.leftLeased }
+        guard !ids.isEmpty else { return }
+        do {
+            try await queue.release(jobIds: ids, owner: context.owner)
+            state.withLock { s in s.leftLeased.removeAll { ids.contains($0) } }
+            logger.notice("handed back jobs left leased while the database refused writes", metadata: ["jobs": "\(ids.count)"])
+        } catch {
+            logger.error("cannot hand back jobs left leased yet; trying again before the next claim",
+                         metadata: ["jobs": "\(ids.count)", "error": "\(error)"])
         }
     }
 

@@ -129,6 +129,8 @@ public final class ServeService: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: housekeeping)]
         if let metricsServer { services.append(.init(service: MetricsService(server: metricsServer))) }
         services.append(.init(service: reload))
+        services.append(.init(service: BatchService(store: store, config: box, environment: environment, interval: config.pollSeconds,
+                                                    logger: logger)))
         services.append(.init(service: queue))
         // SIGTERM/SIGINT drain; a second one (Ctrl-C twice) abandons in-flight requests at once (QueueService).
         var groupConfig = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

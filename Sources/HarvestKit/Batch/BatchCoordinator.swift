@@ -17,8 +17,8 @@ import SQLiteStore
 public struct BatchCoordinator: Sendable {
     /// The store.
     public let store: SQLiteStore
-    /// The provider's batch API.
-    public let api: OpenAIBatchClient
+    /// The provider's batch API (``OpenAIBatchClient`` or ``AnthropicBatchClient``).
+    public let api: any BatchAPI
     /// Limits, price factor, polling.
     public let settings: BatchSettings
     /// Attempts per job (a failed line counts as one).
@@ -29,7 +29,7 @@ public struct BatchCoordinator: Sendable {
     public let report: @Sendable (BatchEvent) -> Void
 
     /// Creates a coordinator.
-    public init(store: SQLiteStore, api: OpenAIBatchClient, settings: BatchSettings, maxAttempts: Int, stop: StopSignal,
+    public init(store: SQLiteStore, api: any BatchAPI, settings: BatchSettings, maxAttempts: Int, stop: StopSignal,
                 report: @escaping @Sendable (BatchEvent) -> Void = { _ in }) {
         self.store = store
         self.api = api
@@ -51,7 +51,7 @@ public struct BatchCoordinator: Sendable {
             resumed = []
             if open.isEmpty {
                 guard rounds < settings.maxRounds, !stop.isStopping else { break }
-                open = try await recordPending(sweepId: sweepId)
+                open = try await recordPending(sweepId: sweepId, budget: nil).records
                 if open.isEmpty { break }
                 rounds += 1
             }
@@ -68,49 +68,65 @@ public struct BatchCoordinator: Sendable {
         return .finished(rounds: rounds)
     }
 
-    /// Records new batches for every pending job of the sweep, within the file limits.
-    func recordPending(sweepId: Int64) async throws -> [BatchRecord] {
+    /// Records new batches for every pending job of the sweep, within the file limits and, with a `budget`, only
+    /// as many jobs as the worst case fits (`blocked` then says pending jobs were left out).
+    func recordPending(sweepId: Int64, budget: BatchBudget?) async throws -> (records: [BatchRecord], blocked: Bool) {
         var records: [BatchRecord] = []
+        var remaining = budget?.remaining ?? 0
         while true {
-            let jobs = try store.pendingJobs(sweepId: sweepId, limit: settings.maxRequestsPerFile)
+            var jobs = try store.pendingJobs(sweepId: sweepId, limit: settings.maxRequestsPerFile)
             if jobs.isEmpty { break }
-            let file = try BatchInputFile.pack(jobs, maxRequests: settings.maxRequestsPerFile, maxBytes: settings.maxBytesPerFile)
+            if let budget {
+                var total = 0.0
+                let fitting = jobs.prefix { job in
+                    total += budget.worstCost(job, priceFactor: settings.priceFactor)
+                    return total <= remaining
+                }
+                if fitting.isEmpty { return (records, true) }
+                jobs = Array(fitting)
+            }
+            let file = try BatchInputFile.pack(jobs, maxRequests: settings.maxRequestsPerFile, maxBytes: settings.maxBytesPerFile, line: api.line)
+            let worst = budget.map { b in file.jobs.reduce(0.0) { $0 + b.worstCost($1, priceFactor: settings.priceFactor) } }
+            remaining -= worst ?? 0
             let ref = Self.newRef()
             let lines = file.jobs.map { (jobId: $0.id, customId: BatchInputFile.customId($0)) }
             let record = try await store.recordBatch(sweepId: sweepId, ref: ref, lines: lines, bytes: file.bytes.count,
-                                                     priceFactor: settings.priceFactor)
+                                                     priceFactor: settings.priceFactor, worstCost: worst, wire: api.wire.rawValue)
             report(.recorded(record))
             records.append(record)
         }
-        return records
+        return (records, false)
     }
 
     /// Takes a batch from its recorded stage to `submitted`.
     func submit(_ batch: BatchRecord) async throws -> BatchRecord {
+        try checkWire(batch)
         var batch = batch
         // Only a batch that was already `uploaded` when this run found it may have been created by a process that
         // died before recording the id; a batch uploaded just now is created without asking.
         let mayExist = batch.stage == .uploaded
+        guard batch.stage == .prepared || mayExist else { return batch }
+        // The input is rebuilt from the recorded lines (the same bytes: lines are a function of the job).
+        let input = try BatchInputFile.pack(try store.batchJobs(batchId: batch.id), maxRequests: Int.max, maxBytes: Int.max, line: api.line).bytes
         if batch.stage == .prepared {
-            let jobs = try store.batchJobs(batchId: batch.id)
-            let file = try BatchInputFile.pack(jobs, maxRequests: jobs.count, maxBytes: Int.max)
-            let fileId = try await api.uploadFile(file.bytes, filename: "harvest-\(batch.ref).jsonl")
-            try await store.markBatchUploaded(id: batch.id, inputFileId: fileId)
+            let inputId = try await api.stage(input, ref: batch.ref)
+            try await store.markBatchUploaded(id: batch.id, inputFileId: inputId)
             batch.stage = .uploaded
-            batch.inputFileId = fileId
-            report(.uploaded(batchId: batch.id, fileId: fileId))
+            batch.inputFileId = inputId
+            report(.uploaded(batchId: batch.id, fileId: inputId))
         }
-        if batch.stage == .uploaded, let fileId = batch.inputFileId {
+        if batch.stage == .uploaded, let inputId = batch.inputFileId {
             let kind = try store.batchJobs(batchId: batch.id, openOnly: false, limit: 1).first?.teacher.kind ?? .chat
             let found = mayExist
-                ? try await api.recentBatches().first { $0.metadata["harvest_ref"] == batch.ref || $0.inputFileId == fileId }
+                ? try await api.findCreated(ref: batch.ref, inputId: inputId, requests: batch.requests, recordedAt: batch.createdAt,
+                                            known: try store.providerBatchIds())
                 : nil
             let info: BatchInfo
             if let found {
                 info = found
             } else {
-                info = try await api.createBatch(inputFileId: fileId, endpoint: BatchInputFile.endpoint(kind),
-                                                 completionWindow: settings.completionWindow, metadata: ["harvest_ref": batch.ref])
+                info = try await api.create(input: input, inputId: inputId, ref: batch.ref, kind: kind,
+                                            completionWindow: settings.completionWindow)
             }
             try await store.markBatchSubmitted(id: batch.id, providerBatchId: info.id, status: info.status)
             batch.stage = .submitted
@@ -131,6 +147,7 @@ public struct BatchCoordinator: Sendable {
             var still: [BatchRecord] = []
             for batch in waiting {
                 guard let providerId = batch.providerBatchId else { continue }
+                try checkWire(batch)
                 let info: BatchInfo
                 do {
                     info = try await api.batch(providerId)
@@ -166,9 +183,9 @@ public struct BatchCoordinator: Sendable {
         let sample = try store.batchJobs(batchId: batch.id, openOnly: false, limit: 1).first
         let reader = BatchOutputReader(lines: lines, kind: sample?.teacher.kind ?? .chat,
                                        logprobsRequested: sample?.params.topLogprobs != nil, startedAt: batch.createdAt)
+        // Anthropic lines never carry logprobs; an answer of a sweep that asked for them gets the usual note.
         var summary = BatchApplySummary()
-        for fileId in [info.outputFileId, info.errorFileId].compactMap({ $0 }) {
-            let bytes = try await api.fileContent(fileId)
+        for bytes in try await api.resultFiles(info) {
             _ = try await reader.read(bytes) { chunk in
                 let s = try await store.applyBatchResults(batchId: batch.id, results: chunk, maxAttempts: maxAttempts,
                                                           priceFactor: batch.priceFactor)
@@ -192,6 +209,13 @@ public struct BatchCoordinator: Sendable {
             remaining -= step
         }
         return !stop.isStopping
+    }
+
+    /// Throws ``BatchError/wireChanged(batchId:recorded:configured:)`` for a batch of another wire than ``api``'s.
+    func checkWire(_ batch: BatchRecord) throws {
+        guard batch.wire == api.wire.rawValue else {
+            throw BatchError.wireChanged(batchId: batch.id, recorded: batch.wire, configured: api.wire.rawValue)
+        }
     }
 
     /// A random reference for a new batch (file name and metadata).

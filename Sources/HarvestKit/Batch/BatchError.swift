@@ -12,6 +12,8 @@ public enum BatchError: Error, Sendable, CustomStringConvertible {
     case unknownBatch(id: String, url: String)
     /// One job does not fit in an input file under the configured byte limit.
     case lineTooLarge(jobId: Int64, bytes: Int, limit: Int)
+    /// An open batch was sent through another batch API than the one configured now.
+    case wireChanged(batchId: Int64, recorded: String, configured: String)
 
     /// Worth asking again later: no response, 429 or 5xx.
     public var isTransient: Bool {
@@ -35,6 +37,8 @@ public enum BatchError: Error, Sendable, CustomStringConvertible {
             "batch \(id) is unknown to \(url) (was it created with another key or teacher?); its jobs stay leased to it — check the provider's dashboard"
         case .lineTooLarge(let jobId, let bytes, let limit):
             "job \(jobId) needs a \(bytes)-byte batch line, more than the \(limit)-byte file limit; raise --batch-max-mb"
+        case .wireChanged(let batchId, let recorded, let configured):
+            "batch \(batchId) was sent through the \(recorded) batch API but batch_wire is now \(configured); set it back to \(recorded) until the batch is collected"
         }
     }
 }

@@ -29,11 +29,13 @@ public enum BatchInputFile {
     }
 
     /// A file's worth of lines from the front of `jobs`: as many as fit both limits (at least one, or an error).
-    public static func pack(_ jobs: [Job], maxRequests: Int, maxBytes: Int) throws -> (bytes: [UInt8], jobs: [Job]) {
+    /// `line` makes one line (the wire's format; OpenAI's by default).
+    public static func pack(_ jobs: [Job], maxRequests: Int, maxBytes: Int,
+                            line makeLine: (Job) throws -> [UInt8] = { try line(for: $0) }) throws -> (bytes: [UInt8], jobs: [Job]) {
         var bytes: [UInt8] = []
         var taken: [Job] = []
         for job in jobs.prefix(maxRequests) {
-            let line = try line(for: job)
+            let line = try makeLine(job)
             if bytes.count + line.count > maxBytes {
                 if taken.isEmpty { throw BatchError.lineTooLarge(jobId: job.id, bytes: line.count, limit: maxBytes) }
                 break

@@ -4,7 +4,8 @@ import HarvestJSON
 import OpenAIWire
 import SQLiteStore
 
-/// Reads batch output and error files (JSONL) into results for the store.
+/// Reads batch output and error files (JSONL) into results for the store. Anthropic results lines
+/// (`{"custom_id", "result"}`) are read by ``anthropicResult(_:jobId:receivedAt:)``; OpenAI lines as follows.
 ///
 /// A line is `{"custom_id", "response": {"status_code", "body"}, "error": {"code", "message"} | null}`:
 /// - status 2xx with a decodable body: an answer (logprobs transcoded into the stored `HLP1` blob);
@@ -78,6 +79,7 @@ public struct BatchOutputReader {
             .error(attempt: AttemptRecord(jobId: jobId, startedAt: startedAt, latencyMs: latency, httpStatus: status,
                                           outcome: fatal ? .fatal : .retry, error: "batch line: " + message), fatal: fatal)
         }
+        if let anthropic = json["result"], !anthropic.isNull { return anthropicResult(anthropic, jobId: jobId, receivedAt: receivedAt) }
         guard let response = json["response"], !response.isNull else {
             let code = json["error"]?["code"]?.stringValue
             if code == "batch_expired" || code == "batch_cancelled" { return nil }

@@ -14,6 +14,8 @@ public struct BatchSettings: Sendable, Equatable {
     public var maxRounds: Int
     /// The provider's completion window (`24h` on OpenAI).
     public var completionWindow: String
+    /// The provider's batch API (`batch_wire`).
+    public var wire: BatchWire = .openai
 
     /// Creates settings; the defaults are OpenAI's limits and price.
     public init(maxRequestsPerFile: Int = 50_000, maxBytesPerFile: Int = 200_000_000, priceFactor: Double = 0.5,

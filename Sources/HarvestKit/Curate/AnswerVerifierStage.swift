@@ -77,8 +77,9 @@ public struct AnswerVerifierStage: Sendable {
     }
 
     /// Verdicts of one page: references prepared once per prompt, then answers judged in chunks on ``threads``
-    /// threads (results by index, so the order and the verdicts do not depend on the thread count).
-    func judge(_ page: [VerificationInput], fingerprint: String) -> [VerificationRecord] {
+    /// threads (results by index, so the order and the verdicts do not depend on the thread count). Writes nothing
+    /// (public for `harvest-bench --scenario verify`).
+    public func judge(_ page: [VerificationInput], fingerprint: String) -> [VerificationRecord] {
         var prepared: [Int64: PreparedReference] = [:]
         var refs = [PreparedReference]()
         refs.reserveCapacity(page.count)

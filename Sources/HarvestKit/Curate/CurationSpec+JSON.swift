@@ -1,6 +1,7 @@
 import Foundation
 import HarvestCurate
 import HarvestJSON
+import HarvestVerify
 
 extension CurationSpec {
     /// Reads a JSON curation config (see docs/CONFIG.md, "Curation"). Unknown keys and wrongly typed values are
@@ -36,7 +37,7 @@ extension CurationSpec {
     /// naming the field path.
     private static func parse(_ root: JSONValue, file path: String) throws(ConfigFileError) -> CurationSpec {
         var spec = CurationSpec()
-        let top = try ConfigReader(file: path, path: "", value: root, keys: ["prompt_text", "exact", "near", "decontaminate", "filters"])
+        let top = try ConfigReader(file: path, path: "", value: root, keys: ["prompt_text", "exact", "near", "decontaminate", "filters", "verify"])
         if let s = try top.string("prompt_text") {
             guard let p = PromptTextSource(rawValue: s) else { throw top.bad("prompt_text", "must be \"user\" or \"all\"") }
             spec.promptText = p
@@ -77,6 +78,17 @@ extension CurationSpec {
             spec.mustMatch = try strings(f, "must_match")
             spec.mustNotMatch = try strings(f, "must_not_match")
             spec.jsonValid = try f.bool("json_valid") ?? false
+        }
+        if let v = top.value("verify") {
+            if case .bool(let on) = v { spec.verify = on } else if let o = try top.object("verify", keys: ["verifier", "min_pass_rate", "max_pass_rate"]) {
+                spec.verify = true
+                if let name = try o.string("verifier") {
+                    guard let kind = VerifierKind(name: name) else { throw o.bad("verifier", "must be one of \(VerifierKind.names)") }
+                    spec.verifier = kind
+                }
+                spec.minPassRate = try o.number("min_pass_rate")
+                spec.maxPassRate = try o.number("max_pass_rate")
+            }
         }
         return spec
     }

@@ -1,4 +1,5 @@
 import HarvestCurate
+import HarvestVerify
 
 /// What `harvest curate` runs, as the user describes it (a JSON config file and/or flags); ``makeConfig()`` turns
 /// it into a validated ``CurationConfig``, loading eval sets and compiling patterns before anything is marked.
@@ -40,6 +41,14 @@ public struct CurationSpec: Sendable, Equatable {
     public var mustNotMatch: [String] = []
     /// Drop answers that are not valid JSON when the prompt asks for JSON.
     public var jsonValid = false
+    /// Run the `verify` stage (answers judged against their prompts' reference answers).
+    public var verify = false
+    /// Verifier for prompts that name none (with ``verify``); nil: `math`.
+    public var verifier: VerifierKind?
+    /// Lowest pass rate kept by the `filter.pass_rate` stage (needs ``verify``), or nil.
+    public var minPassRate: Double?
+    /// Highest pass rate kept by the `filter.pass_rate` stage (needs ``verify``), or nil.
+    public var maxPassRate: Double?
 
     /// The defaults.
     public init() {}
@@ -68,6 +77,17 @@ public struct CurationSpec: Sendable, Equatable {
         return CurationConfig(promptText: promptText, filters: filters, decontaminator: decontaminator,
                               exactDedup: exact ? ExactDedupConfig(target: exactTarget) : nil,
                               nearDedup: nearThreshold.map { NearDedupConfig(threshold: $0, target: nearTarget) })
+    }
+
+    /// The band of the `filter.pass_rate` stage, nil when no pass-rate bound is set. Throws ``CurationError`` for a
+    /// bound outside [0, 1], a minimum above the maximum, or a bound without ``verify`` (pass rates come from verdicts).
+    public func passRateBand() throws(CurationError) -> PassRateBand? {
+        guard let band = try PassRateBand(min: minPassRate, max: maxPassRate) else { return nil }
+        guard verify else {
+            throw CurationError(.parameter, location: "min_pass_rate/max_pass_rate", "needs the verify stage (pass rates come from its verdicts)",
+                                hint: "add --verify (or \"verify\": true in the curation config); nothing was marked")
+        }
+        return band
     }
 
     /// Parses `prompts`/`responses`/`both` (also `prompt`/`response`).

@@ -23,6 +23,8 @@ public struct Exporter: Sendable {
         public var manifestPath: String?
         /// Leftovers of a killed export removed from the target folder first.
         public var repaired: [String] = []
+        /// Teacher models whose rows lack token ids (refused by `kd`, see the manifest's `logprobs.token_ids`).
+        public var teachersWithoutIds: [String] = []
     }
 
     let store: SQLiteStore
@@ -91,7 +93,8 @@ public struct Exporter: Sendable {
         }
         if let watermarkKey, highest > start { try store.setMetaValue(watermarkKey, String(highest)) }
         return Summary(rows: pipeline.rows, bytes: manifest.bytes, uncompressedBytes: manifest.uncompressedBytes,
-                       skipped: pipeline.skipped, manifestPath: pipeline.manifestPath, repaired: pipeline.repaired)
+                       skipped: pipeline.skipped, manifestPath: pipeline.manifestPath, repaired: pipeline.repaired,
+                       teachersWithoutIds: manifest.tokenIds.teachersWithoutIds)
     }
 
     /// For `first`/`best`: the response id kept for each prompt (one pass over the selection), else nil.

@@ -1,4 +1,5 @@
 import HarvestCore
+import HarvestCurate
 import SQLiteStore
 
 /// The verification side of an export selection: which samples are correct (for `--samples best`) and which
@@ -18,11 +19,9 @@ struct VerifiedSelection {
             if selection.samples == .best, try !store.verdictCounts(setName: set, by: "all").isEmpty {
                 correct = try store.responseIds(setName: set, verdict: "correct")
             }
-            if selection.minPassRate != nil || selection.maxPassRate != nil {
-                let lo = selection.minPassRate ?? 0, hi = selection.maxPassRate ?? 1
+            if let band = try PassRateBand(min: selection.minPassRate, max: selection.maxPassRate) {
                 allowed = Set(try store.passCounts(setName: set).compactMap { prompt, c in
-                    let rate = Double(c.correct) / Double(c.judged)
-                    return rate >= lo - 1e-12 && rate <= hi + 1e-12 ? prompt : nil
+                    band.contains(correct: c.correct, judged: c.judged) ? prompt : nil
                 })
             }
         }

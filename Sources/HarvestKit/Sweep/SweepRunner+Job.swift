@@ -15,6 +15,8 @@ extension SweepRunner {
         do {
             try await send(job)
         } catch where WriteRefusal.isRefusal(error) {
+            // Not settled and not handed back (a paid answer is rescued inside `send`, never thrown here).
+            leftLeased.withLock { $0.append(job.id) }
             refused(error)
         }
     }

@@ -23,6 +23,8 @@ public final class SweepRunner: Sendable {
     let traffic: TrafficController
     let failFast: FailFastMonitor
     let held = Mutex(HeldJobs())
+    /// Jobs this runner could neither settle nor hand back because the database refused the write.
+    let leftLeased = Mutex<[Int64]>([])
     let overhead = Mutex(LatencyHistogram())
     let overheadToSend = Mutex(LatencyHistogram())
     let overheadToCommit = Mutex(LatencyHistogram())
@@ -66,6 +68,11 @@ public final class SweepRunner: Sendable {
         self.unsaved = UnsavedWindow(limit: { controller.window })
         self.failFast = FailFastMonitor(policy: options.failFast)
     }
+
+    /// Jobs still leased to this runner's owner when the run ended because the database refused to settle or
+    /// release them (disk full). Their leases are renewed by a daemon's housekeeping, so the daemon hands them back
+    /// (``JobStore/release(jobIds:owner:)``) once the database accepts writes again.
+    public func jobsLeftLeased() -> [Int64] { leftLeased.withLock { $0 } }
 
     /// A copy of the live counters (for progress displays).
     public func snapshot() -> SweepCounters { counters.withLock { $0 } }

@@ -77,6 +77,14 @@ public final class TeacherPipeline: Sendable {
                              keepRaw: spec.keepRaw)
     }
 
+    /// The teacher's batch API (`batch_wire`: `/v1/files` + `/v1/batches`, or Anthropic's Message Batches, at the
+    /// first base URL) over this pipeline's transport, with the current key; uploads and downloads get at least 600 s.
+    public func batchClient() -> any BatchAPI {
+        let spec = self.spec
+        return spec.batch.wire.client(transport: transport, baseURL: spec.baseURLs[0], apiKey: spec.apiKeyEnv.flatMap { environment[$0] },
+                                      timeouts: HTTPTimeouts(connect: spec.connectTimeout, total: max(600, spec.totalTimeout)))
+    }
+
     /// A runner over `store` through this pipeline's client and traffic controller. Attempts per job and the
     /// fail-fast rules come from the spec; lease owner and length, rescue file, prefetch and backoff delays
     /// from `session`. `decorate` wraps the client (the daemon counts requests for its metrics).

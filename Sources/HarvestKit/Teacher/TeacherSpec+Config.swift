@@ -6,7 +6,11 @@ extension TeacherSpec {
     public static let configKeys = ["name", "base_url", "base_urls", "model", "endpoint", "api_key_env", "limits", "prices", "sampling",
                                     "max_attempts", "connect_timeout", "total_timeout", "first_byte_timeout", "idle_timeout",
                                     "max_response_mb", "breaker_failures", "breaker_cooldown", "fail_fast", "fail_fast_window",
-                                    "fail_fast_error_rate", "fail_fast_unavailable", "fail_fast_cooldown", "keep_raw"]
+                                    "fail_fast_error_rate", "fail_fast_unavailable", "fail_fast_cooldown", "keep_raw"] + batchKeys
+
+    /// The batch-mode keys of a `teachers[]` entry, each named like its `harvest sweep --run --via batch` flag.
+    public static let batchKeys = ["batch_max_requests", "batch_max_mb", "batch_price_factor", "batch_poll_seconds", "batch_rounds",
+                                   "batch_wire"]
 
     /// The keys of `limits`.
     public static let limitKeys = ["max_in_flight", "rpm", "tpm", "rps", "adaptive"]
@@ -84,6 +88,30 @@ extension TeacherSpec {
         }
         t.failFastCooldown = try r.positive("fail_fast_cooldown") ?? t.failFastCooldown
         t.keepRaw = try r.bool("keep_raw") ?? false
+        t.batch = try parseBatch(r)
         return t
+    }
+
+    /// Reads the `batch_*` keys of a `teachers[]` entry over the defaults (OpenAI's limits and price).
+    static func parseBatch(_ r: ConfigReader) throws(ConfigFileError) -> BatchSettings {
+        var b = BatchSettings()
+        b.maxRequestsPerFile = try r.int("batch_max_requests", min: 1) ?? b.maxRequestsPerFile
+        if let mb = try r.int("batch_max_mb", min: 1) {
+            guard mb <= 100_000 else { throw r.bad("batch_max_mb", "must be at most 100000 (MB per input file), found \(mb)") }
+            b.maxBytesPerFile = mb * 1_000_000
+        }
+        b.priceFactor = try r.number("batch_price_factor", min: 0) ?? b.priceFactor
+        if let poll = try r.positive("batch_poll_seconds") {
+            b.pollSeconds = poll
+            b.maxPollSeconds = max(b.maxPollSeconds, poll)
+        }
+        b.maxRounds = try r.int("batch_rounds", min: 1) ?? b.maxRounds
+        if let text = try r.string("batch_wire") {
+            guard let wire = BatchWire(rawValue: text) else {
+                throw r.bad("batch_wire", "must be \"openai\" (/v1/batches) or \"anthropic\" (Message Batches), found \"\(text)\"")
+            }
+            b.wire = wire
+        }
+        return b
     }
 }

@@ -42,6 +42,8 @@ public struct TeacherSpec: Sendable, Equatable {
     public var failFastCooldown: Double
     /// Keep each raw response body in the database.
     public var keepRaw: Bool
+    /// Batch mode (`via: batch` sweeps, `--via batch`): file limits, price factor, polling, rounds.
+    public var batch: BatchSettings
 
     /// Creates a teacher with the documented defaults.
     public init(name: String, baseURLs: [String], model: String, endpoint: EndpointKind = .chat, apiKeyEnv: String? = nil,
@@ -65,6 +67,7 @@ public struct TeacherSpec: Sendable, Equatable {
         self.failFast = FailFastPolicy()
         self.failFastCooldown = 900
         self.keepRaw = keepRaw
+        self.batch = BatchSettings()
     }
 
     /// The identity of a teacher given without a name: ``TeacherIdentity/defaultName(model:kind:)`` (model plus
@@ -89,7 +92,7 @@ public struct TeacherSpec: Sendable, Equatable {
     }
 
     /// True when `other` differs only in what ``TrafficController/update(options:)`` applies live (limits,
-    /// replicas, breaker) or in what the daemon reads per run (prices, sampling defaults, fail-fast cool-down).
+    /// replicas, breaker) or in what the daemon reads per run (prices, sampling defaults, fail-fast cool-down, batch settings).
     public func differsOnlyLive(from other: TeacherSpec) -> Bool {
         var a = self
         a.limits = other.limits
@@ -98,6 +101,7 @@ public struct TeacherSpec: Sendable, Equatable {
         a.prices = other.prices
         a.sampling = other.sampling
         a.failFastCooldown = other.failFastCooldown
+        a.batch = other.batch
         return a == other
     }
 }

@@ -1,5 +1,6 @@
 """A tiny OpenAI-compatible teacher for the trainer check: deterministic answers, reasoning on every other prompt
-(`reasoning_content`, as DeepSeek-style servers send it), and token logprobs with top-k alternatives when asked.
+(`reasoning_content`, as DeepSeek-style servers send it), and token logprobs with top-k alternatives when asked
+(as `token_id:N` with vLLM's `return_tokens_as_token_ids`).
 Usage: fake_teacher.py PORT_FILE   (binds 127.0.0.1 on a free port and writes the port to PORT_FILE)
 """
 import hashlib
@@ -39,11 +40,13 @@ class Handler(BaseHTTPRequestHandler):
         choice = {"index": 0, "message": message, "finish_reason": "stop"}
         if req.get("logprobs"):
             k = int(req.get("top_logprobs") or 0)
+            # vLLM's return_tokens_as_token_ids: every token as token_id:N (here N = 1000 + its index in WORDS).
+            name = (lambda w: f"token_id:{1000 + WORDS.index(w)}") if req.get("return_tokens_as_token_ids") else (lambda w: w)
             content = []
             for i, t in enumerate(tokens):
-                top = [{"token": t, "logprob": -0.1, "bytes": list(t.encode())}]
-                top += [{"token": w, "logprob": -2.0 - j, "bytes": list(w.encode())} for j, w in enumerate(WORDS[:k - 1])]
-                content.append({"token": t, "logprob": -0.1, "bytes": list(t.encode()), "top_logprobs": top[:k]})
+                top = [{"token": name(t), "logprob": -0.1, "bytes": list(t.encode())}]
+                top += [{"token": name(w), "logprob": -2.0 - j, "bytes": list(w.encode())} for j, w in enumerate(WORDS[:k - 1])]
+                content.append({"token": name(t), "logprob": -0.1, "bytes": list(t.encode()), "top_logprobs": top[:k]})
             choice["logprobs"] = {"content": content}
         self.reply({"id": "chatcmpl-%x" % (h % (1 << 48)), "object": "chat.completion", "model": "fake-teacher",
                     "choices": [choice], "usage": {"prompt_tokens": 10, "completion_tokens": n, "total_tokens": 10 + n}})

@@ -47,8 +47,11 @@ ex --set check --format openai --reasoning drop -o openai-drop.jsonl
 ex --set check --format openai --with-logprobs -o openai-logprobs.jsonl
 ex --set check --format trl --reasoning field -o trl-field.jsonl
 ex --set check --format sharegpt --split train=0.8,val=0.1,test=0.1 --shard-rows 30 -o sharegpt-3way/
-ex --set check --format kd -o kd.jsonl
-ex --set check --format kd --split train=0.9,val=0.1 -o kd-split/
 # A small set with a tiny validation fraction: the val split comes out empty and must have no file.
 ex --set tiny --format sharegpt --split train=0.99,val=0.01 -o tiny-split/
+# kd needs token ids: the same prompts once more with --token-ids (sweep 3), after every other export has been
+# written (they select --set check and would otherwise see both sweeps' answers), exported on their own.
+"$HARVEST" sweep check --run --teacher "$URL" --model fake-teacher --max-tokens 64 --logprobs 3 --token-ids --db "$DB"
+ex --sweep 3 --format kd --kd-closing-ids none -o kd.jsonl
+ex --sweep 3 --format kd --kd-closing-ids none --split train=0.9,val=0.1 -o kd-split/
 ls -la "$WORK" >&2

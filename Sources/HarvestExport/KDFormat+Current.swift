@@ -1,0 +1,76 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import HarvestCore
+import HarvestJSON
+
+extension KDFormat {
+    /// The k every position of a ``KDShape/current`` row gets: the smallest number of entries at any position
+    /// (its alternatives, or the sampled token alone when it has none); 0 for no positions.
+    public static func uniformK(_ logprobs: [TokenLogprob]) -> Int {
+        var k = Int.max
+        for t in logprobs { k = min(k, t.top.isEmpty ? 1 : t.top.count) }
+        return k == .max ? 0 : k
+    }
+
+    /// How many of `closing` the completion already ends with: the longest m such that the last m sampled
+    /// token ids equal the first m closing ids (a teacher that stops on `<|im_end|>` usually sends it as its last
+    /// token).
+    public static func closingOverlap(_ logprobs: [TokenLogprob], closing: [Int]) -> Int {
+        var m = min(logprobs.count, closing.count)
+        while m > 0 {
+            let tail = logprobs[(logprobs.count - m)...]
+            if zip(tail, closing[..<m]).allSatisfy({ $0.tokenId == $1 }) { return m }
+            m -= 1
+        }
+        return 0
+    }
+
+    /// The closing ids a row's lists end with after its completion tokens.
+    public func appendedClosingIds(_ logprobs: [TokenLogprob]) -> ArraySlice<Int> {
+        closingTokenIds[Self.closingOverlap(logprobs, closing: closingTokenIds)...]
+    }
+
+    /// Writes `target_token_ids` and `logprobs` (see ``KDShape/current``).
+    func writeCurrent(_ logprobs: [TokenLogprob], to w: inout JSONWriter) {
+        let k = Self.uniformK(logprobs)
+        let closing = appendedClosingIds(logprobs)
+        w.key("target_token_ids")
+        w.beginArray()
+        for t in logprobs {
+            w.beginArray()
+            if t.top.isEmpty {
+                w.int(t.tokenId ?? 0)
+            } else {
+                for a in t.top.prefix(k) { w.int(a.tokenId ?? 0) }
+            }
+            w.endArray()
+        }
+        for id in closing {
+            w.beginArray()
+            for _ in 0..<max(k, 1) { w.int(id) }
+            w.endArray()
+        }
+        w.endArray()
+        w.key("logprobs")
+        w.beginArray()
+        for t in logprobs {
+            w.beginArray()
+            if t.top.isEmpty {
+                w.double(t.logprob)
+            } else {
+                for a in t.top.prefix(k) { w.double(a.logprob) }
+            }
+            w.endArray()
+        }
+        let share = k > 1 ? -log(Double(k)) : 0
+        for _ in closing {
+            w.beginArray()
+            for _ in 0..<max(k, 1) { w.double(share) }
+            w.endArray()
+        }
+        w.endArray()
+    }
+}

@@ -81,6 +81,7 @@ struct SweepCommand: AsyncParsableCommand {
             }
             return
         }
+        if batch.via == .batch, teacherOptions.score != nil { throw ValidationError("--score runs through requests: batch APIs score no sequences (drop --via batch)") }
         if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
         if let concurrency, concurrency < 1 || concurrency > 10_000 { throw ValidationError("--max-in-flight must be 1…10000") }
         if let maxAttempts, maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }

@@ -67,6 +67,9 @@ public struct SweepConfig: Sendable, Equatable {
             guard let v = RunVia(rawValue: text) else { throw r.bad("via", "must be \"requests\" or \"batch\", found \"\(text)\"") }
             via = v
         }
+        if via == .batch, params.score != nil {
+            throw r.bad("via", "a scoring sweep (sampling.score) runs through requests: batch APIs score no sequences")
+        }
         let budget = try r.number("budget", min: 0)
         if via == .batch, budget != nil, params.maxTokens == nil {
             throw r.bad("budget", "a batch sweep with a budget needs sampling.max_tokens (each line's worst case is checked against the budget before a file is submitted)")

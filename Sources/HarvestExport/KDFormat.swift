@@ -52,6 +52,9 @@ public struct KDFormat: ExportFormat {
     public static let noTokenIds = "no_token_ids"
     /// Reason `no_logprobs`: rows stored without token logprobs.
     public static let noLogprobs = "no_logprobs"
+    /// Reason `scored_sequence`: rows of a scoring sweep (their logprobs cover the whole sequence, not an answer);
+    /// not aligned by this format yet — export them with `--format raw`.
+    public static let scoredSequence = "scored_sequence"
 
     /// True when every sampled token and every alternative of `logprobs` has a token id.
     public static func hasAllIds(_ logprobs: [TokenLogprob]) -> Bool {
@@ -60,6 +63,7 @@ public struct KDFormat: ExportFormat {
 
     /// `no_logprobs` or `no_token_ids` for rows axolotl cannot read; nil otherwise.
     public func skipReason(_ row: StoredResponse, options: ExportOptions) -> String? {
+        if row.params.score != nil { return Self.scoredSequence }
         guard let lp = row.choice.logprobs, !lp.isEmpty else { return Self.noLogprobs }
         return Self.hasAllIds(lp) ? nil : Self.noTokenIds
     }

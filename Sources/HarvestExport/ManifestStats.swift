@@ -86,7 +86,7 @@ struct ManifestStats {
     /// Field-wise equality without building canonical JSON (which `SamplingParams.==` does on every call).
     private static func same(_ a: SamplingParams, _ b: SamplingParams) -> Bool {
         guard a.maxTokens == b.maxTokens, a.temperature == b.temperature, a.topP == b.topP, a.seed == b.seed,
-              a.stop == b.stop, a.topLogprobs == b.topLogprobs, a.tokenIds == b.tokenIds, a.extraBody.count == b.extraBody.count
+              a.stop == b.stop, a.topLogprobs == b.topLogprobs, a.tokenIds == b.tokenIds, a.score == b.score, a.extraBody.count == b.extraBody.count
         else { return false }
         return zip(a.extraBody, b.extraBody).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
     }

@@ -71,6 +71,10 @@ struct KDCurrentTests {
         var row = Self.endsOnImEnd
         row.choice.logprobs![1].top[2].tokenId = nil
         #expect(format.skipReason(row, options: ExportOptions()) == "no_token_ids")
+        // A scored sequence (teacher-forced logprobs over the whole conversation) is never written as an answer.
+        var scored = Self.endsOnImEnd
+        scored.params.score = .echo
+        #expect(format.skipReason(scored, options: ExportOptions()) == "scored_sequence")
     }
 
     @Test func manifestCarriesProvenanceAndAxolotlEntries() throws {

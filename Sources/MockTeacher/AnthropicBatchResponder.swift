@@ -67,6 +67,7 @@ extension RequestHandler {
         case ("GET", 5) where parts[4] == "results":
             guard let batch = store.batch(parts[3]) else { return error(404, "No such batch: \(parts[3]).", type: "not_found_error") }
             guard Self.anthropicStatus(batch.status) == "ended" else { return error(400, "Batch \(batch.id) has not ended yet.") }
+            if store.noteResultDownload() == 1 { pause(state.configuration.batch.downloadReplyDelay) }
             let thinking = Set((batch.metadata.first { $0.0 == "anthropic_thinking" }?.1.objectValue ?? []).map(\.0))
             writer.reset()
             for fileId in [batch.outputFileId, batch.errorFileId].compactMap({ $0 }) {

@@ -28,6 +28,7 @@ extension RequestHandler {
             return reply(HTTPReply(status: 200))
         case ("GET", 4) where parts[1] == "files" && parts[3] == "content":
             guard let file = store.file(parts[2]) else { return error(404, "No such file: \(parts[2]).", type: "not_found_error") }
+            if file.purpose == "batch_output", store.noteResultDownload() == 1 { delay(state.configuration.batch.downloadReplyDelay) }
             writer.reset()
             writer.bytes.append(contentsOf: file.bytes)
             return reply(HTTPReply(status: 200))

@@ -16,6 +16,11 @@ public struct MockBatchFaults: Sendable, Equatable {
     /// Seconds the reply to the first `POST /v1/batches` waits after the batch is created (a client killed
     /// meanwhile has created a batch without learning its id).
     public var createReplyDelay: Double = 0
+    /// Seconds `finalizing` lasts (a slow provider); nil: ``stepSeconds``.
+    public var finalizingSeconds: Double?
+    /// Seconds the reply to the first results download (an output or error file's content, or Anthropic's results)
+    /// waits: a client killed meanwhile has been given nothing it could store.
+    public var downloadReplyDelay: Double = 0
 
     /// Creates the default: a healthy batch API with 0.3 s steps.
     public init() {}
@@ -37,6 +42,8 @@ public struct MockBatchStats: Sendable, Equatable {
     public var answersPerCustomId: [String: Int] = [:]
     /// Times each custom id was submitted in a created batch.
     public var submissionsPerCustomId: [String: Int] = [:]
+    /// Results downloads started (output or error file contents, Anthropic results).
+    public var resultDownloads = 0
 
     /// Creates empty statistics.
     public init() {}

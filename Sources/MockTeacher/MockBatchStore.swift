@@ -42,6 +42,9 @@ final class MockBatchStore: @unchecked Sendable {
 
     func snapshot() -> MockBatchStats { lock.withLock { stats } }
 
+    /// Counts a results download; returns how many have started, this one included.
+    func noteResultDownload() -> Int { lock.withLock { stats.resultDownloads += 1; return stats.resultDownloads } }
+
     static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
@@ -159,7 +162,7 @@ final class MockBatchStore: @unchecked Sendable {
             finish(i, status: "expired", done: Int(Double(n) * faults.expireFraction), notRunCode: "batch_expired")
             return
         }
-        if t < 3 * step {
+        if t < 2 * step + (faults.finalizingSeconds ?? step) {
             batches[i].status = "finalizing"
             batches[i].completed = n
             return

@@ -133,6 +133,77 @@ import Testing
         #expect(serve.log.contains("found=true"), "log: \(serve.log)")
     }
 
+    @Test func killNineWhileTheFirstUploadIsInFlightUploadsAgainAndCreatesOnce() async throws {
+        var faults = MockBatchFaults()
+        faults.uploadReplyDelay = 60  // the first file is stored at the mock, its id never reaches the daemon
+        let f = try DaemonFixture(batch: faults)
+        try f.writePrompts(120)
+        try Self.writeConfig(f, metricsPort: DaemonFixture.freePort())
+        let runId = try Self.runId(try await f.enqueue("main"))
+        var serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
+        defer { serve.stop() }
+        let uploading = try await f.waitUntil(seconds: 60) {
+            let store = try f.store()
+            defer { store.close() }
+            let stage = try store.batch(id: 1)?.stage
+            return f.mock.batchStats().filesUploaded == 1 && stage == .prepared
+        }
+        #expect(uploading, "log: \(serve.log)")
+        serve.signal(SIGKILL)
+        #expect(await serve.waitForExit(seconds: 10) != nil)
+
+        serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
+        let finished = try await f.waitUntil(seconds: 120) { try Self.run(f, runId)?.state == .done }
+        #expect(finished, "log: \(serve.log)")
+        serve.signal(SIGTERM)
+        #expect(await serve.waitForExit(seconds: 30) == 0)
+        let stats = f.mock.batchStats()
+        // An upload costs nothing; what must not repeat is a created batch (that is what a provider bills).
+        #expect(stats.filesUploaded >= 4, "the file whose id was lost is uploaded again")
+        #expect(stats.batchesCreated == 3)
+        #expect(stats.submissionsPerCustomId.count == 120 && stats.submissionsPerCustomId.values.allSatisfy { $0 == 1 })
+        #expect(stats.answersPerCustomId.count == 120 && stats.answersPerCustomId.values.allSatisfy { $0 == 1 })
+    }
+
+    @Test(arguments: ["openai", "anthropic"])
+    func killNineDuringTheFirstResultsDownloadStoresEveryAnswerOnce(wire: String) async throws {
+        var faults = MockBatchFaults()
+        faults.finalizingSeconds = 2  // a slow `finalizing`, seen by the daemon's polls
+        faults.downloadReplyDelay = 60  // the first results download hangs: killed mid-download
+        let f = try DaemonFixture(batch: faults)
+        try f.writePrompts(120)
+        try Self.writeConfig(f, metricsPort: DaemonFixture.freePort(), wire: wire)
+        let runId = try Self.runId(try await f.enqueue("main"))
+        var serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
+        defer { serve.stop() }
+        var sawFinalizing = false
+        let downloading = try await f.waitUntil(seconds: 90) {
+            let store = try f.store()
+            defer { store.close() }
+            if try store.batches().contains(where: { $0.providerStatus == "finalizing" || $0.providerStatus == "in_progress" && wire == "anthropic" }) {
+                sawFinalizing = true
+            }
+            return f.mock.batchStats().resultDownloads >= 1
+        }
+        #expect(downloading, "log: \(serve.log)")
+        #expect(sawFinalizing, "the daemon polled through the slow finalizing step")
+        #expect(try Self.run(f, runId)?.done ?? 0 < 120, "killed before every answer was stored")
+        serve.signal(SIGKILL)
+        #expect(await serve.waitForExit(seconds: 10) != nil)
+
+        serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
+        let finished = try await f.waitUntil(seconds: 120) { try Self.run(f, runId)?.state == .done }
+        #expect(finished, "log: \(serve.log)")
+        serve.signal(SIGTERM)
+        #expect(await serve.waitForExit(seconds: 30) == 0)
+        let stats = f.mock.batchStats()
+        #expect(stats.resultDownloads >= 4, "the interrupted download was made again after the restart")
+        #expect(stats.batchesCreated == 3, "nothing was resubmitted because a download was cut")
+        #expect(stats.submissionsPerCustomId.count == 120 && stats.submissionsPerCustomId.values.allSatisfy { $0 == 1 })
+        #expect(stats.answersPerCustomId.count == 120 && stats.answersPerCustomId.values.allSatisfy { $0 == 1 })
+        #expect(try Self.run(f, runId)?.done == 120)
+    }
+
     /// The bar on the daemon path: 10,000 jobs, 2 % line errors, one expired batch, two kill -9 at random
     /// moments (whatever stage the files are in), restarts — every job answered once by the mock's counters,
     /// nothing submitted twice that had not failed or expired, spend = batch price × tokens. Prints its figures.

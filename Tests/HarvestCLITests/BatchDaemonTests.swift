@@ -100,6 +100,27 @@ import Testing
         #expect(expected > 0 && abs(run.spent - expected) < 1e-9, "spend = batch price × tokens")
     }
 
+    /// Kills `serve` with SIGKILL, starts the daemon again, waits until run `runId` is done and stops it cleanly;
+    /// returns the mock's batch counters.
+    static func killRestartAndFinish(_ f: DaemonFixture, _ serve: inout ServeProcess, runId: Int64) async throws -> MockBatchStats {
+        serve.signal(SIGKILL)
+        #expect(await serve.waitForExit(seconds: 10) != nil)
+        serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
+        let finished = try await f.waitUntil(seconds: 120) { try Self.run(f, runId)?.state == .done }
+        #expect(finished, "log: \(serve.log)")
+        serve.signal(SIGTERM)
+        #expect(await serve.waitForExit(seconds: 30) == 0)
+        return f.mock.batchStats()
+    }
+
+    /// Every one of `jobs` custom ids was submitted in exactly one created batch and answered exactly once.
+    static func expectEachSubmittedAndAnsweredOnce(_ stats: MockBatchStats, jobs: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(stats.submissionsPerCustomId.count == jobs && stats.submissionsPerCustomId.values.allSatisfy { $0 == 1 },
+                sourceLocation: sourceLocation)
+        #expect(stats.answersPerCustomId.count == jobs && stats.answersPerCustomId.values.allSatisfy { $0 == 1 },
+                sourceLocation: sourceLocation)
+    }
+
     @Test(arguments: ["openai", "anthropic"])
     func killNineWhileTheFirstCreateIsInFlightFindsTheBatchAgain(wire: String) async throws {
         var faults = MockBatchFaults()
@@ -118,18 +139,9 @@ import Testing
             return f.mock.batchStats().batchesCreated == 1 && stage == .uploaded
         }
         #expect(created, "log: \(serve.log)")
-        serve.signal(SIGKILL)
-        #expect(await serve.waitForExit(seconds: 10) != nil)
-
-        serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
-        let finished = try await f.waitUntil(seconds: 120) { try Self.run(f, runId)?.state == .done }
-        #expect(finished, "log: \(serve.log)")
-        serve.signal(SIGTERM)
-        #expect(await serve.waitForExit(seconds: 30) == 0)
-        let stats = f.mock.batchStats()
+        let stats = try await Self.killRestartAndFinish(f, &serve, runId: runId)
         #expect(stats.batchesCreated == 3, "the batch created before the kill was found again, not created twice")
-        #expect(stats.submissionsPerCustomId.count == 120 && stats.submissionsPerCustomId.values.allSatisfy { $0 == 1 })
-        #expect(stats.answersPerCustomId.count == 120 && stats.answersPerCustomId.values.allSatisfy { $0 == 1 })
+        Self.expectEachSubmittedAndAnsweredOnce(stats, jobs: 120)
         #expect(serve.log.contains("found=true"), "log: \(serve.log)")
     }
 
@@ -149,20 +161,11 @@ import Testing
             return f.mock.batchStats().filesUploaded == 1 && stage == .prepared
         }
         #expect(uploading, "log: \(serve.log)")
-        serve.signal(SIGKILL)
-        #expect(await serve.waitForExit(seconds: 10) != nil)
-
-        serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
-        let finished = try await f.waitUntil(seconds: 120) { try Self.run(f, runId)?.state == .done }
-        #expect(finished, "log: \(serve.log)")
-        serve.signal(SIGTERM)
-        #expect(await serve.waitForExit(seconds: 30) == 0)
-        let stats = f.mock.batchStats()
+        let stats = try await Self.killRestartAndFinish(f, &serve, runId: runId)
         // An upload costs nothing; what must not repeat is a created batch (that is what a provider bills).
         #expect(stats.filesUploaded >= 4, "the file whose id was lost is uploaded again")
         #expect(stats.batchesCreated == 3)
-        #expect(stats.submissionsPerCustomId.count == 120 && stats.submissionsPerCustomId.values.allSatisfy { $0 == 1 })
-        #expect(stats.answersPerCustomId.count == 120 && stats.answersPerCustomId.values.allSatisfy { $0 == 1 })
+        Self.expectEachSubmittedAndAnsweredOnce(stats, jobs: 120)
     }
 
     @Test(arguments: ["openai", "anthropic"])
@@ -188,19 +191,10 @@ import Testing
         #expect(downloading, "log: \(serve.log)")
         #expect(sawFinalizing, "the daemon polled through the slow finalizing step")
         #expect(try Self.run(f, runId)?.done ?? 0 < 120, "killed before every answer was stored")
-        serve.signal(SIGKILL)
-        #expect(await serve.waitForExit(seconds: 10) != nil)
-
-        serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
-        let finished = try await f.waitUntil(seconds: 120) { try Self.run(f, runId)?.state == .done }
-        #expect(finished, "log: \(serve.log)")
-        serve.signal(SIGTERM)
-        #expect(await serve.waitForExit(seconds: 30) == 0)
-        let stats = f.mock.batchStats()
+        let stats = try await Self.killRestartAndFinish(f, &serve, runId: runId)
         #expect(stats.resultDownloads >= 4, "the interrupted download was made again after the restart")
         #expect(stats.batchesCreated == 3, "nothing was resubmitted because a download was cut")
-        #expect(stats.submissionsPerCustomId.count == 120 && stats.submissionsPerCustomId.values.allSatisfy { $0 == 1 })
-        #expect(stats.answersPerCustomId.count == 120 && stats.answersPerCustomId.values.allSatisfy { $0 == 1 })
+        Self.expectEachSubmittedAndAnsweredOnce(stats, jobs: 120)
         #expect(try Self.run(f, runId)?.done == 120)
     }
 

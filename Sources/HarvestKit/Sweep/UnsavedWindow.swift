@@ -28,9 +28,6 @@ final class UnsavedWindow: Sendable {
         self.limit = limit
     }
 
-    /// The requests currently counted (sent and not yet stored or failed).
-    var taken: Int { state.withLock { $0.taken } }
-
     /// Waits for a place; false when the task was cancelled or ``abandonWaiters()`` woke it.
     func acquire() async -> Bool {
         if Task.isCancelled { return false }

@@ -125,4 +125,23 @@ refused = all_manifest["skipped"].get("no_token_ids", 0)
 result(refused == 7 and "refused 7 rows without token ids" in all_stderr
        and all_manifest["logprobs"]["token_ids"]["teachers_without_ids"] == ["smollm2-teacher"],
        "rows without token ids refused with a count (printed and in the manifest)", f"skipped {all_manifest['skipped']}")
+
+# Scored sequences (harvest score … --score prompt-logprobs): the answer's positions and the closing tokens the
+# teacher scored itself (its own distribution, not probability 1), right-aligned like sampled rows.
+scored_manifest, _, _, scored = tokenized("kd-scored.jsonl")
+result(len(scored) == scored_manifest["rows"] == 40 and not scored_manifest["skipped"],
+       "every scored sequence is exported and loads", f"{len(scored)} rows, skipped {scored_manifest['skipped']}")
+checked, mismatched, uncovered = alignment(scored)
+result(checked > 0 and mismatched == 0, "scored: the teacher's scored token lands on the input token at every trained position",
+       f"{checked} trained positions, {mismatched} mismatches")
+result(uncovered == 0, "scored: every trained token of the final answer has teacher targets", f"{uncovered} uncovered")
+scored_lines = [json.loads(line) for line in open(os.path.join(work, "kd-scored.jsonl"))]
+closing = scored_manifest["provenance"]["kd"]["closing_token_ids"]
+own = sum(1 for row in scored_lines for lps, ids in zip(row["logprobs"][-len(closing):], row["target_token_ids"][-len(closing):])
+          if len(set(lps)) > 1 and ids[0] in closing)
+result(own == len(scored_lines) * len(closing), "scored: closing tokens keep the teacher's own distribution",
+       f"{own} of {len(scored_lines) * len(closing)} closing positions")
+answers = sorted(r["messages"][-1]["content"] for r in scored_lines)
+result(answers == sorted(r["completion"] for r in raw_rows), "scored: the assistant messages are the scored answers",
+       f"{len(answers)} answers")
 sys.exit(1 if failures else 0)

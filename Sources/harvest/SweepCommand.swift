@@ -148,7 +148,7 @@ struct TeacherOptions: ParsableArguments {
     @Option(help: "Endpoint: chat or completions.")
     var endpoint: String?
 
-    @Option(help: "The teacher's server software, for its own request members (token ids, scoring): vllm (default), sglang or openai (server).")
+    @Option(help: "The teacher's server software, for its own request members (token ids, scoring): vllm (default), sglang or openai (config key server).")
     var server: String?
 
     @Option(help: "Name of the environment variable holding the API key (never the key itself).")

@@ -141,6 +141,16 @@ own = sum(1 for row in scored_lines for lps, ids in zip(row["logprobs"][-len(clo
           if len(set(lps)) > 1 and ids[0] in closing)
 result(own == len(scored_lines) * len(closing), "scored: closing tokens keep the teacher's own distribution",
        f"{own} of {len(scored_lines) * len(closing)} closing positions")
+features = [{k: r[k] for k in ("input_ids", "attention_mask", "labels", "target_logprobs", "target_token_ids", "target_mask")}
+            for r in scored.select(range(4))]
+batch = DataCollatorForKD(tokenizer=tok, padding="longest", return_tensors="pt")(features)
+m = batch["target_mask"][:, :, 0].bool()
+ok = bool((batch["target_token_ids"][:, :, 0][m] == batch["input_ids"][m]).all()) and m.sum().item() > 0
+result(ok, "scored: DataCollatorForKD batch keeps the alignment",
+       f"target_token_ids {tuple(batch['target_token_ids'].shape)}, {int(m.sum())} trained positions")
+_, _, _, scored_shifted = tokenized("kd-scored-noclose.jsonl")
+_, bad, _ = alignment(scored_shifted)
+result(bad > 0, "scored control: the answer's positions without the closing tokens come out shifted", f"{bad} misplaced positions")
 answers = sorted(r["messages"][-1]["content"] for r in scored_lines)
 result(answers == sorted(r["completion"] for r in raw_rows), "scored: the assistant messages are the scored answers",
        f"{len(answers)} answers")

@@ -54,3 +54,4 @@ ex --set kd --format raw -o raw.jsonl
 # current shape from the answer's positions and the closing tokens the teacher scored itself.
 "$HARVEST" score kd --into kd.scored --run --score prompt-logprobs --logprobs 5 --teacher "$URL" --model smollm2-teacher --db "$DB"
 ex --set kd.scored --format kd --kd-closing-ids "$CLOSE" --kd-temperature 1.0 -o kd-scored.jsonl
+ex --set kd.scored --format kd --kd-closing-ids none --kd-temperature 1.0 -o kd-scored-noclose.jsonl

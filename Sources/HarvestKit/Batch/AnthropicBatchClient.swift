@@ -13,22 +13,10 @@ public struct AnthropicBatchClient: BatchAPI {
     /// The API version header sent with every request.
     public static let version = "2023-06-01"
 
-    /// Transport, credentials and limits.
-    private var http: BatchHTTP
-    /// The HTTP seam (libcurl in production).
-    public var transport: any HTTPTransport { http.transport }
+    /// Transport, credentials and limits (`timeouts`, and `maxDownloadBytes` for output and results files).
+    private let http: BatchHTTP
     /// Base URL ending in `/v1`, e.g. `https://api.anthropic.com/v1`, without user-info or query (what may be logged).
     public var baseURL: String { http.baseURL }
-    /// Limits per request (a results file may be large).
-    public var timeouts: HTTPTimeouts {
-        get { http.timeouts }
-        set { http.timeouts = newValue }
-    }
-    /// Largest results file accepted, in bytes.
-    public var maxDownloadBytes: Int {
-        get { http.maxDownloadBytes }
-        set { http.maxDownloadBytes = newValue }
-    }
 
     /// Creates a client; `apiKey` goes out as `x-api-key` and nowhere else.
     public init(transport: any HTTPTransport, baseURL: String, apiKey: String?,

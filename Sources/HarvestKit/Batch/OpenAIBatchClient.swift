@@ -4,22 +4,10 @@ import HarvestJSON
 /// The OpenAI-style batch API (`/v1/files`, `/v1/batches`) over an ``HTTPTransport``. Providers that copy it
 /// (Together, Fireworks, Groq, DeepInfra, …) work the same way with their own limits.
 public struct OpenAIBatchClient: Sendable {
-    /// Transport, credentials and limits.
-    private var http: BatchHTTP
-    /// The HTTP seam (libcurl in production).
-    public var transport: any HTTPTransport { http.transport }
+    /// Transport, credentials and limits (`timeouts`, and `maxDownloadBytes` for output and results files).
+    private let http: BatchHTTP
     /// Base URL ending in `/v1`, e.g. `https://api.openai.com/v1`, without user-info or query (what may be logged).
     public var baseURL: String { http.baseURL }
-    /// Limits per request (uploads and downloads may be large: the total timeout should allow for them).
-    public var timeouts: HTTPTimeouts {
-        get { http.timeouts }
-        set { http.timeouts = newValue }
-    }
-    /// Largest output or error file accepted, in bytes.
-    public var maxDownloadBytes: Int {
-        get { http.maxDownloadBytes }
-        set { http.maxDownloadBytes = newValue }
-    }
 
     /// Creates a client; `apiKey` goes out as a bearer token and nowhere else.
     public init(transport: any HTTPTransport, baseURL: String, apiKey: String?,

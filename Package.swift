@@ -87,6 +87,8 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // Answers/s stored into PostgreSQL (docs/BENCHMARKS.md, *PostgreSQL store*).
+        .executableTarget(name: "harvest-pg-bench", dependencies: ["PostgresStore", "HarvestCore"], swiftSettings: strict),
 
         // Loopback servers and HTTP clients shared by the test targets (not part of any product).
         .target(name: "HarvestTestSupport", dependencies: ["HarvestJSON"], path: "Tests/HarvestTestSupport"),

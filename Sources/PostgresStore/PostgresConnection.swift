@@ -38,6 +38,14 @@ public final class PostgresConnection: @unchecked Sendable {
     @discardableResult
     public func execute(_ sql: String, _ params: [PostgresValue] = []) throws(PostgresError) -> PostgresResult {
         try ensureConnected()
+        // Text goes as a C string: an inner NUL would cut it short without a word. PostgreSQL text cannot hold U+0000
+        // anyway; refuse it as the server would (SQLSTATE 22021).
+        for (i, p) in params.enumerated() {
+            if case .text(let t) = p, t.utf8.contains(0) {
+                throw .query(sql: sql, sqlstate: "22021", message: "parameter $\(i + 1) holds U+0000, which PostgreSQL text cannot store",
+                             detail: nil)
+            }
+        }
         let wires = params.map(\.wire)
         let types = params.map(\.oid)
         let formats = params.map(\.format)

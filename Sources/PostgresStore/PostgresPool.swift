@@ -47,7 +47,8 @@ final class PostgresPool: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func enqueue(_ work: @escaping Work) -> Bool {
+    /// Queues `work` for the next free connection; false once the pool is closed.
+    func enqueue(_ work: @escaping @Sendable (PostgresConnection) -> Void) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         guard !closed else { return false }

@@ -44,7 +44,8 @@ extension PostgresStore {
     }
 
     /// Records the attempt (outcome `success`), stores the response (logprobs as `HLP2` against the teacher's
-    /// vocabulary) and marks the job done, in one transaction; returns once committed. A job that already has a
+    /// vocabulary) and marks the job done, in one transaction shared with other answers arriving meanwhile
+    /// (``PostgresGroupCommit``); returns once committed. A job that already has a
     /// response keeps it: only the attempt is recorded (it was paid for). A late answer of a claim that was taken
     /// over is stored when the job still has none (the job is then done, and the new owner's answer is recorded as a
     /// duplicate attempt).
@@ -52,41 +53,7 @@ extension PostgresStore {
         guard attempt.jobId == response.jobId else {
             throw StoreError.invalidInput("attempt is for job \(attempt.jobId) but response is for job \(response.jobId)")
         }
-        let blob = response.choice.logprobsBlob
-        let table = blob.flatMap { LogprobCodec.isVersion2($0) ? nil : try? LogprobTable(hlp1: $0) }
-        let vocabulary = vocabulary
-        let now = Self.now
-        let added = try await pool.transaction { c -> PostgresVocabulary.Teacher? in
-            let attemptId = try Self.insertAttempt(c, attempt, outcome: .success)
-            var logprobs = blob
-            var added: PostgresVocabulary.Teacher?
-            if let table {
-                let teacherId = try c.execute("SELECT teacher_id FROM jobs WHERE id = $1", [.int(attempt.jobId)]).int64(0, 0)
-                (logprobs, added) = try vocabulary.encode(table, teacherId: teacherId, c)
-            }
-            let r = response
-            let usage = r.usage
-            let stored = try c.execute("""
-                INSERT INTO responses(job_id, attempt_id, choice_index, content, reasoning, finish_reason, prompt_tokens,
-                  completion_tokens, total_tokens, reasoning_tokens, model, response_id, system_fingerprint, received_at, logprobs, raw)
-                VALUES($1, $2, $3::int, $4, $5, $6, $7::int, $8::int, $9::int, $10::int, $11, $12, $13, $14, $15, $16)
-                ON CONFLICT(job_id) DO NOTHING
-                """, [.int(r.jobId), .int(attemptId), .int(Int64(r.choice.index)), .text(r.choice.content), .nullableText(r.choice.reasoning),
-                      .nullableText(r.choice.finishReason), .nullableInt(usage?.promptTokens), .nullableInt(usage?.completionTokens),
-                      .nullableInt(usage?.totalTokens), .nullableInt(usage?.reasoningTokens), .nullableText(r.model), .nullableText(r.responseId),
-                      .nullableText(r.systemFingerprint), .double(r.receivedAt), .nullableBytes(logprobs), .nullableBytes(r.rawBody)]).changed == 1
-            try c.execute(stored
-                ? """
-                  UPDATE jobs SET state = 'done', attempts = attempts + 1, lease_owner = NULL, lease_expires = NULL,
-                    last_error = NULL, updated_at = \(now) WHERE id = $1
-                  """
-                : "UPDATE jobs SET attempts = attempts + 1, updated_at = \(now) WHERE id = $1", [.int(r.jobId)])
-            try Self.charge(c, attemptId: attemptId, jobId: r.jobId,
-                            promptTokens: usage?.promptTokens ?? usage?.estimatedPromptTokens,
-                            completionTokens: usage?.completionTokens ?? usage?.estimatedCompletionTokens)
-            return added
-        }
-        if let added { vocabulary.publish(added) }
+        try await committer.commit(attempt, response)
         _ = fences.withLock { $0.removeValue(forKey: attempt.jobId) }
     }
 
@@ -160,23 +127,6 @@ extension PostgresStore {
             INSERT INTO attempts(job_id, started_at, latency_ms, http_status, outcome, error) VALUES($1, $2, $3, $4::int, $5, $6) RETURNING id
             """, [.int(a.jobId), .double(a.startedAt), .double(a.latencyMs), .nullableInt(a.httpStatus), .text(outcome.rawValue),
                   .nullableText(a.error)]).int64(0, 0)
-    }
-
-    /// The spend of a successful attempt, as SQLiteStore charges it: cost from usage and the teacher's prices, added
-    /// (with one answer) to the newest run that links the job.
-    static func charge(_ c: PostgresConnection, attemptId: Int64, jobId: Int64, promptTokens: Int?, completionTokens: Int?) throws {
-        let cost = try c.execute("""
-            UPDATE attempts SET cost = (
-              SELECT ($2 * t.input_per_million + $3 * t.output_per_million) / 1000000.0
-              FROM jobs j JOIN teachers t ON t.id = j.teacher_id
-              WHERE j.id = $4 AND t.input_per_million IS NOT NULL AND t.output_per_million IS NOT NULL)
-            WHERE id = $1 RETURNING cost
-            """, [.int(attemptId), .double(Double(max(0, promptTokens ?? 0))), .double(Double(max(0, completionTokens ?? 0))), .int(jobId)])
-            .optionalDouble(0, 0)
-        try c.execute("""
-            UPDATE sweep_runs SET spent = spent + $2, answers = answers + 1
-            WHERE id = (SELECT max(run_id) FROM run_jobs WHERE job_id = $1)
-            """, [.int(jobId), .double(cost ?? 0)])
     }
 }
 

@@ -21,7 +21,9 @@ public final class PostgresStore: JobStore, Sendable {
     /// This process's claims: job id → (owner, fencing token) of the latest claim it made.
     let fences = Mutex<[Int64: Fence]>([:])
     /// The teachers' logprob vocabularies as committed (shared by the pool's connections).
-    let vocabulary = PostgresVocabulary()
+    let vocabulary: PostgresVocabulary
+    /// Stores answers in batches.
+    let committer: PostgresGroupCommit
 
     /// A claim this process holds.
     struct Fence: Sendable {
@@ -35,6 +37,8 @@ public final class PostgresStore: JobStore, Sendable {
     public init(url: String, connections: Int = 3) throws {
         let parsed = try PostgresURL(url)
         pool = try PostgresPool(url: parsed, size: connections)
+        vocabulary = PostgresVocabulary()
+        committer = PostgresGroupCommit(pool: pool, vocabulary: vocabulary)
         do {
             let setup = try PostgresConnection(url: parsed)
             _ = try PostgresMigrations.apply(setup)

@@ -7,7 +7,7 @@ import Synchronization
 /// Many processes append at once: a transaction that must add keys first takes the teacher's transaction advisory
 /// lock (held to its commit), then reads the rows committed since its copy and appends after them, so indices stay
 /// dense and each key is stored once. The shared copy only ever holds committed rows: a transaction's additions are
-/// published (``publish(_:)``) after its commit, and forgotten with it when it rolls back.
+/// published (``publish(_:)``, from its ``Session``) after its commit, and forgotten with it when it rolls back.
 final class PostgresVocabulary: Sendable {
     /// One teacher's keys in index order.
     struct Teacher: Sendable {
@@ -20,11 +20,20 @@ final class PostgresVocabulary: Sendable {
     /// Rows per INSERT statement when appending.
     private static let insertChunk = 500
 
+    /// One transaction's working copies of the teachers it encoded for (to publish after its commit).
+    struct Session {
+        var teachers: [Int64: Teacher] = [:]
+        var changed: Set<Int64> = []
+    }
+
     /// The `HLP2` blob of `table` for teacher `teacherId`, inserting new keys within `c`'s open transaction.
-    /// Returns the teacher's vocabulary to publish after the commit (nil when nothing was added).
-    func encode(_ table: LogprobTable, teacherId: Int64, _ c: PostgresConnection) throws -> (blob: [UInt8], added: Teacher?) {
-        var t = teachers.withLock { $0[teacherId] } ?? Teacher(teacherId: teacherId)
-        if let indices = Self.indices(table.keys, in: t) { return (table.encode(vocabularyIndex: indices), nil) }
+    /// `session` carries the transaction's additions from one answer to the next; publish it after the commit.
+    func encode(_ table: LogprobTable, teacherId: Int64, _ c: PostgresConnection, session: inout Session) throws -> [UInt8] {
+        var t = session.teachers[teacherId] ?? teachers.withLock { $0[teacherId] } ?? Teacher(teacherId: teacherId)
+        if let indices = Self.indices(table.keys, in: t) {
+            session.teachers[teacherId] = t
+            return table.encode(vocabularyIndex: indices)
+        }
         let lockKey = Int64(PostgresMigrations.vocabularyLockClass) << 32 | (teacherId & 0xFFFF_FFFF)
         try c.execute("SELECT pg_advisory_xact_lock($1)", [.int(lockKey)])
         try Self.load(&t, c)
@@ -55,11 +64,18 @@ final class PostgresVocabulary: Sendable {
             try c.execute("INSERT INTO logprob_vocab(teacher_id, idx, entry) VALUES " + rows.joined(separator: ", "), params)
             start += chunk.count
         }
-        return (table.encode(vocabularyIndex: indices), t)
+        session.teachers[teacherId] = t
+        session.changed.insert(teacherId)
+        return table.encode(vocabularyIndex: indices)
     }
 
     /// Makes a committed transaction's additions visible to later encodes.
-    func publish(_ added: Teacher) {
+    func publish(_ session: Session) {
+        for id in session.changed { if let t = session.teachers[id] { publish(t) } }
+    }
+
+    /// Makes a teacher's committed rows visible to later encodes.
+    private func publish(_ added: Teacher) {
         teachers.withLock { all in
             if (all[added.teacherId]?.keys.count ?? 0) < added.keys.count { all[added.teacherId] = added }
         }

@@ -1,11 +1,12 @@
 import Foundation
 import HarvestCore
 
-/// Answers committed together: every `commitSuccess` waits in a queue, and one pooled connection stores up to
-/// ``maxBatch`` of them in one transaction with a few multi-row statements (attempts, vocabulary, responses, job
-/// states, spend), so a commit costs the server one WAL flush per batch instead of one per answer. A caller returns
-/// only after its batch committed. When a batch fails, each of its answers is committed on its own, so one bad
-/// answer (e.g. text PostgreSQL refuses) fails alone and the others are kept.
+/// Answers committed together: every `commitSuccess` waits in a queue, and pooled connections (up to ``maxDrains``
+/// at once) store up to ``maxBatch`` of them with ONE statement (attempts with their cost, responses, job states,
+/// run spend, as data-modifying CTEs), so a batch costs one round trip and one WAL flush. New logprob vocabulary keys
+/// are appended before, in their own short transaction (rows of the append-only vocabulary are valid even when
+/// the answer is then not stored). A caller returns only after its batch committed. When a batch fails, each of its
+/// answers is committed on its own, so one bad answer (e.g. text PostgreSQL refuses) fails alone.
 final class PostgresGroupCommit: @unchecked Sendable {
     /// One answer waiting for its commit.
     struct Item {
@@ -13,31 +14,37 @@ final class PostgresGroupCommit: @unchecked Sendable {
         var response: ResponseRecord
         var logprobs: [UInt8]?
         var table: LogprobTable?
+        /// The job's teacher, when this process claimed it (else read from the job row).
+        var teacherId: Int64?
         var done: CheckedContinuation<Void, any Error>
     }
 
-    /// Most answers per transaction (16 parameters each, under libpq's 65,535).
+    /// Most answers per statement (21 parameters each, under libpq's 65,535).
     static let maxBatch = 256
     private let lock = NSLock()
     private var pending: [Item] = []
-    private var scheduled = false
+    private var draining = 0
     private let pool: PostgresPool
     private let vocabulary: PostgresVocabulary
+    /// Batches written at once (the pool's other connections keep serving claims and renewals).
+    let maxDrains: Int
 
-    init(pool: PostgresPool, vocabulary: PostgresVocabulary) {
+    init(pool: PostgresPool, vocabulary: PostgresVocabulary, maxDrains: Int) {
         self.pool = pool
         self.vocabulary = vocabulary
+        self.maxDrains = max(1, maxDrains)
     }
 
     /// Queues the answer and returns once it is committed (or throws the error that refused it).
-    func commit(_ attempt: AttemptRecord, _ response: ResponseRecord) async throws {
+    func commit(_ attempt: AttemptRecord, _ response: ResponseRecord, teacherId: Int64?) async throws {
         let blob = response.choice.logprobsBlob
         let table = blob.flatMap { LogprobCodec.isVersion2($0) ? nil : try? LogprobTable(hlp1: $0) }
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
             let start = lock.withLock {
-                pending.append(Item(attempt: attempt, response: response, logprobs: blob, table: table, done: done))
-                defer { scheduled = true }
-                return !scheduled
+                pending.append(Item(attempt: attempt, response: response, logprobs: blob, table: table, teacherId: teacherId, done: done))
+                guard draining < maxDrains else { return false }
+                draining += 1
+                return true
             }
             if start { schedule() }
         }
@@ -47,7 +54,7 @@ final class PostgresGroupCommit: @unchecked Sendable {
     private func schedule() {
         guard pool.enqueue({ [self] c in drain(c) }) else {
             let failed = lock.withLock { () -> [Item] in
-                defer { pending.removeAll(); scheduled = false }
+                defer { pending.removeAll(); draining -= 1 }
                 return pending
             }
             for item in failed { item.done.resume(throwing: PostgresError.closed(url: pool.url.value)) }
@@ -55,7 +62,7 @@ final class PostgresGroupCommit: @unchecked Sendable {
         }
     }
 
-    /// Commits one batch (distinct jobs: a second answer for a job waits for the next batch), then queues the next
+    /// Writes one batch (distinct jobs: a second answer for a job waits for the next batch), then queues the next
     /// drain behind other work so claims are not starved.
     private func drain(_ c: PostgresConnection) {
         let batch = lock.withLock { () -> [Item] in
@@ -66,114 +73,111 @@ final class PostgresGroupCommit: @unchecked Sendable {
             pending = rest
             return taken
         }
-        do {
-            let session = try c.transaction { try write(batch, c) }
-            vocabulary.publish(session)
-            for item in batch { item.done.resume() }
-        } catch {
-            for item in batch {
-                do {
-                    let session = try c.transaction { try write([item], c) }
-                    vocabulary.publish(session)
-                    item.done.resume()
-                } catch {
-                    item.done.resume(throwing: error)
+        if !batch.isEmpty {
+            do {
+                try write(batch, c)
+                for item in batch { item.done.resume() }
+            } catch {
+                for item in batch {
+                    do {
+                        try write([item], c)
+                        item.done.resume()
+                    } catch {
+                        item.done.resume(throwing: error)
+                    }
                 }
             }
         }
         let more = lock.withLock {
-            scheduled = !pending.isEmpty
-            return scheduled
+            if pending.isEmpty { draining -= 1 }
+            return !pending.isEmpty
         }
         if more { schedule() }
     }
 
-    /// The batch's statements, inside the caller's transaction; returns the vocabulary to publish after the commit.
-    private func write(_ batch: [Item], _ c: PostgresConnection) throws -> PostgresVocabulary.Session {
+    /// Stores the batch: vocabulary first (when it grows), then one statement for the rest.
+    private func write(_ batch: [Item], _ c: PostgresConnection) throws {
+        let blobs = try encodeLogprobs(batch, c)
         let now = PostgresStore.now
-        let ids = batch.map(\.attempt.jobId)
         var params: [PostgresValue] = [], rows: [String] = []
-        for item in batch {
-            let a = item.attempt
-            params += [.int(a.jobId), .double(a.startedAt), .double(a.latencyMs), .nullableInt(a.httpStatus), .nullableText(a.error)]
-            let n = params.count
-            rows.append("($\(n - 4), $\(n - 3), $\(n - 2), $\(n - 1)::int, 'success', $\(n))")
-        }
-        let inserted = try c.execute("INSERT INTO attempts(job_id, started_at, latency_ms, http_status, outcome, error) VALUES "
-                                     + rows.joined(separator: ", ") + " RETURNING id, job_id", params)
-        var attemptIds: [Int64: Int64] = [:]
-        for r in 0..<inserted.count { attemptIds[try inserted.int64(r, 1)] = try inserted.int64(r, 0) }
-
-        var session = PostgresVocabulary.Session()
-        var teacherOf: [Int64: Int64] = [:]
-        if batch.contains(where: { $0.table != nil }) {
-            let t = try c.execute("SELECT id, teacher_id FROM jobs WHERE id = ANY($1::bigint[])", [.intArray(ids)])
-            for r in 0..<t.count { teacherOf[try t.int64(r, 0)] = try t.int64(r, 1) }
-        }
-        params = []
-        rows = []
-        for item in batch {
-            let r = item.response, u = r.usage
-            var logprobs = item.logprobs
-            if let table = item.table, let teacher = teacherOf[r.jobId] {
-                logprobs = try vocabulary.encode(table, teacherId: teacher, c, session: &session)
-            }
-            guard let attemptId = attemptIds[r.jobId] else { throw PostgresError.unexpected(sql: "INSERT INTO attempts", detail: "no id for job \(r.jobId)") }
-            params += [.int(r.jobId), .int(attemptId), .int(Int64(r.choice.index)), .text(r.choice.content), .nullableText(r.choice.reasoning),
-                       .nullableText(r.choice.finishReason), .nullableInt(u?.promptTokens), .nullableInt(u?.completionTokens),
-                       .nullableInt(u?.totalTokens), .nullableInt(u?.reasoningTokens), .nullableText(r.model), .nullableText(r.responseId),
-                       .nullableText(r.systemFingerprint), .double(r.receivedAt), .nullableBytes(logprobs), .nullableBytes(r.rawBody)]
-            let n = params.count
-            let p = (n - 15...n).map { "$\($0)" }
-            rows.append("(\(p[0]), \(p[1]), \(p[2])::int, \(p[3]), \(p[4]), \(p[5]), \(p[6])::int, \(p[7])::int, \(p[8])::int, \(p[9])::int, "
-                        + "\(p[10]), \(p[11]), \(p[12]), \(p[13]), \(p[14]), \(p[15]))")
-        }
-        let stored = try c.execute("""
-            INSERT INTO responses(job_id, attempt_id, choice_index, content, reasoning, finish_reason, prompt_tokens,
-              completion_tokens, total_tokens, reasoning_tokens, model, response_id, system_fingerprint, received_at, logprobs, raw)
-            VALUES \(rows.joined(separator: ", ")) ON CONFLICT(job_id) DO NOTHING RETURNING job_id
-            """, params)
-        var done = Set<Int64>()
-        for r in 0..<stored.count { done.insert(try stored.int64(r, 0)) }
-        let duplicates = ids.filter { !done.contains($0) }
-        if !done.isEmpty {
-            try c.execute("""
-                UPDATE jobs SET state = 'done', attempts = attempts + 1, lease_owner = NULL, lease_expires = NULL,
-                  last_error = NULL, updated_at = \(now) WHERE id = ANY($1::bigint[])
-                """, [.intArray(Array(done))])
-        }
-        if !duplicates.isEmpty {
-            try c.execute("UPDATE jobs SET attempts = attempts + 1, updated_at = \(now) WHERE id = ANY($1::bigint[])", [.intArray(duplicates)])
-        }
-        try charge(batch, attemptIds: attemptIds, c)
-        return session
-    }
-
-    /// Spend as SQLiteStore charges it, for the whole batch in one statement: each attempt's cost from its usage and
-    /// the teacher's prices, summed (with the answer count) into the newest run of each job.
-    private func charge(_ batch: [Item], attemptIds: [Int64: Int64], _ c: PostgresConnection) throws {
-        var values: [PostgresValue] = [], rows: [String] = []
-        for item in batch {
-            let u = item.response.usage
+        params.reserveCapacity(batch.count * 21)
+        for (item, logprobs) in zip(batch, blobs) {
+            let a = item.attempt, r = item.response, u = r.usage
             let prompt = Double(max(0, u?.promptTokens ?? u?.estimatedPromptTokens ?? 0))
             let completion = Double(max(0, u?.completionTokens ?? u?.estimatedCompletionTokens ?? 0))
-            values += [.int(attemptIds[item.attempt.jobId] ?? 0), .int(item.attempt.jobId), .double(prompt), .double(completion)]
-            let n = values.count
-            rows.append("($\(n - 3)::bigint, $\(n - 2)::bigint, $\(n - 1)::float8, $\(n)::float8)")
+            let first = params.count + 1
+            params += [.int(a.jobId), .double(a.startedAt), .double(a.latencyMs), .nullableInt(a.httpStatus), .nullableText(a.error),
+                       .double(prompt), .double(completion),
+                       .int(Int64(r.choice.index)), .text(r.choice.content), .nullableText(r.choice.reasoning), .nullableText(r.choice.finishReason),
+                       .nullableInt(u?.promptTokens), .nullableInt(u?.completionTokens), .nullableInt(u?.totalTokens), .nullableInt(u?.reasoningTokens),
+                       .nullableText(r.model), .nullableText(r.responseId), .nullableText(r.systemFingerprint), .double(r.receivedAt),
+                       .nullableBytes(logprobs), .nullableBytes(r.rawBody)]
+            rows.append("(" + zip(first..., Self.columnTypes).map { "$\($0)::\($1)" }.joined(separator: ", ") + ")")
         }
         try c.execute("""
-            WITH v(attempt_id, job_id, p, c) AS (VALUES \(rows.joined(separator: ", "))),
-            costed AS (
-              UPDATE attempts a SET cost = (v.p * t.input_per_million + v.c * t.output_per_million) / 1000000.0
+            WITH v(job_id, started_at, latency_ms, http_status, error, pt, ct, choice_index, content, reasoning, finish_reason,
+                   prompt_tokens, completion_tokens, total_tokens, reasoning_tokens, model, response_id, system_fingerprint,
+                   received_at, logprobs, raw) AS (VALUES \(rows.joined(separator: ", "))),
+            a AS (
+              INSERT INTO attempts(job_id, started_at, latency_ms, http_status, outcome, error, cost)
+              SELECT v.job_id, v.started_at, v.latency_ms, v.http_status, 'success', v.error,
+                     (v.pt * t.input_per_million + v.ct * t.output_per_million) / 1000000.0
               FROM v JOIN jobs j ON j.id = v.job_id JOIN teachers t ON t.id = j.teacher_id
-              WHERE a.id = v.attempt_id AND t.input_per_million IS NOT NULL AND t.output_per_million IS NOT NULL
-              RETURNING a.id, a.cost),
-            runs AS (
-              SELECT (SELECT max(rj.run_id) FROM run_jobs rj WHERE rj.job_id = v.job_id) AS run_id, coalesce(costed.cost, 0) AS cost
-              FROM v LEFT JOIN costed ON costed.id = v.attempt_id)
-            UPDATE sweep_runs r SET spent = spent + s.cost, answers = answers + s.n
-            FROM (SELECT run_id, sum(cost) AS cost, count(*) AS n FROM runs WHERE run_id IS NOT NULL GROUP BY run_id) s
-            WHERE r.id = s.run_id
-            """, values)
+              RETURNING id, job_id, cost),
+            r AS (
+              INSERT INTO responses(job_id, attempt_id, choice_index, content, reasoning, finish_reason, prompt_tokens,
+                completion_tokens, total_tokens, reasoning_tokens, model, response_id, system_fingerprint, received_at, logprobs, raw)
+              SELECT v.job_id, a.id, v.choice_index, v.content, v.reasoning, v.finish_reason, v.prompt_tokens, v.completion_tokens,
+                v.total_tokens, v.reasoning_tokens, v.model, v.response_id, v.system_fingerprint, v.received_at, v.logprobs, v.raw
+              FROM v JOIN a ON a.job_id = v.job_id
+              ON CONFLICT(job_id) DO NOTHING RETURNING job_id),
+            done AS (
+              UPDATE jobs j SET state = 'done', attempts = j.attempts + 1, lease_owner = NULL, lease_expires = NULL,
+                last_error = NULL, updated_at = \(now)
+              FROM r WHERE j.id = r.job_id RETURNING j.id),
+            duplicate AS (
+              UPDATE jobs j SET attempts = j.attempts + 1, updated_at = \(now)
+              FROM a WHERE j.id = a.job_id AND NOT EXISTS (SELECT 1 FROM r WHERE r.job_id = a.job_id) RETURNING j.id),
+            spend AS (
+              UPDATE sweep_runs s SET spent = s.spent + x.cost, answers = s.answers + x.n
+              FROM (SELECT run_id, sum(cost) AS cost, count(*) AS n
+                    FROM (SELECT (SELECT max(rj.run_id) FROM run_jobs rj WHERE rj.job_id = a.job_id) AS run_id, coalesce(a.cost, 0) AS cost
+                          FROM a) per
+                    WHERE run_id IS NOT NULL GROUP BY run_id) x
+              WHERE s.id = x.run_id RETURNING s.id)
+            SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM done), (SELECT count(*) FROM duplicate), (SELECT count(*) FROM spend)
+            """, params)
+    }
+
+    /// The types of a batch row's columns, in ``write(_:_:)``'s order.
+    private static let columnTypes = ["bigint", "float8", "float8", "int", "text", "float8", "float8", "int", "text", "text", "text",
+                                      "int", "int", "int", "int", "text", "text", "text", "float8", "bytea", "bytea"]
+
+    /// The logprob blobs to store (`HLP2` where the answer had an `HLP1` blob). Keys the vocabulary lacks are appended
+    /// in one short transaction, published once it committed.
+    private func encodeLogprobs(_ batch: [Item], _ c: PostgresConnection) throws -> [[UInt8]?] {
+        var teacherOf: [Int64: Int64] = [:]
+        let unknown = batch.filter { $0.table != nil && $0.teacherId == nil }.map(\.attempt.jobId)
+        if !unknown.isEmpty {
+            let t = try c.execute("SELECT id, teacher_id FROM jobs WHERE id = ANY($1::bigint[])", [.intArray(unknown)])
+            for r in 0..<t.count { teacherOf[try t.int64(r, 0)] = try t.int64(r, 1) }
+        }
+        var blobs = batch.map(\.logprobs)
+        var missing: [Int] = []
+        for (i, item) in batch.enumerated() {
+            guard let table = item.table, let teacher = item.teacherId ?? teacherOf[item.attempt.jobId] else { continue }
+            if let blob = vocabulary.encodeKnown(table, teacherId: teacher) { blobs[i] = blob } else { missing.append(i) }
+        }
+        guard !missing.isEmpty else { return blobs }
+        let session = try c.transaction { () throws -> PostgresVocabulary.Session in
+            var session = PostgresVocabulary.Session()
+            for i in missing {
+                let item = batch[i]
+                blobs[i] = try vocabulary.encode(item.table!, teacherId: item.teacherId ?? teacherOf[item.attempt.jobId]!, c, session: &session)
+            }
+            return session
+        }
+        vocabulary.publish(session)
+        return blobs
     }
 }

@@ -24,17 +24,17 @@ extension PostgresStore {
                      prompts p, teachers t, param_sets ps
                 WHERE j.id = picked.id AND p.id = j.prompt_id AND t.id = j.teacher_id AND ps.id = j.param_set_id
                 RETURNING j.id, j.lease_token, j.key, j.prompt_id, p.messages, t.base_url, t.model, t.kind, t.api_key_env,
-                  ps.canonical, j.sample_index, j.attempts, t.name
+                  ps.canonical, j.sample_index, j.attempts, t.name, t.id
                 """, [.int(sweepId), .text(owner), .double(leaseSeconds), .int(batch)])
             return try (0..<r.count).map { i in
                 ClaimRow(id: try r.int64(i, 0), token: try r.int64(i, 1), key: try r.bytes(i, 2) ?? [], promptId: try r.int64(i, 3),
                          messages: try r.text(i, 4), baseURL: try r.text(i, 5), model: try r.text(i, 6), kind: try r.text(i, 7),
                          apiKeyEnv: r.string(i, 8), params: try r.text(i, 9), sampleIndex: try r.int(i, 10), attempts: try r.int(i, 11),
-                         teacherName: try r.text(i, 12))
+                         teacherName: try r.text(i, 12), teacherId: try r.int64(i, 13))
             }.sorted { $0.id < $1.id }
         }
         fences.withLock { f in
-            for row in rows { f[row.id] = Fence(owner: owner, token: row.token) }
+            for row in rows { f[row.id] = Fence(owner: owner, token: row.token, teacherId: row.teacherId) }
         }
         do {
             return try rows.map { try $0.decode() }
@@ -53,7 +53,8 @@ extension PostgresStore {
         guard attempt.jobId == response.jobId else {
             throw StoreError.invalidInput("attempt is for job \(attempt.jobId) but response is for job \(response.jobId)")
         }
-        try await committer.commit(attempt, response)
+        let teacher = fences.withLock { $0[attempt.jobId]?.teacherId }
+        try await committer.commit(attempt, response, teacherId: teacher)
         _ = fences.withLock { $0.removeValue(forKey: attempt.jobId) }
     }
 
@@ -134,7 +135,7 @@ extension PostgresStore {
 struct ClaimRow: Sendable {
     var id: Int64, token: Int64, key: [UInt8], promptId: Int64, messages: String
     var baseURL: String, model: String, kind: String, apiKeyEnv: String?
-    var params: String, sampleIndex: Int, attempts: Int, teacherName: String
+    var params: String, sampleIndex: Int, attempts: Int, teacherName: String, teacherId: Int64
 
     func decode() throws -> Job {
         guard let kind = EndpointKind(rawValue: kind) else { throw StoreError.invalidInput("unknown endpoint kind '\(kind)' of job \(id)") }

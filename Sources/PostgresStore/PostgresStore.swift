@@ -29,6 +29,8 @@ public final class PostgresStore: JobStore, Sendable {
     struct Fence: Sendable {
         var owner: String
         var token: Int64
+        /// The job's teacher (its logprob vocabulary).
+        var teacherId: Int64
     }
 
     /// Connects to `url` with `connections` pooled connections and applies the migrations (under an advisory
@@ -38,7 +40,7 @@ public final class PostgresStore: JobStore, Sendable {
         let parsed = try PostgresURL(url)
         pool = try PostgresPool(url: parsed, size: connections)
         vocabulary = PostgresVocabulary()
-        committer = PostgresGroupCommit(pool: pool, vocabulary: vocabulary)
+        committer = PostgresGroupCommit(pool: pool, vocabulary: vocabulary, maxDrains: connections - 1)
         do {
             let setup = try PostgresConnection(url: parsed)
             _ = try PostgresMigrations.apply(setup)
@@ -47,6 +49,8 @@ public final class PostgresStore: JobStore, Sendable {
             throw error
         }
     }
+
+    deinit { pool.close() }
 
     /// Where the store is (the URL holds no password).
     public var url: String { pool.url.value }

@@ -20,6 +20,12 @@ final class PostgresVocabulary: Sendable {
     /// Rows per INSERT statement when appending.
     private static let insertChunk = 500
 
+    /// The `HLP2` blob of `table` when the committed vocabulary already holds all its keys (no database access).
+    func encodeKnown(_ table: LogprobTable, teacherId: Int64) -> [UInt8]? {
+        guard let t = teachers.withLock({ $0[teacherId] }), let indices = Self.indices(table.keys, in: t) else { return nil }
+        return table.encode(vocabularyIndex: indices)
+    }
+
     /// One transaction's working copies of the teachers it encoded for (to publish after its commit).
     struct Session {
         var teachers: [Int64: Teacher] = [:]

@@ -27,6 +27,7 @@ import Testing
         faults.serverError = 0.03
         var config = MockTeacherConfiguration()
         config.faults = faults
+        config.latencyMs = 50  // so that neither runner can finish the sweep before the other claims
         let mock = MockTeacherServer(config)
         let port = try mock.start()
         defer { mock.stop() }

@@ -4,8 +4,8 @@ import HarvestCore
 /// Answers committed together: every `commitSuccess` waits in a queue, and pooled connections (up to ``maxDrains``
 /// at once) store up to ``maxBatch`` of them with ONE statement (attempts with their cost, responses, job states,
 /// run spend, as data-modifying CTEs), so a batch costs one round trip and one WAL flush. New logprob vocabulary keys
-/// are appended before, in their own short transaction (rows of the append-only vocabulary are valid even when
-/// the answer is then not stored). A caller returns only after its batch committed. When a batch fails, each of its
+/// are inserted before, in their own statements (``PostgresVocabulary``; rows of the append-only vocabulary are
+/// valid even when the answer is then not stored). A caller returns only after its batch committed. When a batch fails, each of its
 /// answers is committed on its own, so one bad answer (e.g. text PostgreSQL refuses) fails alone.
 final class PostgresGroupCommit: @unchecked Sendable {
     /// One answer waiting for its commit.
@@ -153,8 +153,8 @@ final class PostgresGroupCommit: @unchecked Sendable {
     private static let columnTypes = ["bigint", "float8", "float8", "int", "text", "float8", "float8", "int", "text", "text", "text",
                                       "int", "int", "int", "int", "text", "text", "text", "float8", "bytea", "bytea"]
 
-    /// The logprob blobs to store (`HLP2` where the answer had an `HLP1` blob). Keys the vocabulary lacks are appended
-    /// in one short transaction, published once it committed.
+    /// The logprob blobs to store (`HLP2` where the answer had an `HLP1` blob). Keys the vocabulary lacks are inserted
+    /// first, per teacher, committed at once.
     private func encodeLogprobs(_ batch: [Item], _ c: PostgresConnection) throws -> [[UInt8]?] {
         var teacherOf: [Int64: Int64] = [:]
         let unknown = batch.filter { $0.table != nil && $0.teacherId == nil }.map(\.attempt.jobId)
@@ -163,21 +163,15 @@ final class PostgresGroupCommit: @unchecked Sendable {
             for r in 0..<t.count { teacherOf[try t.int64(r, 0)] = try t.int64(r, 1) }
         }
         var blobs = batch.map(\.logprobs)
-        var missing: [Int] = []
+        var missing: [Int64: [Int]] = [:]
         for (i, item) in batch.enumerated() {
             guard let table = item.table, let teacher = item.teacherId ?? teacherOf[item.attempt.jobId] else { continue }
-            if let blob = vocabulary.encodeKnown(table, teacherId: teacher) { blobs[i] = blob } else { missing.append(i) }
+            if let blob = vocabulary.encodeKnown(table, teacherId: teacher) { blobs[i] = blob } else { missing[teacher, default: []].append(i) }
         }
-        guard !missing.isEmpty else { return blobs }
-        let session = try c.transaction { () throws -> PostgresVocabulary.Session in
-            var session = PostgresVocabulary.Session()
-            for i in missing {
-                let item = batch[i]
-                blobs[i] = try vocabulary.encode(item.table!, teacherId: item.teacherId ?? teacherOf[item.attempt.jobId]!, c, session: &session)
-            }
-            return session
+        for (teacher, indices) in missing {
+            let encoded = try vocabulary.encode(indices.map { batch[$0].table! }, teacherId: teacher, c)
+            for (i, blob) in zip(indices, encoded) { blobs[i] = blob }
         }
-        vocabulary.publish(session)
         return blobs
     }
 }

@@ -11,15 +11,13 @@ import SQLiteStore
 /// are Unix seconds (`double precision`), keys and hashes `bytea`, logprobs the `HLP2` blob against the teacher's
 /// `logprob_vocab`. Differences: ids are `bigserial`; `jobs.lease_token` holds the fencing token of the job's latest
 /// claim (from sequence `lease_tokens`, unique per claim), and a lease ends (release, renewal, final failure) only
-/// under the token that took it; `logprob_vocab` also has `UNIQUE(teacher_id, entry)`, and entries are appended
-/// under a per-teacher transaction advisory lock (``vocabularyLockClass``) since many daemons write at once. Index
+/// under the token that took it; `logprob_vocab` has `UNIQUE(teacher_id, entry)` and its `idx` comes from sequence
+/// `logprob_vocab_idx` (unique per teacher, not dense), so many daemons append without a lock. Index
 /// `jobs_open` (ids of pending and leased jobs) serves claims. Not yet here: curation, verification and provider
 /// batch tables.
 public enum PostgresMigrations {
     /// Key of the session advisory lock held while migrations are checked and applied.
     public static let lockKey: Int64 = 0x6861_7276_6573_7401
-    /// First key of the transaction advisory lock `(class, teacher id)` taken to append to a teacher's vocabulary.
-    public static let vocabularyLockClass: Int32 = 0x6876_6F63
 
     /// The migrations, oldest first. Append only.
     public static let all: [String] = [v1]
@@ -144,9 +142,10 @@ public enum PostgresMigrations {
           PRIMARY KEY(run_id, job_id)
         );
         CREATE INDEX run_jobs_job ON run_jobs(job_id, run_id);
+        CREATE SEQUENCE logprob_vocab_idx MINVALUE 0 START 0;
         CREATE TABLE logprob_vocab(
           teacher_id bigint NOT NULL REFERENCES teachers(id),
-          idx integer NOT NULL,
+          idx bigint NOT NULL,
           entry bytea NOT NULL,
           PRIMARY KEY(teacher_id, idx),
           UNIQUE(teacher_id, entry)

@@ -35,9 +35,9 @@ extension PostgresStore {
             if let blob = try r.bytes(0, 5) {
                 answer.logprobFormat = LogprobCodec.isVersion2(blob) ? "HLP2" : "HLP1"
                 let keys = try vocabulary.entries(teacherId: try r.int64(0, 6), c)
-                let entries = try keys.map { try LogprobCodec.VocabularyEntry(key: $0) }
+                let entries = try keys.mapValues { try LogprobCodec.VocabularyEntry(key: $0) }
                 do {
-                    answer.logprobs = try LogprobCodec.decode(blob) { $0 < entries.count ? entries[$0] : nil }
+                    answer.logprobs = try LogprobCodec.decode(blob) { entries[$0] }
                 } catch {
                     throw PostgresError.unexpected(sql: sql, detail: "the logprobs of job \(jobId) do not decode: \(error)")
                 }

@@ -4,94 +4,88 @@ import Synchronization
 /// The teachers' logprob vocabularies (table `logprob_vocab`) as committed, shared by a store's connections, so an
 /// `HLP1` answer (as a ``LogprobTable``) is stored as `HLP2` with only its new keys inserted.
 ///
-/// Many processes append at once: a transaction that must add keys first takes the teacher's transaction advisory
-/// lock (held to its commit), then reads the rows committed since its copy and appends after them, so indices stay
-/// dense and each key is stored once. The shared copy only ever holds committed rows: a transaction's additions are
-/// published (``publish(_:)``, from its ``Session``) after its commit, and forgotten with it when it rolls back.
+/// Many processes append at once without a lock: an entry's index comes from the sequence `logprob_vocab_idx`
+/// (indices are unique per teacher, not dense), and a key another process inserts at the same moment is found by
+/// `UNIQUE(teacher_id, entry)` (`ON CONFLICT DO NOTHING`, then read back). Keys are inserted in sorted order so two
+/// inserters never wait on each other in a cycle. New rows are committed before the answers that use them (their
+/// own statement): a row whose answer is then not stored is a valid, unused entry.
 final class PostgresVocabulary: Sendable {
-    /// One teacher's keys in index order.
+    /// One teacher's known keys.
     struct Teacher: Sendable {
-        var teacherId: Int64
         var index: [[UInt8]: Int] = [:]
-        var keys: [[UInt8]] = []
+        var keys: [Int: [UInt8]] = [:]
     }
 
     private let teachers = Mutex<[Int64: Teacher]>([:])
-    /// Rows per INSERT statement when appending.
-    private static let insertChunk = 500
+    /// Keys per INSERT statement.
+    private static let insertChunk = 1000
 
-    /// The `HLP2` blob of `table` when the committed vocabulary already holds all its keys (no database access).
+    /// The `HLP2` blob of `table` when the committed vocabulary this process knows holds all its keys.
     func encodeKnown(_ table: LogprobTable, teacherId: Int64) -> [UInt8]? {
         guard let t = teachers.withLock({ $0[teacherId] }), let indices = Self.indices(table.keys, in: t) else { return nil }
         return table.encode(vocabularyIndex: indices)
     }
 
-    /// One transaction's working copies of the teachers it encoded for (to publish after its commit).
-    struct Session {
-        var teachers: [Int64: Teacher] = [:]
-        var changed: Set<Int64> = []
-    }
-
-    /// The `HLP2` blob of `table` for teacher `teacherId`, inserting new keys within `c`'s open transaction.
-    /// `session` carries the transaction's additions from one answer to the next; publish it after the commit.
-    func encode(_ table: LogprobTable, teacherId: Int64, _ c: PostgresConnection, session: inout Session) throws -> [UInt8] {
-        var t = session.teachers[teacherId] ?? teachers.withLock { $0[teacherId] } ?? Teacher(teacherId: teacherId)
-        if let indices = Self.indices(table.keys, in: t) {
-            session.teachers[teacherId] = t
-            return table.encode(vocabularyIndex: indices)
-        }
-        let lockKey = Int64(PostgresMigrations.vocabularyLockClass) << 32 | (teacherId & 0xFFFF_FFFF)
-        try c.execute("SELECT pg_advisory_xact_lock($1)", [.int(lockKey)])
-        try Self.load(&t, c)
-        var fresh: [(Int, [UInt8])] = []
-        var indices: [Int] = []
-        indices.reserveCapacity(table.keys.count)
-        for key in table.keys {
-            if let i = t.index[key] {
-                indices.append(i)
-                continue
-            }
-            let i = t.keys.count
-            t.index[key] = i
-            t.keys.append(key)
-            fresh.append((i, key))
-            indices.append(i)
-        }
+    /// Makes sure every key of `tables` is in teacher `teacherId`'s vocabulary (inserting the new ones, committed on
+    /// `c` outside any transaction), then returns their `HLP2` blobs.
+    func encode(_ tables: [LogprobTable], teacherId: Int64, _ c: PostgresConnection) throws -> [[UInt8]] {
+        let known = teachers.withLock { $0[teacherId] } ?? Teacher()
+        var missing = Set<[UInt8]>()
+        for table in tables { for key in table.keys where known.index[key] == nil { missing.insert(key) } }
+        var found = Teacher()
+        let sorted = missing.sorted { $0.lexicographicallyPrecedes($1) }
         var start = 0
-        while start < fresh.count {
-            let chunk = fresh[start..<min(fresh.count, start + Self.insertChunk)]
-            var params: [PostgresValue] = [.int(teacherId)]
-            var rows: [String] = []
-            for (i, key) in chunk {
-                params.append(.int(Int64(i)))
-                params.append(.bytes(key))
-                rows.append("($1, $\(params.count - 1)::int, $\(params.count))")
+        while start < sorted.count {
+            let chunk = Array(sorted[start..<min(sorted.count, start + Self.insertChunk)])
+            let params: [PostgresValue] = [.int(teacherId)] + chunk.map { .bytes($0) }
+            let slots = (2...chunk.count + 1).map { "$\($0)" }
+            try c.execute("INSERT INTO logprob_vocab(teacher_id, idx, entry) VALUES "
+                          + slots.map { "($1, nextval('logprob_vocab_idx'), \($0))" }.joined(separator: ", ")
+                          + " ON CONFLICT(teacher_id, entry) DO NOTHING", params)
+            let sql = "SELECT idx, entry FROM logprob_vocab WHERE teacher_id = $1 AND entry IN (\(slots.joined(separator: ", ")))"
+            let rows = try c.execute(sql, params)
+            for r in 0..<rows.count {
+                guard let key = try rows.bytes(r, 1) else { continue }
+                let idx = try rows.int(r, 0)
+                found.index[key] = idx
+                found.keys[idx] = key
             }
-            try c.execute("INSERT INTO logprob_vocab(teacher_id, idx, entry) VALUES " + rows.joined(separator: ", "), params)
+            guard rows.count == chunk.count else {
+                throw PostgresError.unexpected(sql: sql, detail: "\(chunk.count - rows.count) vocabulary keys of teacher \(teacherId) vanished")
+            }
             start += chunk.count
         }
-        session.teachers[teacherId] = t
-        session.changed.insert(teacherId)
-        return table.encode(vocabularyIndex: indices)
-    }
-
-    /// Makes a committed transaction's additions visible to later encodes.
-    func publish(_ session: Session) {
-        for id in session.changed { if let t = session.teachers[id] { publish(t) } }
-    }
-
-    /// Makes a teacher's committed rows visible to later encodes.
-    private func publish(_ added: Teacher) {
-        teachers.withLock { all in
-            if (all[added.teacherId]?.keys.count ?? 0) < added.keys.count { all[added.teacherId] = added }
+        let merged = teachers.withLock { all in
+            var t = all[teacherId] ?? Teacher()
+            t.index.merge(found.index) { old, _ in old }
+            t.keys.merge(found.keys) { old, _ in old }
+            all[teacherId] = t
+            return t
+        }
+        return try tables.map { table in
+            guard let indices = Self.indices(table.keys, in: merged) else {
+                throw PostgresError.unexpected(sql: "logprob_vocab", detail: "a key of teacher \(teacherId) has no index")
+            }
+            return table.encode(vocabularyIndex: indices)
         }
     }
 
-    /// The teacher's whole vocabulary as committed, for decoding (reads the rows newer than the shared copy).
-    func entries(teacherId: Int64, _ c: PostgresConnection) throws -> [[UInt8]] {
-        var t = teachers.withLock { $0[teacherId] } ?? Teacher(teacherId: teacherId)
-        try Self.load(&t, c)
-        publish(t)
+    /// The teacher's vocabulary as committed, for decoding (reads the rows this process does not know yet).
+    func entries(teacherId: Int64, _ c: PostgresConnection) throws -> [Int: [UInt8]] {
+        let rows = try c.execute("SELECT idx, entry FROM logprob_vocab WHERE teacher_id = $1", [.int(teacherId)])
+        var t = Teacher()
+        for r in 0..<rows.count {
+            guard let key = try rows.bytes(r, 1) else { continue }
+            let idx = try rows.int(r, 0)
+            t.index[key] = idx
+            t.keys[idx] = key
+        }
+        teachers.withLock { all in
+            var known = all[teacherId] ?? Teacher()
+            known.index.merge(t.index) { old, _ in old }
+            known.keys.merge(t.keys) { old, _ in old }
+            all[teacherId] = known
+        }
         return t.keys
     }
 
@@ -103,19 +97,5 @@ final class PostgresVocabulary: Sendable {
             out.append(i)
         }
         return out
-    }
-
-    /// Appends the committed rows after `t`'s keys.
-    private static func load(_ t: inout Teacher, _ c: PostgresConnection) throws {
-        let sql = "SELECT idx, entry FROM logprob_vocab WHERE teacher_id = $1 AND idx >= $2 ORDER BY idx"
-        let rows = try c.execute(sql, [.int(t.teacherId), .int(Int64(t.keys.count))])
-        for r in 0..<rows.count {
-            let idx = try rows.int(r, 0)
-            guard idx == t.keys.count, let key = try rows.bytes(r, 1) else {
-                throw PostgresError.unexpected(sql: sql, detail: "logprob_vocab of teacher \(t.teacherId) skips from \(t.keys.count) to \(idx)")
-            }
-            t.index[key] = idx
-            t.keys.append(key)
-        }
     }
 }

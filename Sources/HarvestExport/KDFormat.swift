@@ -58,7 +58,7 @@ public struct KDFormat: ExportFormat {
 
     /// True when every sampled token and every alternative of `logprobs` has a token id.
     public static func hasAllIds(_ logprobs: [TokenLogprob]) -> Bool {
-        logprobs.allSatisfy { t in t.tokenId != nil && t.top.allSatisfy { $0.tokenId != nil } }
+        LogprobScan.allHaveIds(logprobs)
     }
 
     /// `no_logprobs` or `no_token_ids` for rows axolotl cannot read; nil otherwise.
@@ -87,28 +87,6 @@ public struct KDFormat: ExportFormat {
 
     private static func writeLegacy(_ logprobs: [TokenLogprob], to w: inout JSONWriter) {
         w.key("logprobs")
-        w.beginArray()
-        for t in logprobs {
-            w.beginArray()
-            if t.top.isEmpty {
-                writeEntry(token: t.token, id: t.tokenId, logprob: t.logprob, to: &w)
-            } else {
-                for a in t.top { writeEntry(token: a.token, id: a.tokenId, logprob: a.logprob, to: &w) }
-            }
-            w.endArray()
-        }
-        w.endArray()
-    }
-
-    private static func writeEntry(token: String, id: Int?, logprob: Double, to w: inout JSONWriter) {
-        w.beginObject()
-        w.key(ascii: "token")
-        if let id {
-            w.string(ascii: "token_id:", id)
-        } else {
-            w.string(token)
-        }
-        w.key(ascii: "logprob"); w.double(logprob)
-        w.endObject()
+        LogprobWriter.writeLegacyLists(logprobs, to: &w)
     }
 }

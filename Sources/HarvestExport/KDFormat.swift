@@ -28,6 +28,8 @@ public struct KDFormat: ExportFormat {
     public let name = "kd"
     /// Always reads logprobs.
     public var needsLogprobs: Bool { true }
+    /// Only ids and logprobs are written (a row whose entries lack ids is refused, so token texts are never needed).
+    public var needsLogprobTexts: Bool { false }
     /// The row layout.
     public var shape: KDShape
     /// Token ids the student's chat template writes after the assistant's content (``KDShape/current`` only).

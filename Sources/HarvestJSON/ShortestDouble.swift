@@ -54,70 +54,105 @@ public enum ShortestDouble {
     }
 
     /// Lays out `digits` × 10^`exponent10` as `Double.description` does: decimal notation when the value is at
-    /// least 0.0001 and at most 2^53, otherwise `d.ddde±XX` (at least two exponent digits).
+    /// least 0.0001 and at most 2^53, otherwise `d.ddde±XX` (at least two exponent digits). Digits are written
+    /// straight into their final places.
     @inline(__always)
     static func format(digits: UInt64, exponent10: Int, magnitude: Double, to dest: UnsafeMutablePointer<UInt8>) -> Int {
-        var buf: (UInt64, UInt64, UInt64) = (0, 0, 0)   // room for 24 digits (17 at most)
-        return withUnsafeMutableBytes(of: &buf) { raw -> Int in
-            let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            var v = digits
-            var i = 24
-            let pairs = digitPairs.utf8Start
-            while v >= 100 {
-                let q = v / 100
-                let r = Int(truncatingIfNeeded: v &- q &* 100) &* 2
-                i -= 2
-                p[i] = pairs[r]
-                p[i &+ 1] = pairs[r &+ 1]
-                v = q
-            }
-            if v >= 10 {
-                let r = Int(truncatingIfNeeded: v) &* 2
-                i -= 2
-                p[i] = pairs[r]
-                p[i &+ 1] = pairs[r &+ 1]
+        let count = decimalLength(digits)
+        // value = 0.d1d2…dn × 10^point
+        let point = exponent10 &+ count
+        if point < -3 || magnitude > 0x1.0p53 {
+            // d.ddd: the digits at 1…count, then the first moved before the point.
+            writeDigits(digits, endingAt: dest + (count &+ 1))
+            var n = 1
+            if count > 1 {
+                dest[0] = dest[1]
+                dest[1] = UInt8(ascii: ".")
+                n = count &+ 1
             } else {
-                i -= 1
-                p[i] = UInt8(truncatingIfNeeded: v) &+ 0x30
+                dest[0] = dest[1]
             }
-            let d = UnsafePointer(p + i)
-            let count = 24 - i
-            // value = 0.d1d2…dn × 10^point
-            let point = exponent10 + count
-            if point < -3 || magnitude > 0x1.0p53 {
-                var n = 0
-                dest[n] = d[0]; n += 1
-                if count > 1 {
-                    dest[n] = UInt8(ascii: "."); n += 1
-                    (dest + n).update(from: d + 1, count: count - 1); n += count - 1
-                }
-                dest[n] = UInt8(ascii: "e"); n += 1
-                var e = point - 1
-                dest[n] = e < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"); n += 1
-                if e < 0 { e = -e }
-                if e >= 100 { dest[n] = UInt8(truncatingIfNeeded: e / 100) &+ 0x30; n += 1 }
-                dest[n] = UInt8(truncatingIfNeeded: (e / 10) % 10) &+ 0x30
-                dest[n + 1] = UInt8(truncatingIfNeeded: e % 10) &+ 0x30
-                return n + 2
-            }
-            if point <= 0 {
-                dest[0] = UInt8(ascii: "0"); dest[1] = UInt8(ascii: ".")
-                var n = 2
-                for _ in 0 ..< -point { dest[n] = UInt8(ascii: "0"); n += 1 }
-                (dest + n).update(from: d, count: count)
-                return n + count
-            }
-            if point >= count {
-                dest.update(from: d, count: count)
-                var n = count
-                for _ in 0 ..< point - count { dest[n] = UInt8(ascii: "0"); n += 1 }
-                dest[n] = UInt8(ascii: "."); dest[n + 1] = UInt8(ascii: "0")
-                return n + 2
-            }
-            dest.update(from: d, count: point)
-            dest[point] = UInt8(ascii: ".")
-            (dest + point + 1).update(from: d + point, count: count - point)
-            return count + 1
+            dest[n] = UInt8(ascii: "e"); n &+= 1
+            var e = point &- 1
+            dest[n] = e < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"); n &+= 1
+            if e < 0 { e = -e }
+            if e >= 100 { dest[n] = UInt8(truncatingIfNeeded: e / 100) &+ 0x30; n &+= 1 }
+            dest[n] = UInt8(truncatingIfNeeded: (e / 10) % 10) &+ 0x30
+            dest[n &+ 1] = UInt8(truncatingIfNeeded: e % 10) &+ 0x30
+            return n &+ 2
+        }
+        if point <= 0 {
+            dest[0] = UInt8(ascii: "0"); dest[1] = UInt8(ascii: ".")
+            var n = 2
+            for _ in 0 ..< -point { dest[n] = UInt8(ascii: "0"); n &+= 1 }
+            writeDigits(digits, endingAt: dest + (n &+ count))
+            return n &+ count
+        }
+        if point >= count {
+            writeDigits(digits, endingAt: dest + count)
+            var n = count
+            for _ in 0 ..< point &- count { dest[n] = UInt8(ascii: "0"); n &+= 1 }
+            dest[n] = UInt8(ascii: "."); dest[n &+ 1] = UInt8(ascii: "0")
+            return n &+ 2
+        }
+        // Digits with the point inside: the fraction's digits after it, the integer part before it.
+        let scale = powersOfTen[count &- point]
+        let integer = digits / scale
+        let fraction = digits &- integer &* scale
+        writeDigits(integer, endingAt: dest + point)
+        dest[point] = UInt8(ascii: ".")
+        writeFixedDigits(fraction, count: count &- point, endingAt: dest + (count &+ 1))
+        return count &+ 1
+    }
+
+    /// 10^0 … 10^19.
+    private static let powersOfTen: [UInt64] = (0..<20).map { (0..<$0).reduce(1) { r, _ in r &* 10 } }
+
+    /// The number of decimal digits of `v` (1 for 0).
+    @inline(__always) private static func decimalLength(_ v: UInt64) -> Int {
+        var n = 1
+        var t: UInt64 = 10
+        while n < 20 && v >= t {
+            n &+= 1
+            if n == 20 { break }
+            t &*= 10
+        }
+        return n
+    }
+
+    /// Writes the decimal digits of `v` so that the last one is just before `end`.
+    @inline(__always) private static func writeDigits(_ v: UInt64, endingAt end: UnsafeMutablePointer<UInt8>) {
+        var v = v
+        var p = end
+        let pairs = digitPairs.utf8Start
+        while v >= 100 {
+            let q = v / 100
+            let r = Int(truncatingIfNeeded: v &- q &* 100) &* 2
+            p -= 2
+            p[0] = pairs[r]
+            p[1] = pairs[r &+ 1]
+            v = q
+        }
+        if v >= 10 {
+            let r = Int(truncatingIfNeeded: v) &* 2
+            p -= 2
+            p[0] = pairs[r]
+            p[1] = pairs[r &+ 1]
+        } else {
+            p -= 1
+            p[0] = UInt8(truncatingIfNeeded: v) &+ 0x30
+        }
+    }
+
+    /// Writes exactly `count` digits of `v` (leading zeros included) ending just before `end`.
+    @inline(__always) private static func writeFixedDigits(_ v: UInt64, count: Int, endingAt end: UnsafeMutablePointer<UInt8>) {
+        var v = v
+        var p = end
+        for _ in 0..<count {
+            let q = v / 10
+            p -= 1
+            p[0] = UInt8(truncatingIfNeeded: v &- q &* 10) &+ 0x30
+            v = q
         }
     }
 

@@ -64,18 +64,23 @@ extension SQLiteStore {
                 if let setId { try s.bind(setId, at: 3) }
                 if let sweepId = query.sweepId { try s.bind(sweepId, at: 4) }
                 var out: [StoredResponse] = []
-                while try s.step() { out.append(try storedResponse(s, db)) }
+                while try s.step() { out.append(try storedResponse(s, db, logprobTexts: query.logprobTexts)) }
                 return out
             }
         }
     }
 
-    private func storedResponse(_ s: SQLiteStatement, _ db: SQLiteDatabase) throws -> StoredResponse {
+    private func storedResponse(_ s: SQLiteStatement, _ db: SQLiteDatabase, logprobTexts: Bool = true) throws -> StoredResponse {
         let id = s.int64(0)
         guard let kind = EndpointKind(rawValue: s.string(7)) else { throw JobRows.Bad("response \(id): unknown endpoint kind '\(s.string(7))'") }
         let logprobs: [TokenLogprob]?
         if let blob = s.optionalBlob(22) {
-            do { logprobs = try vocabularyCache.decode(blob, teacherId: s.int64(26), db) } catch { throw JobRows.Bad("response \(id): \(error)") }
+            do {
+                logprobs = logprobTexts ? try vocabularyCache.decode(blob, teacherId: s.int64(26), db)
+                    : try vocabularyCache.decodeIdsAndLogprobs(blob, teacherId: s.int64(26), db)
+            } catch {
+                throw JobRows.Bad("response \(id): \(error)")
+            }
         } else {
             logprobs = nil
         }

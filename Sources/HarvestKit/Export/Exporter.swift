@@ -63,8 +63,11 @@ public struct Exporter: Sendable {
         // Rows with decoded logprobs take ~10× their JSON size in memory: small pages keep memory flat.
         let pageSize = needLogprobs ? 32 : 512
         let source = store
-        let query = ResponseQuery(setName: selection.setName, sweepId: selection.sweepId, limit: pageSize,
-                                  includeLogprobs: needLogprobs, excludeMarked: !selection.includeDropped)
+        var firstPage = ResponseQuery(setName: selection.setName, sweepId: selection.sweepId, limit: pageSize,
+                                      includeLogprobs: needLogprobs, excludeMarked: !selection.includeDropped)
+        // Selection by logprobs reads only their values: texts are decoded only when the format writes them.
+        firstPage.logprobTexts = plan.format.needsLogprobTexts && plan.format.loadsLogprobs(plan.options)
+        let query = firstPage
         // Pages are read one ahead on another thread while this one writes JSON.
         let reader = PagePrefetcher(pageSize: pageSize, after: start) { afterId in
             var q = query

@@ -16,7 +16,8 @@ public struct ResponseQuery: Sendable, Equatable {
     /// Leave out responses with a curation mark (`curation_marks`): the rows curation dropped.
     public var excludeMarked: Bool
     /// With ``includeLogprobs``: false decodes only token ids and logprobs (every entry's `token` empty, `bytes`
-    /// nil), several times cheaper, for readers that write neither (the `kd` export). Default true.
+    /// nil), several times cheaper, for readers that write neither (the `kd` export). Rows of scoring sweeps
+    /// (`sampling.score`) are still decoded whole: their answer is found by its token texts. Default true.
     public var logprobTexts = true
 
     /// Creates a query.

@@ -29,7 +29,8 @@ public struct KDFormat: ExportFormat {
     public let name = "kd"
     /// Always reads logprobs.
     public var needsLogprobs: Bool { true }
-    /// Only ids and logprobs are written (a row whose entries lack ids is refused, so token texts are never needed).
+    /// Only ids and logprobs are written (a row whose entries lack ids is refused); the store still decodes scored
+    /// sequences whole, whose answer `KDFormat+Scored` finds by token texts.
     public var needsLogprobTexts: Bool { false }
     /// The row layout.
     public var shape: KDShape

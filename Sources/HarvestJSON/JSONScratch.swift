@@ -116,7 +116,4 @@ extension JSONWriter {
             }
         }
     }
-
-    /// Marks that a value was written inside the current array or object (the next value gets a comma).
-    public mutating func noteValueWritten() { needsComma = true }
 }

@@ -13,7 +13,7 @@ import Darwin
 public struct JSONWriter: Sendable {
     /// The bytes written so far (UTF-8 JSON).
     public var bytes: [UInt8]
-    var needsComma = false
+    private var needsComma = false
 
     /// Creates a writer with room for `capacity` bytes.
     public init(capacity: Int = 1024) {

@@ -130,7 +130,7 @@ lf_torchaudio_stand_in() {
 lf_slim_train_extras() {
   if "$LF_LOADER_VENV/bin/python" -c 'import trl, gguf' 2>/dev/null; then return; fi
   local held="$CHECK_DIR/lf-held-versions.txt"
-  "$LF_LOADER_VENV/bin/pip" freeze --exclude llamafactory | grep -v '^-e ' > "$held"
+  "$LF_LOADER_VENV/bin/pip" list --format=freeze --exclude llamafactory > "$held"   # name==version, no URLs
   "$LF_LOADER_VENV/bin/pip" install -q -c "$held" "trl>=0.18.0,<=0.24.0" gguf
 }
 

@@ -96,7 +96,8 @@ for case in wanted:
     seen = re.findall(r"Num examples = ([\d,]+)", log)
     got = [int(s.replace(",", "")) for s in seen]
     losses = [float(x) for x in re.findall(r"'loss': '?([\d.]+(?:e[-+]?\d+)?)'?", log)]
-    eval_loss = re.findall(r"'eval_loss': '?([\d.]+(?:e[-+]?\d+)?)'?", log)
+    # the evaluation after training prints a metrics block: "  eval_loss               =     5.3735"
+    eval_loss = re.findall(r"eval_loss'?:? *=? *'?([\d.]+(?:e[-+]?\d+)?)", log)
     ok = (p.returncode == 0 and got[:1] == [want_rows] and len(losses) >= 3
           and all(math.isfinite(x) and x > 0 for x in losses))
     detail = (f"rc {p.returncode}, {got[0] if got else None} train examples (manifest {want_rows}), "

@@ -9,7 +9,7 @@
 #                                            # the > 40 min of resolving llamafactory's full dependency set)
 #   docs/bench/check-trainers.sh lf-train [CASE ...]   # `llamafactory-cli train` 3 steps per dataset in the same slim
 #                                            # venv (cases: sharegpt alpaca openai sharegpt-split openai-shards
-#                                            # sharegpt-3way; default all; ~5 min each on the loaded 2-core machine)
+#                                            # sharegpt-3way; default all; 3–9 min each on the loaded 2-core machine)
 #
 # What it checks (results as one PASS/FAIL line each, summary at the end; exit 1 on any FAIL):
 #   - datasets: load_dataset("json", data_files=<manifest files>) and load_dataset(DIR) give the row counts of the manifest

@@ -119,8 +119,8 @@ public final class ExportPipeline {
             throw error
         }
         stats.add(row)
-        if let kd = plan.format as? KDFormat, kd.shape == .current, let lp = row.choice.logprobs {
-            stats.noteKDTopK(KDFormat.uniformK(lp))
+        if let kd = plan.format as? KDFormat, kd.shape == .current, row.choice.logprobs != nil {
+            stats.noteKDTopK(kd.writtenK(row))
         }
         rows += 1
     }

@@ -20,7 +20,8 @@ import HarvestJSON
 ///
 /// Both shapes need token ids: rows whose sampled token or any alternative lacks one are refused
 /// (reason `no_token_ids`, counted in the manifest's `skipped` and printed), as are rows without logprobs
-/// (`no_logprobs`). `temperature` is ``temperature`` when given (`--kd-temperature`: the temperature the
+/// (`no_logprobs`). Scored sequences (scoring sweeps) are written in the current shape from their answer's positions
+/// (`KDFormat+Scored`). `temperature` is ``temperature`` when given (`--kd-temperature`: the temperature the
 /// teacher's logprobs describe), else the sampling temperature sent (`null` when the request left it to the
 /// server). Reasoning follows ``ExportOptions/reasoning`` as in ``OpenAIChatFormat``.
 public struct KDFormat: ExportFormat {
@@ -52,8 +53,8 @@ public struct KDFormat: ExportFormat {
     public static let noTokenIds = "no_token_ids"
     /// Reason `no_logprobs`: rows stored without token logprobs.
     public static let noLogprobs = "no_logprobs"
-    /// Reason `scored_sequence`: rows of a scoring sweep (their logprobs cover the whole sequence, not an answer);
-    /// not aligned by this format yet — export them with `--format raw`.
+    /// Reason `scored_sequence`: rows of a scoring sweep in the legacy shape (it has no place for a sequence's
+    /// positions; ``KDShape/current`` writes their answer's positions, see `KDFormat+Scored`).
     public static let scoredSequence = "scored_sequence"
 
     /// True when every sampled token and every alternative of `logprobs` has a token id.
@@ -63,13 +64,14 @@ public struct KDFormat: ExportFormat {
 
     /// `no_logprobs` or `no_token_ids` for rows axolotl cannot read; nil otherwise.
     public func skipReason(_ row: StoredResponse, options: ExportOptions) -> String? {
-        if row.params.score != nil { return Self.scoredSequence }
+        if row.params.score != nil { return scoredSkipReason(row) }
         guard let lp = row.choice.logprobs, !lp.isEmpty else { return Self.noLogprobs }
         return Self.hasAllIds(lp) ? nil : Self.noTokenIds
     }
 
     /// Writes one row in ``shape`` (``ExportPipeline`` skips rows with a ``skipReason(_:options:)``).
     public func write(_ row: StoredResponse, options: ExportOptions, to w: inout JSONWriter) {
+        if row.params.score != nil { return writeScored(row, options: options, to: &w) }
         w.beginObject()
         w.key("messages")
         w.beginArray()

@@ -12,6 +12,8 @@ struct CompletionRequest {
     }
 
     var endpoint: Endpoint
+    /// Whose shapes the answer takes.
+    var shape: MockServerShape = .vllm
     /// The request's `model`, if given.
     var model: String?
     /// `max_tokens` (or `max_completion_tokens`), default 16.
@@ -28,6 +30,8 @@ struct CompletionRequest {
     var topLogprobs = 0
     /// vLLM's `return_tokens_as_token_ids`: tokens are sent as `token_id:N` (N = the mock's vocabulary index).
     var tokenIds = false
+    /// SGLang's `return_token_ids`: the choice gets `token_ids` (and `prompt_token_ids`), the tokens stay text.
+    var returnTokenIds = false
     /// The `mock_reasoning` extension: add `reasoning_content` to chat messages.
     var mockReasoning = false
     /// Whitespace-separated words in the prompt or the messages' text.
@@ -48,9 +52,10 @@ struct CompletionRequest {
     static let maxChoices = 128
     static let maxTokensLimit = 1 << 20
 
-    /// Validates `json` as a body for `endpoint`.
-    init(_ json: JSONValue, endpoint: Endpoint) throws(Invalid) {
+    /// Validates `json` as a body for `endpoint`, read as the server `shape` reads it (SGLang ignores vLLM's members).
+    init(_ json: JSONValue, endpoint: Endpoint, shape: MockServerShape = .vllm) throws(Invalid) {
         self.endpoint = endpoint
+        self.shape = shape
         guard case .object = json else { throw Invalid(message: "The request body must be a JSON object.") }
         if let value = json["model"], !value.isNull {
             guard let model = value.stringValue else { throw Invalid(message: "'model' must be a string.", param: "model") }
@@ -87,6 +92,22 @@ struct CompletionRequest {
             }
         }
         mockReasoning = json["mock_reasoning"]?.boolValue == true
+        switch shape {
+        case .vllm: try parseVLLMMembers(json)
+        case .sglang:
+            if let value = Self.present(json, "return_token_ids") {
+                guard let flag = value.boolValue else { throw Invalid(message: "'return_token_ids' must be a boolean.", param: "return_token_ids") }
+                returnTokenIds = flag
+            }
+        }
+        switch endpoint {
+        case .chat: try parseChat(json)
+        case .legacy: try parseLegacy(json)
+        }
+    }
+
+    /// vLLM's own members: `return_tokens_as_token_ids`, `prompt_logprobs`, `add_generation_prompt`.
+    private mutating func parseVLLMMembers(_ json: JSONValue) throws(Invalid) {
         if let value = Self.present(json, "return_tokens_as_token_ids") {
             guard let flag = value.boolValue else {
                 throw Invalid(message: "'return_tokens_as_token_ids' must be a boolean.", param: "return_tokens_as_token_ids")
@@ -104,10 +125,6 @@ struct CompletionRequest {
                 throw Invalid(message: "'add_generation_prompt' must be a boolean.", param: "add_generation_prompt")
             }
             addGenerationPrompt = flag
-        }
-        switch endpoint {
-        case .chat: try parseChat(json)
-        case .legacy: try parseLegacy(json)
         }
     }
 

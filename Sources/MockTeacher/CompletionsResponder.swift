@@ -38,6 +38,7 @@ enum CompletionsResponder {
                 w.null()
             }
             w.key("finish_reason"); w.string(sampler.finish == .stop ? "stop" : "length")
+            if request.returnTokenIds { SGLangTokenIds.write(request, sampler: sampler, into: &w) }
             w.endObject()
         }
         w.endArray()

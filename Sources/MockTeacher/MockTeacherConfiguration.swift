@@ -16,6 +16,8 @@ public struct MockTeacherConfiguration: Sendable {
     /// deterministic position. 0 (the default) means every answer runs to `max_tokens`
     /// unless a request `stop` string matches.
     public var earlyStopRate: Double = 0
+    /// Whose answer shapes to imitate (vLLM by default, or SGLang's OpenAI routes).
+    public var shape: MockServerShape = .vllm
     /// The batch API's timing and faults.
     public var batch = MockBatchFaults()
     /// `listen(2)` backlog.

@@ -86,7 +86,7 @@ final class RequestHandler {
         }
         let request: CompletionRequest
         do {
-            request = try CompletionRequest(json, endpoint: endpoint)
+            request = try CompletionRequest(json, endpoint: endpoint, shape: configuration.shape)
         } catch {
             return self.error(400, error.message, param: error.param)
         }

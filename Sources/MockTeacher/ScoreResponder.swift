@@ -10,6 +10,9 @@ import HarvestJSON
 ///   then per token a map token id → `{logprob, rank, decoded_token}`, the prompt's own token first, then the top-k
 ///   by rank (the prompt token only once).
 ///
+/// With ``MockServerShape/sglang`` the echo takes SGLang's form (``MockServerShape``) and `prompt_logprobs` is never
+/// asked (the request reader ignores it, as SGLang does).
+///
 /// The scored values come from ``ScoredSequence`` (a pure function of the sequence); the generated tokens from
 /// ``AnswerSampler`` as for any answer. A request whose logprobs were suppressed (the missing-logprobs fault) gets
 /// `logprobs: null` / no `prompt_logprobs`.
@@ -40,7 +43,7 @@ enum ScoreResponder {
             w.key("text"); w.string(request.echo ? request.sequenceText + generatedText : generatedText)
             w.key("logprobs")
             if request.echo && request.logprobs {
-                writeEcho(sequence, k: k, sampler: sampler, into: &w)
+                writeEcho(sequence, k: k, sglang: request.shape == .sglang, sampler: sampler, into: &w)
             } else {
                 w.null()
             }
@@ -50,6 +53,7 @@ enum ScoreResponder {
             }
         }
         w.key("finish_reason"); w.string(sampler.finish == .stop ? "stop" : "length")
+        if request.returnTokenIds { SGLangTokenIds.write(request, sampler: sampler, into: &w) }
         w.endObject()
         w.endArray()
         if chat, let pk = request.promptLogprobs {
@@ -60,8 +64,10 @@ enum ScoreResponder {
         w.endObject()
     }
 
-    /// The legacy `logprobs` object of an echoed prompt followed by the generated tokens.
-    private static func writeEcho(_ sequence: ScoredSequence, k: Int, sampler: borrowing AnswerSampler, into w: inout JSONWriter) {
+    /// The legacy `logprobs` object of an echoed prompt followed by the generated tokens. `sglang`: as SGLang's
+    /// `to_openai_style_logprobs` writes it — every `text_offset` -1, the alternatives only the top-k maps.
+    private static func writeEcho(_ sequence: ScoredSequence, k: Int, sglang: Bool, sampler: borrowing AnswerSampler,
+                                  into w: inout JSONWriter) {
         let vocabulary = sampler.vocabulary
         let positions = (1..<max(sequence.count, 1)).map { sequence.position($0, k: k) }
         w.beginObject()
@@ -79,7 +85,7 @@ enum ScoreResponder {
         for (n, p) in positions.enumerated() {
             w.beginObject()
             for c in p.top { w.key(c.text); w.double(c.logprob) }
-            if p.rank > k { w.key(sequence.texts[n + 1]); w.double(p.logprob) }
+            if p.rank > k, !sglang { w.key(sequence.texts[n + 1]); w.double(p.logprob) }
             w.endObject()
         }
         for i in 0..<sampler.count {
@@ -94,11 +100,11 @@ enum ScoreResponder {
         w.key("text_offset"); w.beginArray()
         var offset = 0
         for t in sequence.texts {
-            w.int(offset)
+            w.int(sglang ? -1 : offset)
             offset += t.unicodeScalars.count
         }
         for i in 0..<sampler.count {
-            w.int(offset)
+            w.int(sglang ? -1 : offset)
             offset += vocabulary.scalarCounts[sampler.chosen(at: i)]
         }
         w.endArray()

@@ -7,8 +7,10 @@ import HarvestJSON
 /// `model, messages, max_tokens, temperature, top_p, seed, stop, n (1), logprobs (true),
 /// top_logprobs (k), stream (false)`. Legacy completions (`/completions`) send `prompt` instead of
 /// `messages` and `logprobs: k` instead of `logprobs`/`top_logprobs`. Logprob members are sent only
-/// when ``SamplingParams/topLogprobs`` is set, followed by `return_tokens_as_token_ids: true` (vLLM) when
-/// ``SamplingParams/tokenIds`` is; `seed` is ``SamplingParams/seed(forSample:)``.
+/// when ``SamplingParams/topLogprobs`` is set, followed, when ``SamplingParams/tokenIds`` is, by the server's way of
+/// asking for ids (``TeacherServer``): `return_tokens_as_token_ids: true` (vLLM) or `return_token_ids: true` (SGLang);
+/// `seed` is ``SamplingParams/seed(forSample:)``. What the server cannot do (``TeacherServer/unsupported(_:)``) fails
+/// the request before it is sent.
 ///
 /// ``SamplingParams/extraBody`` members are merged at the top level: a member named like a
 /// standard one replaces it in place, the others follow in the order given (a repeated name
@@ -22,15 +24,16 @@ import HarvestJSON
 /// gets ``scoringPrompt(_:)``.
 public enum RequestEncoder {
     /// The request body for `job` (its messages, teacher, parameters and sample index).
-    public static func body(for job: Job) throws(WireError) -> [UInt8] {
-        try body(messages: job.messages, teacher: job.teacher, params: job.params, sampleIndex: job.sampleIndex)
+    public static func body(for job: Job, server: TeacherServer = .vllm) throws(WireError) -> [UInt8] {
+        try body(messages: job.messages, teacher: job.teacher, params: job.params, sampleIndex: job.sampleIndex, server: server)
     }
 
     /// The request body for one sample of a conversation. Throws ``WireError/unsupported(reason:)``
     /// when the conversation cannot be sent to a completions endpoint (see ``completionsPrompt(_:)``)
     /// or when `extraBody` asks for streaming.
     public static func body(messages: [ChatMessage], teacher: TeacherEndpoint, params: SamplingParams,
-                            sampleIndex: Int) throws(WireError) -> [UInt8] {
+                            sampleIndex: Int, server: TeacherServer = .vllm) throws(WireError) -> [UInt8] {
+        if let unsupported = server.unsupported(params) { throw .unsupported(reason: unsupported.message) }
         var extras: [(String, JSONValue)] = []
         for (name, value) in params.extraBody {
             if let i = extras.firstIndex(where: { $0.0 == name }) { extras[i].1 = value } else { extras.append((name, value)) }
@@ -98,7 +101,7 @@ public enum RequestEncoder {
                 member("prompt_logprobs") { $0.int(k) }
                 if teacher.kind == .chat { member("add_generation_prompt") { $0.bool(false) } }
             }
-            if params.tokenIds { member("return_tokens_as_token_ids") { $0.bool(true) } }
+            if params.tokenIds { tokenIdsMember(server, member) }
         } else if let k = params.topLogprobs {
             switch teacher.kind {
             case .chat:
@@ -107,7 +110,7 @@ public enum RequestEncoder {
             case .completions:
                 member("logprobs") { $0.int(k) }
             }
-            if params.tokenIds { member("return_tokens_as_token_ids") { $0.bool(true) } }
+            if params.tokenIds { tokenIdsMember(server, member) }
         }
         member("stream") { $0.bool(false) }
         for (name, value) in extras where !used.contains(name) {
@@ -116,6 +119,15 @@ public enum RequestEncoder {
         }
         w.endObject()
         return w.bytes
+    }
+
+    /// The member asking `server` for token ids: vLLM `return_tokens_as_token_ids`, SGLang `return_token_ids`.
+    private static func tokenIdsMember(_ server: TeacherServer, _ member: (String, (inout JSONWriter) -> Void) -> Void) {
+        switch server {
+        case .vllm: member("return_tokens_as_token_ids") { $0.bool(true) }
+        case .sglang: member("return_token_ids") { $0.bool(true) }
+        case .openai: break // refused before (TeacherServer.unsupported)
+        }
     }
 
     /// The `prompt` sent to a completions endpoint: the user message's content, preceded by the

@@ -8,8 +8,10 @@ import HarvestJSON
 /// - ``ScoreForm/echo``: the choice's legacy `logprobs` columns (already decoded by ``ResponseDecoder``) without the
 ///   trailing generated tokens: those whose `text_offset` is at or past the prompt's end (`promptCharacters`, in
 ///   Unicode scalars as the servers count), else the last `usage.completion_tokens` (1 when usage does not say).
-///   llama.cpp's Python server (0.3.36) sends entries for the prompt tokens only; vLLM adds the generated ones. A
-///   `null` first logprob stays the canonical NaN (written back as `null`).
+///   llama.cpp's Python server (0.3.36) sends entries for the prompt tokens only; vLLM and SGLang add the generated
+///   ones (SGLang's offsets are all -1: then usage decides). A `null` first logprob stays the canonical NaN (written
+///   back as `null`). A choice-level `prompt_token_ids` with one id per kept entry (SGLang with `return_token_ids`)
+///   gives the positions' token ids.
 /// - ``ScoreForm/promptLogprobs``: vLLM's `prompt_logprobs` (top level on chat, per choice on completions): per
 ///   token `null` (the first) or a map token id → `{logprob, rank, decoded_token}`. vLLM puts the prompt's own
 ///   token first and then the top-k by rank (the prompt token only once), so the first member is the scored
@@ -27,13 +29,18 @@ public enum ScoredSequenceDecoder {
         case .echo:
             guard let choice = response.choices.first, var tokens = choice.logprobs ?? choice.encodedLogprobs.flatMap({ try? LogprobCodec.decode($0) })
             else { return nil }
-            let offsets = promptCharacters == nil ? nil
-                : (try? JSONValue.parse(body))?["choices"]?.arrayValue?.first?["logprobs"]?["text_offset"]?.arrayValue?.compactMap(\.intValue)
-            if let promptCharacters, let offsets, offsets.count == tokens.count {
+            let parsed = (try? JSONValue.parse(body))?["choices"]?.arrayValue?.first
+            let offsets = promptCharacters == nil ? nil : parsed?["logprobs"]?["text_offset"]?.arrayValue?.compactMap(\.intValue)
+            // SGLang writes -1 for every offset ("not supported yet"): no offsets then.
+            if let promptCharacters, let offsets, offsets.count == tokens.count, offsets.allSatisfy({ $0 >= 0 }) {
                 // Entries that start at or after the prompt's end are generated (llama.cpp's Python server sends none).
                 tokens.removeLast(offsets.reversed().prefix { $0 >= promptCharacters }.count)
             } else {
                 tokens.removeLast(min(max(response.usage?.completionTokens ?? 1, 0), tokens.count))
+            }
+            // SGLang (`return_token_ids`): the prompt's ids, one per echoed prompt token, fill the positions' ids.
+            if let ids = parsed?["prompt_token_ids"]?.arrayValue?.compactMap(\.intValue), ids.count == tokens.count {
+                for i in tokens.indices where tokens[i].tokenId == nil { tokens[i].tokenId = ids[i] }
             }
             return tokens.isEmpty ? nil : tokens
         case .promptLogprobs:

@@ -86,3 +86,16 @@ public struct BatchApplySummary: Sendable, Equatable {
     /// Creates an empty summary.
     public init() {}
 }
+
+/// What closing a batch did with its jobs that got no result.
+public struct BatchReturn: Sendable, Equatable {
+    /// Jobs back to pending (to be submitted again).
+    public var pending: Int
+    /// Jobs marked failed: they came back unanswered from as many batches as the round limit allows.
+    public var failed: Int
+    /// Creates a summary.
+    public init(pending: Int, failed: Int) {
+        self.pending = pending
+        self.failed = failed
+    }
+}

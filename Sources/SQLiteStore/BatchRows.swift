@@ -125,11 +125,27 @@ enum BatchRows {
     }
 
     /// Returns the batch's unanswered jobs to pending (no attempt counted: nothing was paid) and closes the batch.
-    static func finish(_ db: SQLiteDatabase, batchId: Int64, now: Double) throws -> Int {
+    /// With a `roundLimit`, a job that has now come back unanswered from that many batches fails instead (its
+    /// `last_error` says so), so a provider that keeps expiring or refusing batches is not fed them forever.
+    static func finish(_ db: SQLiteDatabase, batchId: Int64, now: Double, roundLimit: Int? = nil) throws -> BatchReturn {
+        let unanswered = "lease_owner = ?2 AND state = 'leased' AND id IN (SELECT job_id FROM batch_jobs WHERE batch_id = ?1 AND outcome IS NULL)"
+        var failed = 0
+        if let roundLimit {
+            // This batch's open line counts as a round, as do earlier batches that returned the job unanswered.
+            failed = try db.with("""
+                UPDATE jobs SET state = 'failed', lease_owner = NULL, lease_expires = NULL, updated_at = ?3,
+                  last_error = 'not answered in ' || ?4 || ' batch rounds (batch_rounds): the provider expired, cancelled or refused them; queue the sweep again to retry'
+                WHERE \(unanswered)
+                  AND (SELECT COUNT(*) FROM batch_jobs b WHERE b.job_id = jobs.id AND (b.outcome = 'returned' OR b.batch_id = ?1)) >= ?4
+                """) { s in
+                try s.bind(batchId, at: 1); try s.bind(BatchRecord.leaseOwner(batchId), at: 2); try s.bind(now, at: 3)
+                try s.bind(roundLimit, at: 4); try s.run()
+                return db.changes
+            }
+        }
         try db.with("""
             UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_expires = NULL, updated_at = ?3
-            WHERE lease_owner = ?2 AND state = 'leased'
-              AND id IN (SELECT job_id FROM batch_jobs WHERE batch_id = ?1 AND outcome IS NULL)
+            WHERE \(unanswered)
             """) { s in
             try s.bind(batchId, at: 1); try s.bind(BatchRecord.leaseOwner(batchId), at: 2); try s.bind(now, at: 3); try s.run()
         }
@@ -142,6 +158,6 @@ enum BatchRows {
             """) { s in
             try s.bind(batchId, at: 1); try s.bind(returned, at: 2); try s.bind(now, at: 3); try s.run()
         }
-        return returned
+        return BatchReturn(pending: returned - failed, failed: failed)
     }
 }

@@ -138,10 +138,11 @@ extension SQLiteStore {
     }
 
     /// Closes batch `batchId` (stage `collected`): jobs without a result go back to pending with no attempt counted.
-    /// Returns how many went back.
+    /// With a `roundLimit` (the daemon's `batch_rounds`), a job that has come back unanswered from that many batches
+    /// (this one included) is marked failed instead. Returns how many went back and how many failed.
     @discardableResult
-    public func finishBatch(id: Int64) async throws -> Int {
-        try await write { db in try BatchRows.finish(db, batchId: id, now: unixNow()) }
+    public func finishBatch(id: Int64, roundLimit: Int? = nil) async throws -> BatchReturn {
+        try await write { db in try BatchRows.finish(db, batchId: id, now: unixNow(), roundLimit: roundLimit) }
     }
 
     private func update(_ id: Int64, _ assignments: String, bind: @escaping @Sendable (SQLiteStatement) throws -> Void) async throws {

@@ -57,7 +57,7 @@ struct BatchSweepDriver {
             if mock != nil {
                 for batch in try store.openBatches(sweepId: summary.sweepId) {
                     let back = try await store.finishBatch(id: batch.id)
-                    printStatus("batch \(batch.id) was sent to an earlier built-in mock teacher, which is gone: \(back) jobs go back to pending")
+                    printStatus("batch \(batch.id) was sent to an earlier built-in mock teacher, which is gone: \(back.pending) jobs go back to pending")
                 }
             }
             let stop = StopSignal()
@@ -108,7 +108,8 @@ struct BatchSweepDriver {
         case .status(let id, let info):
             printStatus("batch \(id) (\(info.id)): \(info.status), \(info.completed)/\(info.total) done, \(info.failed) failed")
         case .collected(let id, let s, let returned, let status, let error):
-            var text = "batch \(id) \(status): \(s.answered) answers stored, \(s.errored) line errors, \(returned) jobs back to pending"
+            var text = "batch \(id) \(status): \(s.answered) answers stored, \(s.errored) line errors, \(returned.pending) jobs back to pending"
+            if returned.failed > 0 { text += ", \(returned.failed) failed (unanswered in every batch round)" }
             if s.duplicates > 0 { text += ", \(s.duplicates) duplicate answers (already answered)" }
             if s.skipped > 0 { text += ", \(s.skipped) lines already stored" }
             if let error { text += "; provider: \(error)" }

@@ -34,6 +34,7 @@ func fail(_ error: any Error) -> ExitCode {
     case let e as TeacherProbe.ProbeError: (code, text) = (HarvestExit.teacher, e.description)
     case let e as DaemonConfigError: (code, text) = (HarvestExit.badInput, e.description)
     case let e as ScoringSetupError: (code, text) = (HarvestExit.badInput, e.description)
+    case let e as ServerSupportError: (code, text) = (HarvestExit.badInput, "--\(e.field.replacingOccurrences(of: "_", with: "-")): \(e.message)")
     case let e as SweepQueue.QueueError: (code, text) = (HarvestExit.unknownName, e.description)
     case let e as ServeService.StartError:
         switch e {

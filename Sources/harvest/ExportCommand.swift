@@ -158,7 +158,12 @@ struct ExportCommand: AsyncParsableCommand {
             if let refused = summary.skipped[KDFormat.noTokenIds] {
                 printStatus("refused \(refused) rows without token ids (teachers: "
                     + summary.teachersWithoutIds.joined(separator: ", ") + "): axolotl KD needs ids; harvest vLLM with "
-                    + "--token-ids (config token_ids: true); OpenAI and DeepSeek cannot send them")
+                    + "--token-ids (config token_ids: true); OpenAI and DeepSeek cannot send them, SGLang's OpenAI routes "
+                    + "send none for the alternatives")
+            }
+            if let unaligned = summary.skipped[KDFormat.scoredUnaligned] {
+                printStatus("refused \(unaligned) scored sequences whose answer is not found on the scored tokens' boundaries "
+                    + "(scored_unaligned: docs/FORMATS.md, kd — scored sequences)")
             }
         } catch {
             throw fail(error)

@@ -62,6 +62,9 @@ struct MockTeacherCommand: ParsableCommand {
     @Option(help: "Retry-After sent with 429 answers, seconds.")
     var retryAfter: Double = 1
 
+    @Option(help: "Whose answer shapes to imitate: vllm (default) or sglang (SGLang's OpenAI routes: return_token_ids, no prompt_logprobs, echo offsets -1).")
+    var server: String = "vllm"
+
     func validate() throws {
         for (name, v) in [("--rate429", rate429), ("--rate500", rate500), ("--rate-truncated", rateTruncated),
                           ("--rate-reset", rateReset), ("--rate-stall", rateStall), ("--rate-html", rateHtml),
@@ -71,6 +74,7 @@ struct MockTeacherCommand: ParsableCommand {
             throw ValidationError("\(name) must be between 0 and 1")
         }
         if !(0...65535).contains(port) { throw ValidationError("--port must be 0…65535") }
+        if MockServerShape(rawValue: server) == nil { throw ValidationError("--server must be vllm or sglang") }
         if slowBodySeconds < 0 || retryAfter < 0 || stallSeconds < 0 { throw ValidationError("durations must not be negative") }
     }
 
@@ -96,6 +100,7 @@ struct MockTeacherCommand: ParsableCommand {
         config.model = model
         config.latencyMs = latencyMs
         config.faults = faults
+        config.shape = MockServerShape(rawValue: self.server) ?? .vllm
         let server = MockTeacherServer(config)
         let bound: Int
         do {

@@ -148,6 +148,9 @@ struct TeacherOptions: ParsableArguments {
     @Option(help: "Endpoint: chat or completions.")
     var endpoint: String?
 
+    @Option(help: "The teacher's server software, for its own request members (token ids, scoring): vllm (default), sglang or openai (config key server).")
+    var server: String?
+
     @Option(help: "Name of the environment variable holding the API key (never the key itself).")
     var apiKeyEnv: String?
 
@@ -169,10 +172,10 @@ struct TeacherOptions: ParsableArguments {
     @Option(help: "Token logprobs: the number of top alternatives per token (0 = the chosen token only).")
     var logprobs: Int?
 
-    @Flag(help: "Ask for token ids with the logprobs (vLLM: return_tokens_as_token_ids; needs --logprobs).")
+    @Flag(help: "Ask for token ids with the logprobs (--server vllm: return_tokens_as_token_ids; sglang: return_token_ids, sampled tokens only; needs --logprobs).")
     var tokenIds = false
 
-    @Option(help: "Scoring mode instead of sampling: echo (completions echo + logprobs) or prompt-logprobs (vLLM prompt_logprobs); the prompts must end with the assistant turn to score; needs --logprobs K.")
+    @Option(help: "Scoring mode instead of sampling: echo (completions echo + logprobs) or prompt-logprobs (vLLM prompt_logprobs; not on --server sglang or openai); the prompts must end with the assistant turn to score; needs --logprobs K.")
     var score: String?
 
     @Option(help: "Extra JSON object merged into every request body, e.g. '{\"top_k\":20}'.")
@@ -183,12 +186,15 @@ struct TeacherOptions: ParsableArguments {
 
     /// True when no flag was given.
     var isEmpty: Bool {
-        teacher.isEmpty && model == nil && endpoint == nil && apiKeyEnv == nil && maxTokens == nil && temperature == nil && topP == nil
+        teacher.isEmpty && model == nil && endpoint == nil && server == nil && apiKeyEnv == nil && maxTokens == nil && temperature == nil && topP == nil
             && seed == nil && stop.isEmpty && logprobs == nil && !tokenIds && extraBody == nil && timeout == nil && score == nil
     }
 
     func validate() throws {
         if let endpoint, EndpointKind(rawValue: endpoint) == nil { throw ValidationError("--endpoint must be chat or completions") }
+        if let server, TeacherServer(rawValue: server) == nil {
+            throw ValidationError("--server must be " + TeacherServer.allCases.map(\.rawValue).joined(separator: ", "))
+        }
         if let maxTokens, maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
         if let logprobs, logprobs < 0 || logprobs > 20 { throw ValidationError("--logprobs must be 0…20") }
         if let score, ScoreForm(flag: score) == nil { throw ValidationError("--score must be echo or prompt-logprobs") }

@@ -35,6 +35,7 @@ enum SweepTeacher {
         if !options.teacher.isEmpty { s.baseURLs = options.teacher }
         if let model = options.model { s.model = model }
         if let kind = options.endpoint.flatMap(EndpointKind.init(rawValue:)) { s.endpoint = kind }
+        if let server = options.server.flatMap(TeacherServer.init(rawValue:)) { s.server = server }
         if let env = options.apiKeyEnv { s.apiKeyEnv = env }
         if let v = options.maxTokens { s.sampling.maxTokens = v }
         if let v = options.temperature { s.sampling.temperature = v }
@@ -46,6 +47,7 @@ enum SweepTeacher {
         if let extra = options.extraBody, case .object(let members)? = try? JSONValue.parse(extra) { s.sampling.extraBody = members }
         if let form = options.score.flatMap(ScoreForm.init(flag:)) { s.sampling.score = form }
         try s.sampling.prepareScoring(endpoint: s.endpoint)
+        if let e = s.server.unsupported(s.sampling) { throw e }
         if let v = options.timeout { s.totalTimeout = v }
         if let v = maxInFlight { s.limits.maxInFlight = v }
         if let v = maxAttempts { s.maxAttempts = v }

@@ -12,7 +12,7 @@ import Testing
 /// once by the mock's own counters, spend at the batch price, batches shown in `/metrics` and `harvest status`.
 @Suite(.serialized) struct BatchDaemonTests {
     static func writeConfig(_ f: DaemonFixture, metricsPort: Int, budget: Double? = nil, wire: String = "openai",
-                            batchMaxRequests: Int = 40) throws {
+                            batchMaxRequests: Int = 40, batchRounds: Int = 3) throws {
         let budgetJSON = budget.map { ", \"budget\": \($0)" } ?? ""
         let text = """
             {
@@ -22,6 +22,7 @@ import Testing
                             "prices": {"input_per_million": 2, "output_per_million": 8},
                             "sampling": {"max_tokens": 16, "temperature": 0.5, "logprobs": 2},
                             "batch_max_requests": \(batchMaxRequests), "batch_poll_seconds": 0.2, "batch_price_factor": 0.5, "max_attempts": 4,
+                            "batch_rounds": \(batchRounds),
                             "batch_wire": "\(wire)"}],
               "sweeps": [{"name": "main", "prompt_file": "prompts.txt", "set": "main", "teacher": "mock", "via": "batch"\(budgetJSON)}]
             }
@@ -119,6 +120,29 @@ import Testing
                 sourceLocation: sourceLocation)
         #expect(stats.answersPerCustomId.count == jobs && stats.answersPerCustomId.values.allSatisfy { $0 == 1 },
                 sourceLocation: sourceLocation)
+    }
+
+    @Test func theDaemonStopsResubmittingAfterBatchRounds() async throws {
+        var faults = MockBatchFaults()
+        faults.stepSeconds = 0.1
+        faults.failValidation = 1_000  // the provider refuses every batch
+        let f = try DaemonFixture(batch: faults)
+        try f.writePrompts(60)
+        try Self.writeConfig(f, metricsPort: DaemonFixture.freePort(), batchRounds: 2)
+        let runId = try Self.runId(try await f.enqueue("main"))
+        let serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
+        defer { serve.stop() }
+        let finished = try await f.waitUntil(seconds: 120) { try Self.run(f, runId)?.state == .done }
+        #expect(finished, "log: \(serve.log)")
+        // A few more polls: nothing else is submitted once every job is out of rounds.
+        try await Task.sleep(for: .seconds(1))
+        serve.signal(SIGTERM)
+        #expect(await serve.waitForExit(seconds: 30) == 0)
+        let stats = f.mock.batchStats()
+        #expect(stats.batchesCreated == 4 && stats.filesUploaded == 4, "two files of 40 and 20 lines, two rounds each (batch_rounds 2): \(stats)")
+        let run = try #require(try Self.run(f, runId))
+        #expect(run.failed == 60 && run.done == 0, "\(run)")
+        #expect(serve.log.contains("out_of_rounds"), "log: \(serve.log)")
     }
 
     @Test(arguments: ["openai", "anthropic"])

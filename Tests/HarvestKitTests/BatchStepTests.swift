@@ -106,4 +106,43 @@ import Testing
         #expect(cost <= room, "the spend stays within the budget")
         #expect(try f.store.jobStates(sweepId: f.sweepId)[.done] == 12)
     }
+
+    @Test func jobsThatEveryBatchExpiresFailAfterTheRoundLimit() async throws {
+        var faults = MockBatchFaults()
+        faults.stepSeconds = 0.05
+        faults.expire = 100  // every batch expires with a quarter of its lines done
+        faults.expireFraction = 0.25
+        let f = try Fixture(prompts: 40, faults: faults)
+        let settings = BatchSettings(maxRequestsPerFile: 40, pollSeconds: 0.05, maxPollSeconds: 0.2, maxRounds: 2)
+        _ = try await Self.stepUntilSettled(f.coordinator(settings), f)
+        let stats = f.mock.batchStats()
+        #expect(stats.submissionsPerCustomId.count == 40)
+        #expect(stats.submissionsPerCustomId.values.allSatisfy { $0 <= 2 }, "no job is in more than batch_rounds batches")
+        #expect(stats.batchesCreated == 2, "40 jobs, then the 30 the first batch left unanswered; no third round")
+        #expect(stats.answersPerCustomId.values.allSatisfy { $0 == 1 })
+        let states = try f.store.jobStates(sweepId: f.sweepId)
+        let done = states[.done] ?? 0
+        #expect(done == stats.answersPerCustomId.count && done > 0 && done < 40)
+        #expect(states[.failed] == 40 - done && states[.pending] ?? 0 == 0 && states[.leased] ?? 0 == 0, "\(states) \(stats)")
+        #expect(try f.store.openBatches(sweepId: f.sweepId).isEmpty)
+        let failed = try f.store.pendingJobs(sweepId: f.sweepId, limit: 1)
+        #expect(failed.isEmpty)
+        let db = try SQLiteDatabase(path: f.dir.path("batch.sqlite"), mode: .readOnly)
+        let reason = try db.queryOne("SELECT last_error FROM jobs WHERE state = 'failed' LIMIT 1") { $0.string(0) }
+        #expect(reason?.contains("not answered in 2 batch rounds") == true, "\(reason ?? "nil")")
+    }
+
+    @Test func aBatchThatAlwaysFailsValidationIsNotResubmittedForever() async throws {
+        var faults = MockBatchFaults()
+        faults.stepSeconds = 0.05
+        faults.failValidation = 100
+        let f = try Fixture(prompts: 30, faults: faults)
+        let settings = BatchSettings(maxRequestsPerFile: 20, pollSeconds: 0.05, maxPollSeconds: 0.2, maxRounds: 3)
+        _ = try await Self.stepUntilSettled(f.coordinator(settings), f)
+        let stats = f.mock.batchStats()
+        #expect(stats.batchesCreated == 6 && stats.filesUploaded == 6, "two files, three rounds each: \(stats)")
+        let states = try f.store.jobStates(sweepId: f.sweepId)
+        #expect(states[.failed] == 30 && states[.pending] ?? 0 == 0 && states[.leased] ?? 0 == 0, "\(states)")
+        #expect(try f.store.openBatches(sweepId: f.sweepId).isEmpty)
+    }
 }

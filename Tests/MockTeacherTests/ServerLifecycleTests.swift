@@ -94,9 +94,11 @@ import Testing
         try withServer { _, port in
             var clash = MockTeacherConfiguration()
             clash.port = port
-            #expect(throws: MockTeacherError.self) { try MockTeacherServer(clash).start() }
+            let error = #expect(throws: MockTeacherError.self) { try MockTeacherServer(clash).start() }
+            if case .bindFailed(_, let failedPort, _)? = error?.reason { #expect(failedPort == port) } else { Issue.record("\(String(describing: error))") }
+            #expect(error?.description.hasPrefix("mock teacher: cannot bind 127.0.0.1:\(port)") == true)
             clash.host = "not-an-address"
-            #expect(throws: MockTeacherError.invalidAddress("'not-an-address' is not an IPv4 address")) {
+            #expect(throws: MockTeacherError(.invalidAddress("'not-an-address' is not an IPv4 address"))) {
                 try MockTeacherServer(clash).start()
             }
         }

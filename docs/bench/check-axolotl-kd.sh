@@ -3,7 +3,8 @@
 # Not part of `swift test` (it installs Python packages; CPU only, no hub downloads).
 #
 #   docs/bench/check-axolotl-kd.sh setup   # venv with axolotl (--no-deps) and only what its KD data path imports
-#   docs/bench/check-axolotl-kd.sh run     # harvest from a local token-id teacher, export kd, check with axolotl
+#   docs/bench/check-axolotl-kd.sh run     # harvest from a local token-id teacher, score the answers (vLLM-style
+#                                          # prompt_logprobs), export kd of both, check with axolotl
 #   docs/bench/check-axolotl-kd.sh all     # both
 #
 # The venv gets `pip install --no-deps axolotl` plus the few packages its KD dataset strategy, dataset wrapper and
@@ -12,7 +13,8 @@
 # with transformers' gguf_file=). Results: PASS/FAIL lines (check_axolotl_kd/check_kd.py), exit 1 on any FAIL.
 #
 # Settings (environment):
-#   CHECK_DIR     work folder: venv, tokenizer, exports        (default .build/check-axolotl-kd)
+#   CHECK_DIR     work folder: venv, tokenizer, exports        (default .build/check-axolotl-kd; a folder whose venv
+#                 and smollm2 are links to an earlier CHECK_DIR's reuses them)
 #   HARVEST_BIN   the harvest executable                       (default .build/debug/harvest)
 #   PYTHON        python used to create the venv (axolotl 0.21 needs 3.12 or later)
 #   TORCH_SPEC, AXOLOTL_SPEC, TRANSFORMERS_SPEC, DATASETS_SPEC, TRL_SPEC   pinned versions below

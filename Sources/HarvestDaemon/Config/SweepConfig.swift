@@ -61,6 +61,7 @@ public struct SweepConfig: Sendable, Equatable {
             } catch {
                 throw s.bad("score", error.message)
             }
+            if let e = teacher.server.unsupported(params) { throw s.bad(e.field, e.message) }
         }
         var via = RunVia.requests
         if let text = try r.string("via") {

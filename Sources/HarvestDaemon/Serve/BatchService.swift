@@ -141,7 +141,8 @@ public final class BatchService: Service, Sendable {
             logger.info("batch status", metadata: m)
         case .collected(let id, let summary, let returned, let status, let error):
             m["batch.id"] = "\(id)"; m["status"] = "\(status)"; m["answers"] = "\(summary.answered)"
-            m["line.errors"] = "\(summary.errored)"; m["returned"] = "\(returned)"
+            m["line.errors"] = "\(summary.errored)"; m["returned"] = "\(returned.pending)"
+            if returned.failed > 0 { m["out_of_rounds"] = "\(returned.failed)" }
             if let error { m["error"] = "\(error)" }
             logger.notice("batch collected", metadata: m)
         }

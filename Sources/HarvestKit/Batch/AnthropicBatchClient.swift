@@ -13,28 +13,17 @@ public struct AnthropicBatchClient: BatchAPI {
     /// The API version header sent with every request.
     public static let version = "2023-06-01"
 
-    /// The HTTP seam (libcurl in production).
-    public let transport: any HTTPTransport
+    /// Transport, credentials and limits (`timeouts`, and `maxDownloadBytes` for output and results files).
+    private let http: BatchHTTP
     /// Base URL ending in `/v1`, e.g. `https://api.anthropic.com/v1`, without user-info or query (what may be logged).
-    public let baseURL: String
-    /// The base URL with its credentials (user-info, query key), used only to build request URLs.
-    private let endpoint: TeacherURL
-    /// `x-api-key`. Never logged or stored.
-    private let apiKey: String?
-    /// Limits per request (a results file may be large).
-    public var timeouts: HTTPTimeouts
-    /// Largest results file accepted, in bytes.
-    public var maxDownloadBytes: Int
+    public var baseURL: String { http.baseURL }
 
-    /// Creates a client.
+    /// Creates a client; `apiKey` goes out as `x-api-key` and nowhere else.
     public init(transport: any HTTPTransport, baseURL: String, apiKey: String?,
                 timeouts: HTTPTimeouts = HTTPTimeouts(connect: 10, total: 600), maxDownloadBytes: Int = 1 << 30) {
-        self.transport = transport
-        endpoint = TeacherURL(baseURL)
-        self.baseURL = endpoint.publicURL
-        self.apiKey = apiKey
-        self.timeouts = timeouts
-        self.maxDownloadBytes = maxDownloadBytes
+        http = BatchHTTP(transport: transport, endpoint: TeacherURL(baseURL),
+                         headers: [HTTPHeader("anthropic-version", Self.version)] + (apiKey.map { [HTTPHeader("x-api-key", $0)] } ?? []),
+                         timeouts: timeouts, maxDownloadBytes: maxDownloadBytes)
     }
 
     /// `anthropic`.
@@ -87,7 +76,7 @@ public struct AnthropicBatchClient: BatchAPI {
             first = false
         }
         body += Array("]}".utf8)
-        return try info(await send("POST", "/messages/batches", body: body), path: "/messages/batches")
+        return try info(await http.json("POST", "/messages/batches", body: body, contentType: "application/json"), path: "/messages/batches")
     }
 
     /// The newest batch (of the first pages) with `requests` lines, created no earlier than `recordedAt` − 60 s,
@@ -96,7 +85,7 @@ public struct AnthropicBatchClient: BatchAPI {
         var after: String?
         for _ in 0..<10 {
             let path = "/messages/batches?limit=100" + (after.map { "&after_id=\($0)" } ?? "")
-            let json = try await send("GET", path)
+            let json = try await http.json("GET", path)
             let items = json["data"]?.arrayValue ?? []
             for item in items {
                 let info = try self.info(item, path: path)
@@ -112,7 +101,7 @@ public struct AnthropicBatchClient: BatchAPI {
     /// `GET /messages/batches/{id}`.
     public func batch(_ id: String) async throws(BatchError) -> BatchInfo {
         do {
-            return try info(await send("GET", "/messages/batches/\(id)"), path: "/messages/batches/\(id)")
+            return try info(await http.json("GET", "/messages/batches/\(id)"), path: "/messages/batches/\(id)")
         } catch {
             if case .http(404, _, let url) = error { throw .unknownBatch(id: id, url: url) }
             throw error
@@ -121,13 +110,13 @@ public struct AnthropicBatchClient: BatchAPI {
 
     /// `POST /messages/batches/{id}/cancel`.
     public func cancel(_ id: String) async throws(BatchError) -> BatchInfo {
-        try info(await send("POST", "/messages/batches/\(id)/cancel", body: []), path: "/messages/batches/\(id)/cancel")
+        try info(await http.json("POST", "/messages/batches/\(id)/cancel", body: [], contentType: "application/json"), path: "/messages/batches/\(id)/cancel")
     }
 
     /// The JSONL file at the batch's `results_url` (kept as its output file id).
     public func resultFiles(_ info: BatchInfo) async throws(BatchError) -> [[UInt8]] {
         guard let url = info.outputFileId else { return [] }
-        return [try await raw("GET", url, shown: TeacherURL.redacted(url), body: [], contentType: nil, maxBytes: maxDownloadBytes).body]
+        return [try await http.download(url: url)]
     }
 
     static func parseDate(_ text: String) -> Double? {
@@ -144,35 +133,5 @@ public struct AnthropicBatchClient: BatchAPI {
         } catch {
             throw .malformed(url: baseURL + path, detail: error.detail)
         }
-    }
-
-    private func send(_ method: String, _ path: String, body: [UInt8] = []) async throws(BatchError) -> JSONValue {
-        let response = try await raw(method, endpoint.requestURL(path: path), shown: baseURL + path, body: body,
-                                     contentType: method == "POST" ? "application/json" : nil, maxBytes: 64 << 20)
-        do {
-            return try JSONValue.parse(response.body)
-        } catch {
-            throw .malformed(url: baseURL + path, detail: "not JSON (\(error)): \(BodyPreview.text(response.body, limit: 80))")
-        }
-    }
-
-    /// Sends to `url`; errors name `shown` (no credentials).
-    private func raw(_ method: String, _ url: String, shown: String, body: [UInt8], contentType: String?, maxBytes: Int) async throws(BatchError) -> HTTPResponse {
-        var headers = [HTTPHeader("anthropic-version", Self.version)]
-        if let apiKey { headers.append(HTTPHeader("x-api-key", apiKey)) }
-        if let contentType { headers.append(HTTPHeader("Content-Type", contentType)) }
-        let request = HTTPRequest(url: url, method: method, headers: headers, body: body, timeouts: timeouts, maxResponseBytes: maxBytes)
-        let response: HTTPResponse
-        do {
-            response = try await transport.send(request)
-        } catch let error as TransportError {
-            throw .transport(error)
-        } catch {
-            throw .transport(TransportError(kind: .other, message: String(describing: error), url: shown))
-        }
-        guard (200..<300).contains(response.status) else {
-            throw .http(status: response.status, message: TeacherClient.errorMessage(response.body), url: shown)
-        }
-        return response
     }
 }

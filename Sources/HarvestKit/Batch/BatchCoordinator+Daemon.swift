@@ -19,7 +19,8 @@ extension BatchCoordinator {
     /// starts at ``BatchSettings/pollSeconds`` and grows ×1.5 up to ``BatchSettings/maxPollSeconds`` while nothing
     /// changes; it is stored, so a restart keeps it), collects ended batches, then records and submits files for the
     /// sweep's pending jobs (lines that failed or expired come back as pending jobs and so are resubmitted here,
-    /// while attempts last). With a `budget` a file takes only the jobs whose worst-case cost fits what is left.
+    /// while attempts last; a job that came back unanswered — expired, cancelled, a batch that failed validation —
+    /// from ``BatchSettings/maxRounds`` batches is marked failed). With a `budget` a file takes only the jobs whose worst-case cost fits what is left.
     public func step(sweepId: Int64, budget: BatchBudget?, now: Double = Date().timeIntervalSince1970) async throws -> BatchStepOutcome {
         var outcome = BatchStepOutcome(open: 0, recorded: 0, budgetBlocked: false)
         for batch in try store.openBatches(sweepId: sweepId) {
@@ -66,7 +67,8 @@ extension BatchCoordinator {
             report(.status(batchId: batch.id, info: info))
         }
         if info.isTerminal {
-            try await collect(batch, info: info)
+            // The daemon has no run-long loop to count rounds in: each job counts the batches it came back from.
+            try await collect(batch, info: info, roundLimit: settings.maxRounds)
             return
         }
         let interval = changed ? settings.pollSeconds : grown

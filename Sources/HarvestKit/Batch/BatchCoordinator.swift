@@ -177,8 +177,9 @@ public struct BatchCoordinator: Sendable {
         return true
     }
 
-    /// Downloads the output and error files of an ended batch, stores every line once, closes the batch.
-    func collect(_ batch: BatchRecord, info: BatchInfo) async throws {
+    /// Downloads the output and error files of an ended batch, stores every line once, closes the batch. With a
+    /// `roundLimit` (the daemon), jobs that came back unanswered from that many batches fail instead of going back.
+    func collect(_ batch: BatchRecord, info: BatchInfo, roundLimit: Int? = nil) async throws {
         let lines = try store.batchLines(batchId: batch.id)
         let sample = try store.batchJobs(batchId: batch.id, openOnly: false, limit: 1).first
         let reader = BatchOutputReader(lines: lines, kind: sample?.teacher.kind ?? .chat,
@@ -195,7 +196,7 @@ public struct BatchCoordinator: Sendable {
                 summary.skipped += s.skipped
             }
         }
-        let returned = try await store.finishBatch(id: batch.id)
+        let returned = try await store.finishBatch(id: batch.id, roundLimit: roundLimit)
         report(.collected(batchId: batch.id, summary: summary, returned: returned, status: info.status, error: info.errors))
     }
 

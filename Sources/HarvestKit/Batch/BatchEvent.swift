@@ -12,8 +12,8 @@ public enum BatchEvent: Sendable {
     case submitted(batchId: Int64, providerBatchId: String, found: Bool)
     /// The provider reported a new status or new counts.
     case status(batchId: Int64, info: BatchInfo)
-    /// Results were stored and the batch closed.
-    case collected(batchId: Int64, summary: BatchApplySummary, returned: Int, status: String, error: String?)
+    /// Results were stored and the batch closed; `returned` says what became of the jobs without a result.
+    case collected(batchId: Int64, summary: BatchApplySummary, returned: BatchReturn, status: String, error: String?)
 }
 
 /// How a batch run ended.

@@ -17,6 +17,8 @@ public struct TeacherClient: TeacherCalling {
     /// Transcode logprobs straight into the stored `HLP1` blob (``CompletionChoice/encodedLogprobs``) instead of
     /// decoding them into values (the default: the store needs only the blob, and it is several times cheaper).
     public var encodeLogprobs = true
+    /// The teacher's server software: how token ids are asked for (``RequestEncoder``), what it cannot do.
+    public var server: TeacherServer = .vllm
 
     /// Creates a client.
     public init(transport: any HTTPTransport, apiKey: String?, timeouts: HTTPTimeouts = HTTPTimeouts(),
@@ -44,7 +46,7 @@ public struct TeacherClient: TeacherCalling {
         let clock = MonotonicTrafficClock()
         let body: [UInt8]
         do {
-            body = try RequestEncoder.body(for: job)
+            body = try RequestEncoder.body(for: job, server: server)
         } catch {
             return TeacherCallResult(startedAt: startedAt, latencyMs: 0, httpStatus: nil, retryAfter: nil,
                                      outcome: .failure(.invalidRequest(String(describing: error))))

@@ -73,8 +73,10 @@ public final class TeacherPipeline: Sendable {
     public func client() -> TeacherClient {
         let spec = self.spec
         let apiKey = spec.apiKeyEnv.flatMap { environment[$0] }
-        return TeacherClient(transport: transport, apiKey: apiKey, timeouts: spec.timeouts, maxResponseBytes: spec.maxResponseBytes,
-                             keepRaw: spec.keepRaw)
+        var client = TeacherClient(transport: transport, apiKey: apiKey, timeouts: spec.timeouts, maxResponseBytes: spec.maxResponseBytes,
+                                   keepRaw: spec.keepRaw)
+        client.server = spec.server
+        return client
     }
 
     /// The teacher's batch API (`batch_wire`: `/v1/files` + `/v1/batches`, or Anthropic's Message Batches, at the

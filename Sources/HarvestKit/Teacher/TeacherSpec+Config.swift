@@ -3,7 +3,7 @@ import HarvestCore
 extension TeacherSpec {
     /// The keys of one `teachers[]` entry. Each traffic key has the name of the `harvest sweep` flag that
     /// overrides it (`idle_timeout` ↔ `--idle-timeout`).
-    public static let configKeys = ["name", "base_url", "base_urls", "model", "endpoint", "api_key_env", "limits", "prices", "sampling",
+    public static let configKeys = ["name", "base_url", "base_urls", "model", "endpoint", "server", "api_key_env", "limits", "prices", "sampling",
                                     "max_attempts", "connect_timeout", "total_timeout", "first_byte_timeout", "idle_timeout",
                                     "max_response_mb", "breaker_failures", "breaker_cooldown", "fail_fast", "fail_fast_window",
                                     "fail_fast_error_rate", "fail_fast_unavailable", "fail_fast_cooldown", "keep_raw"] + batchKeys
@@ -43,6 +43,12 @@ extension TeacherSpec {
             endpoint = kind
         }
         var t = TeacherSpec(name: name, baseURLs: urls, model: model, endpoint: endpoint, apiKeyEnv: try r.string("api_key_env"))
+        if let text = try r.string("server") {
+            guard let server = TeacherServer(rawValue: text) else {
+                throw r.bad("server", "must be " + TeacherServer.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") + ", found \"\(text)\"")
+            }
+            t.server = server
+        }
         if let l = try r.object("limits", keys: limitKeys) {
             if let v = try l.int("max_in_flight", min: 1) {
                 guard v <= 10_000 else { throw l.bad("max_in_flight", "must be at most 10000, found \(v)") }
@@ -64,6 +70,7 @@ extension TeacherSpec {
             } catch {
                 throw s.bad("score", error.message)
             }
+            if let e = t.server.unsupported(t.sampling) { throw s.bad(e.field, e.message) }
         }
         t.maxAttempts = try r.int("max_attempts", min: 1) ?? t.maxAttempts
         t.connectTimeout = try r.positive("connect_timeout") ?? t.connectTimeout

@@ -14,6 +14,8 @@ public struct TeacherSpec: Sendable, Equatable {
     public var model: String
     /// Chat or legacy completions.
     public var endpoint: EndpointKind
+    /// The server software, for its own request members (token ids, scoring forms); not part of the identity.
+    public var server: TeacherServer = .vllm
     /// Name of the environment variable holding the API key (the key itself is never in the config).
     public var apiKeyEnv: String?
     /// In-flight, rate and adaptivity limits.

@@ -125,4 +125,33 @@ refused = all_manifest["skipped"].get("no_token_ids", 0)
 result(refused == 7 and "refused 7 rows without token ids" in all_stderr
        and all_manifest["logprobs"]["token_ids"]["teachers_without_ids"] == ["smollm2-teacher"],
        "rows without token ids refused with a count (printed and in the manifest)", f"skipped {all_manifest['skipped']}")
+
+# Scored sequences (harvest score … --score prompt-logprobs): the answer's positions and the closing tokens the
+# teacher scored itself (its own distribution, not probability 1), right-aligned like sampled rows.
+scored_manifest, _, _, scored = tokenized("kd-scored.jsonl")
+result(len(scored) == scored_manifest["rows"] == 40 and not scored_manifest["skipped"],
+       "every scored sequence is exported and loads", f"{len(scored)} rows, skipped {scored_manifest['skipped']}")
+checked, mismatched, uncovered = alignment(scored)
+result(checked > 0 and mismatched == 0, "scored: the teacher's scored token lands on the input token at every trained position",
+       f"{checked} trained positions, {mismatched} mismatches")
+result(uncovered == 0, "scored: every trained token of the final answer has teacher targets", f"{uncovered} uncovered")
+scored_lines = [json.loads(line) for line in open(os.path.join(work, "kd-scored.jsonl"))]
+closing = scored_manifest["provenance"]["kd"]["closing_token_ids"]
+own = sum(1 for row in scored_lines for lps, ids in zip(row["logprobs"][-len(closing):], row["target_token_ids"][-len(closing):])
+          if len(set(lps)) > 1 and ids[0] in closing)
+result(own == len(scored_lines) * len(closing), "scored: closing tokens keep the teacher's own distribution",
+       f"{own} of {len(scored_lines) * len(closing)} closing positions")
+features = [{k: r[k] for k in ("input_ids", "attention_mask", "labels", "target_logprobs", "target_token_ids", "target_mask")}
+            for r in scored.select(range(4))]
+batch = DataCollatorForKD(tokenizer=tok, padding="longest", return_tensors="pt")(features)
+m = batch["target_mask"][:, :, 0].bool()
+ok = bool((batch["target_token_ids"][:, :, 0][m] == batch["input_ids"][m]).all()) and m.sum().item() > 0
+result(ok, "scored: DataCollatorForKD batch keeps the alignment",
+       f"target_token_ids {tuple(batch['target_token_ids'].shape)}, {int(m.sum())} trained positions")
+_, _, _, scored_shifted = tokenized("kd-scored-noclose.jsonl")
+_, bad, _ = alignment(scored_shifted)
+result(bad > 0, "scored control: the answer's positions without the closing tokens come out shifted", f"{bad} misplaced positions")
+answers = sorted(r["messages"][-1]["content"] for r in scored_lines)
+result(answers == sorted(r["completion"] for r in raw_rows), "scored: the assistant messages are the scored answers",
+       f"{len(answers)} answers")
 sys.exit(1 if failures else 0)

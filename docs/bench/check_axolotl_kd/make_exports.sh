@@ -50,3 +50,8 @@ ex --format kd --kd-closing-ids "$CLOSE" -o kd-all.jsonl 2> kd-all.stderr || { c
 cat kd-all.stderr >&2
 ex --set kd --format kd --kd-closing-ids none -o kd-noclose.jsonl
 ex --set kd --format raw -o raw.jsonl
+# Scored sequences: the same answers, teacher-forced through vLLM-style chat prompt_logprobs (top-5), exported in the
+# current shape from the answer's positions and the closing tokens the teacher scored itself.
+"$HARVEST" score kd --into kd.scored --run --score prompt-logprobs --logprobs 5 --teacher "$URL" --model smollm2-teacher --db "$DB"
+ex --set kd.scored --format kd --kd-closing-ids "$CLOSE" --kd-temperature 1.0 -o kd-scored.jsonl
+ex --set kd.scored --format kd --kd-closing-ids none --kd-temperature 1.0 -o kd-scored-noclose.jsonl

@@ -6,8 +6,8 @@ import Foundation
 /// bounded memory.
 final class BoundedQueue<Item: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
+    /// At most `capacity` items, oldest first (a taken item is removed at once, so nothing taken stays referenced).
     private var items: [Item] = []
-    private var head = 0
     private var closed = false
     /// Most items held at once.
     let capacity: Int
@@ -22,7 +22,7 @@ final class BoundedQueue<Item: Sendable>: @unchecked Sendable {
     func put(_ item: Item) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while !closed && items.count - head >= capacity { condition.wait() }
+        while !closed && items.count >= capacity { condition.wait() }
         guard !closed else { return false }
         items.append(item)
         condition.broadcast()
@@ -33,14 +33,9 @@ final class BoundedQueue<Item: Sendable>: @unchecked Sendable {
     func take() -> Item? {
         condition.lock()
         defer { condition.unlock() }
-        while !closed && head == items.count { condition.wait() }
-        guard head < items.count else { return nil }
-        let item = items[head]
-        head += 1
-        if head == items.count {
-            items.removeAll(keepingCapacity: true)
-            head = 0
-        }
+        while !closed && items.isEmpty { condition.wait() }
+        guard !items.isEmpty else { return nil }
+        let item = items.removeFirst()
         condition.broadcast()
         return item
     }

@@ -23,6 +23,8 @@ let package = Package(
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // libpq, for the PostgreSQL store.
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // SHA-256 block compression with the x86 SHA instructions (portable fallback in HarvestCrypto).
         .target(name: "CSHA256"),
@@ -38,6 +40,8 @@ let package = Package(
         .target(name: "CurlTransport", dependencies: ["HarvestCore", "CCurl"], swiftSettings: strict),
         // SQLite store: migrations, prompts, jobs, attempts, responses.
         .target(name: "SQLiteStore", dependencies: ["HarvestCore", "CSQLite"], swiftSettings: strict),
+        // PostgreSQL store (preview): libpq connection layer, migrations, setup and the JobStore for many daemons.
+        .target(name: "PostgresStore", dependencies: ["HarvestCore", "SQLiteStore", "CPostgres"], swiftSettings: strict),
         // Corpus export writers.
         .target(name: "HarvestExport", dependencies: ["HarvestCore", "HarvestCrypto", "HarvestJSON", "CZlib"], swiftSettings: strict),
         // Curation: normalization, exact and near-duplicate detection (MinHash-LSH), decontamination, filters.
@@ -83,6 +87,8 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // Answers/s stored into PostgreSQL (docs/BENCHMARKS.md, *PostgreSQL store*).
+        .executableTarget(name: "harvest-pg-bench", dependencies: ["PostgresStore", "HarvestCore"], swiftSettings: strict),
 
         // Loopback servers and HTTP clients shared by the test targets (not part of any product).
         .target(name: "HarvestTestSupport", dependencies: ["HarvestJSON"], path: "Tests/HarvestTestSupport"),
@@ -99,6 +105,8 @@ let package = Package(
         .testTarget(name: "MockTeacherTests", dependencies: ["MockTeacher", "HarvestJSON", "HarvestTestSupport"]),
         .testTarget(name: "HarvestKitTests", dependencies: ["HarvestKit", "MockTeacher", "HarvestTestSupport"]),
         .testTarget(name: "HarvestDaemonTests", dependencies: ["HarvestDaemon", "HarvestKit", "HarvestTestSupport"]),
+        // The JobStore conformance suite (SQLite and PostgreSQL) and the PostgreSQL store's own tests.
+        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "SQLiteStore", "HarvestKit", "MockTeacher"]),
         .testTarget(name: "HarvestCLITests", dependencies: ["harvest", "MockTeacher", "SQLiteStore", "HarvestTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

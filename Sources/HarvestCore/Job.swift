@@ -69,15 +69,20 @@ public struct AttemptRecord: Sendable, Equatable {
     public var outcome: AttemptOutcome
     /// Error text for people (no secrets), nil on success.
     public var error: String?
+    /// The lease owner that sent the request. A final failure ends the job only while it is still leased to this
+    /// owner (a runner presumed dead whose lease was taken over cannot fail the new holder's job); nil: any state.
+    public var owner: String?
 
     /// Creates a record.
-    public init(jobId: Int64, startedAt: Double, latencyMs: Double, httpStatus: Int?, outcome: AttemptOutcome, error: String? = nil) {
+    public init(jobId: Int64, startedAt: Double, latencyMs: Double, httpStatus: Int?, outcome: AttemptOutcome, error: String? = nil,
+                owner: String? = nil) {
         self.jobId = jobId
         self.startedAt = startedAt
         self.latencyMs = latencyMs
         self.httpStatus = httpStatus
         self.outcome = outcome
         self.error = error
+        self.owner = owner
     }
 }
 

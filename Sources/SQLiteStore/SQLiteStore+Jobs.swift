@@ -16,10 +16,10 @@ struct ClaimedRow: Sendable {
 
 /// An attempt's column values.
 struct AttemptRow: Sendable {
-    var jobId: Int64, startedAt: Double, latencyMs: Double, httpStatus: Int?, outcome: String, error: String?
+    var jobId: Int64, startedAt: Double, latencyMs: Double, httpStatus: Int?, outcome: String, error: String?, owner: String?
     init(_ a: AttemptRecord, outcome: AttemptOutcome) {
         jobId = a.jobId; startedAt = a.startedAt; latencyMs = a.latencyMs; httpStatus = a.httpStatus
-        self.outcome = outcome.rawValue; error = a.error
+        self.outcome = outcome.rawValue; error = a.error; owner = a.owner
     }
 }
 
@@ -169,18 +169,17 @@ enum JobRows {
         let message = attempt.error ?? attempt.httpStatus.map { "HTTP \($0)" } ?? "attempt \(attempt.outcome)"
         // A job that is already done stays done (its response is kept). A job that will be retried stays leased
         // to the runner that retries it: putting it back to pending would let a second claim send it twice.
+        try db.with("UPDATE jobs SET attempts = attempts + 1, last_error = ?2, updated_at = ?3 WHERE id = ?1") { s in
+            try s.bind(attempt.jobId, at: 1); try s.bind(message, at: 2); try s.bind(now, at: 3)
+            try s.run()
+        }
+        // Fenced by the owner: a runner whose lease was taken over (presumed dead) leaves the new holder's job alone.
         if final {
             try db.with("""
-                UPDATE jobs SET attempts = attempts + 1, last_error = ?2,
-                  state = CASE WHEN state = 'done' THEN 'done' ELSE 'failed' END,
-                  lease_owner = NULL, lease_expires = NULL, updated_at = ?3 WHERE id = ?1
+                UPDATE jobs SET state = 'failed', lease_owner = NULL, lease_expires = NULL
+                WHERE id = ?1 AND state <> 'done' AND (?2 IS NULL OR (state = 'leased' AND lease_owner = ?2))
                 """) { s in
-                try s.bind(attempt.jobId, at: 1); try s.bind(message, at: 2); try s.bind(now, at: 3)
-                try s.run()
-            }
-        } else {
-            try db.with("UPDATE jobs SET attempts = attempts + 1, last_error = ?2, updated_at = ?3 WHERE id = ?1") { s in
-                try s.bind(attempt.jobId, at: 1); try s.bind(message, at: 2); try s.bind(now, at: 3)
+                try s.bind(attempt.jobId, at: 1); try s.bind(attempt.owner, at: 2)
                 try s.run()
             }
         }

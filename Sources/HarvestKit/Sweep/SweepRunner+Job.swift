@@ -87,7 +87,7 @@ extension SweepRunner {
                                             random: Double.random(in: 0..<1))
         let record = AttemptRecord(jobId: job.id, startedAt: result.startedAt, latencyMs: result.latencyMs,
                                    httpStatus: result.httpStatus, outcome: decision == .fail ? .fatal : .retry,
-                                   error: error.description)
+                                   error: error.description, owner: options.owner)
         var log = logger
         log[metadataKey: "job.id"] = "\(job.id)"
         log[metadataKey: "teacher.url"] = "\(sent.teacher.publicBaseURL)"

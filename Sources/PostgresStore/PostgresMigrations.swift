@@ -1,0 +1,188 @@
+import Foundation
+import SQLiteStore
+
+/// The PostgreSQL schema as an append-only list of migrations, applied in order under a session advisory lock
+/// (``lockKey``) so that several daemons starting at once apply each migration exactly once. Each migration runs in
+/// its own transaction together with the `meta` row `schema_version`. Never edit a released migration: append one.
+///
+/// # Version 1: the job path
+///
+/// The tables of SQLite's schema that the job path uses, with the same columns and meanings (docs/FORMATS.md): times
+/// are Unix seconds (`double precision`), keys and hashes `bytea`, logprobs the `HLP2` blob against the teacher's
+/// `logprob_vocab`. Differences: ids are `bigserial`; `jobs.lease_token` holds the fencing token of the job's latest
+/// claim (from sequence `lease_tokens`, unique per claim), and a lease ends (release, renewal, final failure) only
+/// under the token that took it; `logprob_vocab` has `UNIQUE(teacher_id, entry)` and its `idx` comes from sequence
+/// `logprob_vocab_idx` (unique per teacher, not dense), so many daemons append without a lock. Index
+/// `jobs_open` (ids of pending and leased jobs) serves claims. Not yet here: curation, verification and provider
+/// batch tables.
+public enum PostgresMigrations {
+    /// Key of the session advisory lock held while migrations are checked and applied.
+    public static let lockKey: Int64 = 0x6861_7276_6573_7401
+
+    /// The migrations, oldest first. Append only.
+    public static let all: [String] = [v1]
+
+    /// The schema version this code writes.
+    public static var latestVersion: Int { all.count }
+
+    static let v1 = """
+        CREATE TABLE meta(key text PRIMARY KEY, value text NOT NULL);
+        CREATE TABLE prompt_sets(id bigserial PRIMARY KEY, name text UNIQUE NOT NULL, created_at double precision NOT NULL);
+        CREATE TABLE prompts(
+          id bigserial PRIMARY KEY,
+          hash bytea UNIQUE NOT NULL CHECK(length(hash) = 32),
+          messages text NOT NULL,
+          created_at double precision NOT NULL
+        );
+        CREATE TABLE set_members(
+          set_id bigint NOT NULL REFERENCES prompt_sets(id),
+          external_id text NOT NULL,
+          prompt_id bigint NOT NULL REFERENCES prompts(id),
+          metadata text,
+          source text,
+          line bigint,
+          reference text,
+          verifier text,
+          PRIMARY KEY(set_id, external_id)
+        );
+        CREATE INDEX set_members_prompt ON set_members(set_id, prompt_id, external_id);
+        CREATE TABLE teachers(
+          id bigserial PRIMARY KEY,
+          name text NOT NULL,
+          base_url text NOT NULL,
+          model text NOT NULL,
+          kind text NOT NULL CHECK(kind IN ('chat', 'completions')),
+          api_key_env text,
+          input_per_million double precision,
+          output_per_million double precision,
+          UNIQUE(name, model, kind)
+        );
+        CREATE TABLE param_sets(id bigserial PRIMARY KEY, canonical text UNIQUE NOT NULL);
+        CREATE TABLE sweeps(
+          id bigserial PRIMARY KEY,
+          name text UNIQUE NOT NULL,
+          set_id bigint NOT NULL REFERENCES prompt_sets(id),
+          teacher_id bigint NOT NULL REFERENCES teachers(id),
+          param_set_id bigint NOT NULL REFERENCES param_sets(id),
+          samples integer NOT NULL CHECK(samples >= 1),
+          created_at double precision NOT NULL,
+          status text NOT NULL DEFAULT 'active'
+        );
+        CREATE SEQUENCE lease_tokens;
+        CREATE TABLE jobs(
+          id bigserial PRIMARY KEY,
+          key bytea UNIQUE NOT NULL CHECK(length(key) = 32),
+          prompt_id bigint NOT NULL REFERENCES prompts(id),
+          teacher_id bigint NOT NULL REFERENCES teachers(id),
+          param_set_id bigint NOT NULL REFERENCES param_sets(id),
+          sample_index integer NOT NULL,
+          state text NOT NULL CHECK(state IN ('pending', 'leased', 'done', 'failed')),
+          attempts integer NOT NULL DEFAULT 0,
+          lease_owner text,
+          lease_expires double precision,
+          lease_token bigint,
+          last_error text,
+          created_at double precision NOT NULL,
+          updated_at double precision NOT NULL,
+          CHECK((state = 'leased') = (lease_owner IS NOT NULL AND lease_expires IS NOT NULL AND lease_token IS NOT NULL))
+        );
+        CREATE INDEX jobs_open ON jobs(id) WHERE state IN ('pending', 'leased');
+        CREATE TABLE sweep_jobs(
+          sweep_id bigint NOT NULL REFERENCES sweeps(id),
+          job_id bigint NOT NULL REFERENCES jobs(id),
+          PRIMARY KEY(sweep_id, job_id)
+        );
+        CREATE INDEX sweep_jobs_job ON sweep_jobs(job_id);
+        CREATE TABLE attempts(
+          id bigserial PRIMARY KEY,
+          job_id bigint NOT NULL REFERENCES jobs(id),
+          started_at double precision NOT NULL,
+          latency_ms double precision NOT NULL,
+          http_status integer,
+          outcome text NOT NULL CHECK(outcome IN ('success', 'retry', 'fatal', 'cancelled')),
+          error text,
+          cost double precision
+        );
+        CREATE INDEX attempts_job ON attempts(job_id);
+        CREATE TABLE responses(
+          id bigserial PRIMARY KEY,
+          job_id bigint UNIQUE NOT NULL REFERENCES jobs(id),
+          attempt_id bigint NOT NULL REFERENCES attempts(id),
+          choice_index integer NOT NULL,
+          content text NOT NULL,
+          reasoning text,
+          finish_reason text,
+          prompt_tokens integer,
+          completion_tokens integer,
+          total_tokens integer,
+          reasoning_tokens integer,
+          model text,
+          response_id text,
+          system_fingerprint text,
+          received_at double precision NOT NULL,
+          logprobs bytea,
+          raw bytea
+        );
+        CREATE TABLE sweep_runs(
+          id bigserial PRIMARY KEY,
+          sweep_id bigint NOT NULL REFERENCES sweeps(id),
+          state text NOT NULL CHECK(state IN ('active', 'done', 'budget')),
+          budget double precision,
+          spent double precision NOT NULL DEFAULT 0,
+          answers integer NOT NULL DEFAULT 0,
+          requested_by text,
+          via text NOT NULL DEFAULT 'requests' CHECK(via IN ('requests', 'batch')),
+          created_at double precision NOT NULL,
+          finished_at double precision
+        );
+        CREATE UNIQUE INDEX sweep_runs_one_active ON sweep_runs(sweep_id) WHERE state = 'active';
+        CREATE TABLE run_jobs(
+          run_id bigint NOT NULL REFERENCES sweep_runs(id),
+          job_id bigint NOT NULL REFERENCES jobs(id),
+          PRIMARY KEY(run_id, job_id)
+        );
+        CREATE INDEX run_jobs_job ON run_jobs(job_id, run_id);
+        CREATE SEQUENCE logprob_vocab_idx MINVALUE 0 START 0;
+        CREATE TABLE logprob_vocab(
+          teacher_id bigint NOT NULL REFERENCES teachers(id),
+          idx bigint NOT NULL,
+          entry bytea NOT NULL,
+          PRIMARY KEY(teacher_id, idx),
+          UNIQUE(teacher_id, entry)
+        );
+        """
+
+    /// Brings the database to ``latestVersion`` under the advisory lock; returns the version found before.
+    /// A database written by a newer harvest is refused (nothing is changed).
+    static func apply(_ c: PostgresConnection) throws -> Int {
+        try c.execute("SELECT pg_advisory_lock($1)", [.int(lockKey)])
+        defer { _ = try? c.execute("SELECT pg_advisory_unlock($1)", [.int(lockKey)]) }
+        let found = try version(c)
+        guard found <= latestVersion else {
+            throw StoreError.schemaTooNew(path: c.url.value, found: found, supported: latestVersion)
+        }
+        for v in found..<latestVersion {
+            try c.transaction {
+                try c.script(all[v])
+                try c.execute("""
+                    INSERT INTO meta(key, value) VALUES('schema_version', $1)
+                    ON CONFLICT(key) DO UPDATE SET value = excluded.value
+                    """, [.text(String(v + 1))])
+                if v == 0 {
+                    try c.execute("INSERT INTO meta(key, value) VALUES('created_by', 'harvest'), ('created_at', $1)",
+                                  [.text(String(Int(Date().timeIntervalSince1970)))])
+                }
+            }
+        }
+        return found
+    }
+
+    /// The schema version of the connected database (0 when it has no harvest schema).
+    static func version(_ c: PostgresConnection) throws -> Int {
+        let meta = try c.execute("SELECT to_regclass('meta') IS NOT NULL")
+        guard try meta.text(0, 0) == "t" else { return 0 }
+        let row = try c.execute("SELECT value FROM meta WHERE key = 'schema_version'")
+        guard row.count == 1, let v = Int(try row.text(0, 0)) else { return 0 }
+        return v
+    }
+}

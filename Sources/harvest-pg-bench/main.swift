@@ -1,0 +1,125 @@
+import Foundation
+import HarvestCore
+import PostgresStore
+
+/// `harvest-pg-bench --url postgres://… [--answers 20000] [--positions 128] [--top 5] [--writers 64] [--connections 3]`
+///
+/// Stores synthetic answers (every position with `--top` alternatives, tokens drawn from a 32,000-token vocabulary)
+/// into a PostgreSQL database through `PostgresStore.commitSuccess`, from `--writers` concurrent tasks (as a
+/// runner's in-flight answers arrive), and prints answers/s. The answers are built before the clock starts, so
+/// the figure is the store's: statements, `HLP2` encoding against the teacher's vocabulary, commits.
+/// Use an empty database: it imports a prompt set and creates a sweep named `bench`.
+struct Args {
+    var url = ""
+    var answers = 20_000
+    var positions = 128
+    var top = 5
+    var writers = 64
+    var connections = 3
+
+    static func parse() -> Args {
+        var a = Args()
+        var it = CommandLine.arguments.dropFirst().makeIterator()
+        while let flag = it.next() {
+            guard let value = it.next() else { fail("\(flag) needs a value") }
+            switch flag {
+            case "--url": a.url = value
+            case "--answers": a.answers = Int(value) ?? 0
+            case "--positions": a.positions = Int(value) ?? 0
+            case "--top": a.top = Int(value) ?? 0
+            case "--writers": a.writers = Int(value) ?? 0
+            case "--connections": a.connections = Int(value) ?? 0
+            default: fail("unknown flag \(flag)")
+            }
+        }
+        guard !a.url.isEmpty, a.answers > 0, a.positions > 0, a.top >= 0, a.writers > 0, a.connections > 0 else {
+            fail("usage: harvest-pg-bench --url postgres://… [--answers N] [--positions N] [--top K] [--writers N] [--connections N]")
+        }
+        return a
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        exit(2)
+    }
+}
+
+/// A deterministic answer for job `i`: `positions` tokens with `top` alternatives each.
+func answer(_ job: Job, positions: Int, top: Int) -> (AttemptRecord, ResponseRecord) {
+    var rng = UInt64(job.id) &* 0x9E37_79B9_7F4A_7C15 | 1
+    func next() -> Int {
+        rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17
+        return Int(rng % 32_000)
+    }
+    var tokens: [TokenLogprob] = []
+    tokens.reserveCapacity(positions)
+    for p in 0..<positions {
+        let id = next()
+        var alternatives = [TopLogprob(token: "tok\(id)", logprob: -0.05, tokenId: id)]
+        for k in 1..<max(1, top) {
+            let alt = next()
+            alternatives.append(TopLogprob(token: "tok\(alt)", logprob: -Double(k) - Double(p % 7) / 10, tokenId: alt))
+        }
+        tokens.append(TokenLogprob(token: "tok\(id)", logprob: -0.05, tokenId: id, top: Array(alternatives.prefix(top))))
+    }
+    var choice = CompletionChoice(index: 0, content: tokens.map(\.token).joined(separator: " "), finishReason: "length")
+    choice.encodedLogprobs = LogprobCodec.encode(tokens)
+    choice.encodedLogprobCount = tokens.count
+    let now = Date().timeIntervalSince1970
+    return (AttemptRecord(jobId: job.id, startedAt: now, latencyMs: 100, httpStatus: 200, outcome: .success),
+            ResponseRecord(jobId: job.id, choice: choice, usage: Usage(promptTokens: 20, completionTokens: positions, totalTokens: 20 + positions),
+                           model: "bench", receivedAt: now))
+}
+
+let args = Args.parse()
+let store = try PostgresStore(url: args.url, connections: args.connections)
+let prompts = (0..<args.answers).map { i in
+    PromptInput(externalId: "b\(i)", messages: [ChatMessage(role: "user", content: "benchmark prompt \(i)")], source: InputLocation(file: "bench", line: i + 1))
+}
+var clock = ContinuousClock.now
+_ = try await store.importPrompts(setName: "bench", prompts: prompts, sourceName: "bench")
+let sweep = try await store.createSweep(name: "bench", setName: "bench", teacher: TeacherEndpoint(baseURL: "http://127.0.0.1:9/v1", model: "bench"),
+                                        params: SamplingParams(maxTokens: args.positions, topLogprobs: args.top), samples: 1)
+let setup = ContinuousClock.now - clock
+var jobs: [Job] = []
+clock = ContinuousClock.now
+while true {
+    let batch = try await store.claimJobs(sweepId: sweep.sweepId, owner: "bench", limit: 1024, leaseSeconds: 3600)
+    if batch.isEmpty { break }
+    jobs += batch
+}
+let claiming = ContinuousClock.now - clock
+let work = jobs.map { answer($0, positions: args.positions, top: args.top) }
+print("setup: \(args.answers) prompts imported and jobs created in \(setup); \(jobs.count) jobs claimed in \(claiming)")
+
+let next = Counter()
+clock = ContinuousClock.now
+try await withThrowingTaskGroup(of: Void.self) { group in
+    for _ in 0..<args.writers {
+        group.addTask {
+            while let i = next.take(below: work.count) {
+                try await store.commitSuccess(work[i].0, response: work[i].1)
+            }
+        }
+    }
+    try await group.waitForAll()
+}
+let elapsed = ContinuousClock.now - clock
+let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+let states = try await store.jobStates(sweepId: sweep.sweepId)
+print(String(format: "stored %d answers (%d positions × top-%d) in %.2f s: %.0f answers/s (%d writers, %d connections); done jobs: %d",
+             work.count, args.positions, args.top, seconds, Double(work.count) / seconds, args.writers, args.connections, states[.done] ?? 0))
+store.close()
+
+/// Hands out indices to the writers.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func take(below limit: Int) -> Int? {
+        lock.withLock {
+            guard value < limit else { return nil }
+            defer { value += 1 }
+            return value
+        }
+    }
+}

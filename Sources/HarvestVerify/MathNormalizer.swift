@@ -103,7 +103,7 @@ enum MathNormalizer {
         var i = 0
         while i < input.count {
             let lt = input[i]
-            if depth == 0, case .number(let left) = out.last?.token, !left.contains("."),
+            if depth == 0, case .number(let left) = out.last?.token, !left.utf8.contains(UInt8(ascii: ".")),
                let (right, used) = groupAfterSeparator(input, i) {
                 out[out.count - 1].token = .number(left + right)
                 i += used
@@ -166,7 +166,7 @@ enum MathNormalizer {
 
     /// The variable of a leading `x =` (a word or a command), nil when there is none.
     static func assignedVariable(_ text: String) -> String? {
-        guard text.contains("=") else { return nil }
+        guard text.utf8.contains(UInt8(ascii: "=")) else { return nil }
         var t = MathLexer.lex(text)
         t = unwrapCommands(t)
         guard t.count > 2, t[1].token.isSymbol("=") else { return nil }

@@ -44,7 +44,7 @@ enum MathLexer {
         }
         while i < scalars.count {
             let c = scalars[i]
-            if c.properties.isWhitespace { space = true; i += 1; continue }
+            if c.isASCII ? (c.value == 32 || (9...13).contains(c.value)) : c.properties.isWhitespace { space = true; i += 1; continue }
             if c == "\\" {
                 var j = i + 1
                 while j < scalars.count, isASCIILetter(scalars[j]) { j += 1 }

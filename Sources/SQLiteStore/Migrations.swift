@@ -143,10 +143,18 @@
 ///   interval it grew to (×1.5 while nothing changes), so the backoff survives restarts.
 /// - `batches.worst_cost REAL` — the file's worst-case cost at the batch price (prompt estimate + `max_tokens` per
 ///   line), reserved against the run's budget while the batch is open; NULL when unpriced.
+///
+/// # Lean verdicts (`vVerificationsLean`)
+///
+/// - `verifications` is rebuilt with the same columns and rows but without the foreign key on `response_id` and
+///   without the index `(set_name, verdict)`: the `verify` stage writes one row per answer, and each row paid a lookup
+///   in `responses` (large rows, so mostly a page read) and a second B-tree insert. Responses are never deleted and
+///   a verdict is written only for a response id just read, so the key checked nothing; the queries by verdict scan
+///   the set's rows through the primary key (`set_name, response_id`) anyway.
 public enum Migrations {
     /// The migrations, oldest first. Append only.
     public static let all: [String] = [v1, v2DaemonQueueAndSpend, v3Curation, v4PromptIdentity, v5LogprobVocabulary, v6Verification, v7ProviderBatches,
-                                          v8DaemonBatches]
+                                          v8DaemonBatches, vVerificationsLean]
 
     /// The schema version this code writes: `all.count`.
     public static var latestVersion: Int { all.count }
@@ -411,6 +419,27 @@ public enum Migrations {
         ALTER TABLE batches ADD COLUMN next_poll_at REAL;
         ALTER TABLE batches ADD COLUMN poll_interval REAL;
         ALTER TABLE batches ADD COLUMN worst_cost REAL;
+        """
+
+    /// `verifications` without the foreign key on `response_id` and without the `(set_name, verdict)` index (the
+    /// `verify` stage writes a row per answer; see the type's documentation).
+    static let vVerificationsLean = """
+        CREATE TABLE verifications_lean(
+          set_name TEXT NOT NULL,
+          response_id INTEGER NOT NULL,
+          verdict TEXT NOT NULL CHECK(verdict IN ('correct', 'wrong', 'unverifiable', 'no_answer')),
+          extracted TEXT,
+          rule TEXT,
+          reason TEXT NOT NULL,
+          verifier TEXT NOT NULL,
+          params_fingerprint TEXT NOT NULL,
+          created_at REAL NOT NULL,
+          PRIMARY KEY(set_name, response_id)
+        ) WITHOUT ROWID;
+        INSERT INTO verifications_lean SELECT set_name, response_id, verdict, extracted, rule, reason, verifier, params_fingerprint,
+          created_at FROM verifications;
+        DROP TABLE verifications;
+        ALTER TABLE verifications_lean RENAME TO verifications;
         """
 
     /// The schema version of `db` (`PRAGMA user_version`).

@@ -4,9 +4,10 @@ import HarvestKit
 import SQLiteStore
 
 /// Throughput of the `verify` stage: fills a store with `answers` answers (default 1,000,000; 4 samples per prompt,
-/// ~1.1 KB of working each, the final answer in eight forms, `math` references), then times reading the answers
-/// alone, judging them in memory on 1 thread and on every core (``AnswerVerifierStage/judge(_:fingerprint:)``), and
-/// the whole stage (read, judge, write verdicts and marks), printing answers/s and answers per CPU-second.
+/// ~1.1 KB of working each, the final answer in eight forms, `math` references), then times the whole stage (read,
+/// judge, write verdicts and marks; with its peak RSS and CPU per thread) and a re-run, then reading the answers
+/// alone and judging them in memory on 1 thread and on every core (``AnswerVerifierStage/judge(_:fingerprint:)``),
+/// printing answers/s and answers per CPU-second.
 /// `harvest-bench --scenario verify [--prompts 1000000]` (here `--prompts` counts answers).
 enum VerifyScenario {
     static func run(answers: Int) throws {
@@ -20,6 +21,21 @@ enum VerifyScenario {
         try fill(store, path: path, prompts: max(1, answers / 4))
         let f = ProgressLine.fixed
         print("  filled        \(answers) answers in \(f(seconds(ContinuousClock.now - t0), 1)) s")
+
+        // The whole stage first, on a fresh process heap, so its peak RSS is its own.
+        var stage = AnswerVerifierStage(store: store)
+        var report: VerificationReport?
+        ProcessProbe.resetPeakRSS()
+        let rss0 = ProcessProbe.rssMiB()
+        let threads0 = Dictionary(ProcessProbe.threadCPU(), uniquingKeysWith: { a, _ in a })
+        let full = try timed { report = try stage.run(setName: "bench") }
+        let peak = ProcessProbe.peakRSSMiB()
+        line("whole stage", report?.examined ?? 0, full)
+        print("                peak RSS \(f(peak, 0)) MiB (\(f(rss0, 0)) MiB before); CPU by thread: "
+            + ProcessProbe.threadCPU().map { ($0.0, $0.1 - (threads0[$0.0] ?? 0)) }.filter { $0.1 >= 0.05 }
+                .map { "\($0.0) \(f($0.1, 2)) s" }.joined(separator: ", "))
+        let rerun = try timed { report = try stage.run(setName: "bench") }
+        print("  re-run        \(f(rerun.wall, 3)) s judging \(report?.examined ?? -1) answers")
 
         // Reading alone (the bound the issue sets: judging should cost no more than reading).
         var pages: [[VerificationInput]] = []
@@ -38,7 +54,6 @@ enum VerifyScenario {
         line("read alone", count, read)
         print("                (mean \(bytes / max(count, 1)) bytes per answer)")
 
-        var stage = AnswerVerifierStage(store: store)
         let cores = stage.threads
         stage.threads = 1
         var verdicts: [String: Int] = [:]
@@ -48,15 +63,9 @@ enum VerifyScenario {
         let all = timed { for p in pages { _ = stage.judge(p, fingerprint: "bench") } }
         line("judge, \(cores) threads", count, all)
         pages = []
-
-        var report: VerificationReport?
-        let full = try timed { report = try stage.run(setName: "bench") }
-        line("whole stage", report?.examined ?? 0, full)
-        let rerun = try timed { report = try stage.run(setName: "bench") }
-        print("  re-run        \(f(rerun.wall, 3)) s judging \(report?.examined ?? -1) answers")
         print("  verdicts      " + verdicts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         print("RESULT read=\(Double(count) / read.wall) judge1=\(Double(count) / one.cpu) judgeAll=\(Double(count) / all.wall) "
-            + "stage=\(Double(count) / full.wall) stageCPU=\(Double(count) / full.cpu)")
+            + "stage=\(Double(count) / full.wall) stageCPU=\(Double(count) / full.cpu) stagePeakRSS=\(peak)")
     }
 
     /// Wall and CPU seconds (all threads of the process) of `body`.

@@ -37,6 +37,12 @@ public struct AnswerVerifierStage: Sendable {
     }
 
     /// Verifies the answers of `setName` not judged yet. With `dryRun`, computes the report and writes nothing.
+    ///
+    /// Three steps overlap, joined by bounded queues (two pages each, so memory stays flat whatever the set's size):
+    /// a reader thread reads the next pages, this thread judges a page (on ``threads`` threads), and a writer thread
+    /// commits the judged pages in order, one transaction each (verdicts, marks, progress, the run row). Progress
+    /// moves with each committed page, so an interrupted run resumes after the last one. The verdicts, marks and
+    /// run row are the same as a page-by-page run's.
     public func run(setName: String, dryRun: Bool = false) throws -> VerificationReport {
         let started = Date().timeIntervalSince1970
         let fingerprint = params.fingerprint
@@ -46,11 +52,25 @@ public struct AnswerVerifierStage: Sendable {
         var report = VerificationReport(setName: setName, dryRun: dryRun)
         let config = JSONValue.array([.object([("stage", .string(VerificationRecord.stage)),
                                                ("params", (try? JSONValue.parse(params.canonicalJSON)) ?? .null)])]).jsonString
-        var runId: Int64?
+        let pages = BoundedQueue<Result<[VerificationInput], any Error>>(capacity: 2)
+        let commits = BoundedQueue<(CurationCommit, VerificationReport)>(capacity: 2)
+        let outcome = CommitOutcome()
+        let reader = Self.startReader(store: store, setName: setName, afterId: afterId, pageSize: pageSize, into: pages)
+        let writer = dryRun ? nil : Self.startWriter(store: store, from: commits, stopping: pages, outcome: outcome)
+        var joined = false
+        defer {
+            // Leaving early (a read failed): stop both threads and wait for them (each semaphore is waited once).
+            if !joined {
+                commits.close()
+                pages.close()
+                reader.wait()
+                writer?.wait()
+            }
+        }
         var first = true
-        while true {
-            let page = try store.verificationInputs(setName: setName, afterId: afterId, limit: pageSize)
-            var commit = CurationCommit(setName: setName, runId: runId, config: config, startedAt: started,
+        while let item = pages.take() {
+            let page = try item.get()
+            var commit = CurationCommit(setName: setName, config: config, startedAt: started,
                                         replaceStages: first && !resume && progress != nil ? [VerificationRecord.stage] : [])
             let judged = judge(page, fingerprint: fingerprint)
             for v in judged {
@@ -67,13 +87,72 @@ public struct AnswerVerifierStage: Sendable {
             commit.progress = [CurationProgress(stage: VerificationRecord.stage, paramsFingerprint: fingerprint, lastResponseId: afterId)]
             let done = page.count < pageSize
             if done { commit.finishedAt = Date().timeIntervalSince1970 }
-            commit.counts = report.json(pretty: false)
-            if !dryRun { runId = try store.commitCuration(commit) }
-            report.runId = runId
             first = false
+            if !dryRun, !commits.put((commit, report)) { break }
             if done { break }
         }
+        commits.close()
+        pages.close()
+        reader.wait()
+        writer?.wait()
+        joined = true
+        if let error = outcome.error { throw error }
+        report.runId = outcome.runId
         return report
+    }
+
+    /// Reads pages of up to `pageSize` answers after `afterId` into `pages` until a short page (or an error, passed
+    /// on), then closes `pages`. Returns a semaphore signalled when the thread ends.
+    private static func startReader(store: SQLiteStore, setName: String, afterId: Int64, pageSize: Int,
+                                    into pages: BoundedQueue<Result<[VerificationInput], any Error>>) -> DispatchSemaphore {
+        let ended = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            defer {
+                pages.close()
+                ended.signal()
+            }
+            var after = afterId
+            while true {
+                do {
+                    let page = try store.verificationInputs(setName: setName, afterId: after, limit: pageSize)
+                    guard pages.put(.success(page)), page.count == pageSize, let last = page.last?.responseId else { return }
+                    after = last
+                } catch {
+                    pages.put(.failure(error))
+                    return
+                }
+            }
+        }
+        return ended
+    }
+
+    /// Commits the judged pages of `commits` in order on its own thread: the first inserts the run row, the others
+    /// update it (its `counts` are the report so far, with the run id). The first failure is kept in `outcome` and
+    /// closes both queues, which stops the reader and the judging loop. Returns a semaphore signalled when it ends.
+    private static func startWriter(store: SQLiteStore, from commits: BoundedQueue<(CurationCommit, VerificationReport)>,
+                                    stopping pages: BoundedQueue<Result<[VerificationInput], any Error>>,
+                                    outcome: CommitOutcome) -> DispatchSemaphore {
+        let ended = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            defer { ended.signal() }
+            var runId: Int64?
+            while let item = commits.take() {
+                var (commit, counts) = item
+                commit.runId = runId
+                counts.runId = runId
+                commit.counts = counts.json(pretty: false)
+                do {
+                    runId = try store.commitCuration(commit)
+                    outcome.committed(runId)
+                } catch {
+                    outcome.failed(error)
+                    commits.close()
+                    pages.close()
+                    return
+                }
+            }
+        }
+        return ended
     }
 
     /// Verdicts of one page: references prepared once per prompt, then answers judged in chunks on ``threads``
@@ -114,6 +193,19 @@ public struct AnswerVerifierStage: Sendable {
             ("rule", v.rule.map(JSONValue.string) ?? .null), ("verifier", .string(v.verifier)), ("reason", .string(v.reason)),
         ]).jsonString
     }
+}
+
+/// What the writer thread of a `verify` run reports back: the run id, or the first failure.
+private final class CommitOutcome: @unchecked Sendable {
+    private let lock = NSLock()
+    private var id: Int64?
+    private var failure: (any Error)?
+
+    var runId: Int64? { lock.withLock { id } }
+    var error: (any Error)? { lock.withLock { failure } }
+
+    func committed(_ runId: Int64?) { lock.withLock { id = runId } }
+    func failed(_ error: any Error) { lock.withLock { if failure == nil { failure = error } } }
 }
 
 /// What a `verify` run did: answers judged and verdicts added.

@@ -144,7 +144,7 @@
 /// - `batches.worst_cost REAL` — the file's worst-case cost at the batch price (prompt estimate + `max_tokens` per
 ///   line), reserved against the run's budget while the batch is open; NULL when unpriced.
 ///
-/// # Lean verdicts (`vVerificationsLean`)
+/// # Lean verdicts (`v9VerificationsLean`)
 ///
 /// - `verifications` is rebuilt with the same columns and rows but without the foreign key on `response_id` and
 ///   without the index `(set_name, verdict)`: the `verify` stage writes one row per answer, and each row paid a lookup
@@ -154,7 +154,7 @@
 public enum Migrations {
     /// The migrations, oldest first. Append only.
     public static let all: [String] = [v1, v2DaemonQueueAndSpend, v3Curation, v4PromptIdentity, v5LogprobVocabulary, v6Verification, v7ProviderBatches,
-                                          v8DaemonBatches, vVerificationsLean]
+                                          v8DaemonBatches, v9VerificationsLean]
 
     /// The schema version this code writes: `all.count`.
     public static var latestVersion: Int { all.count }
@@ -423,7 +423,7 @@ public enum Migrations {
 
     /// `verifications` without the foreign key on `response_id` and without the `(set_name, verdict)` index (the
     /// `verify` stage writes a row per answer; see the type's documentation).
-    static let vVerificationsLean = """
+    static let v9VerificationsLean = """
         CREATE TABLE verifications_lean(
           set_name TEXT NOT NULL,
           response_id INTEGER NOT NULL,

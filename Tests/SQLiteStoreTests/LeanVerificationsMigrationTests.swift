@@ -6,7 +6,7 @@ import Testing
 @Suite struct LeanVerificationsMigrationTests {
     @Test func verdictsSurviveTheRebuild() throws {
         let dir = TempDir()
-        let before = try #require(Migrations.all.firstIndex(of: Migrations.vVerificationsLean))
+        let before = try #require(Migrations.all.firstIndex(of: Migrations.v9VerificationsLean))
         do {
             let raw = try SQLiteDatabase(path: dir.db, mode: .readWriteCreate)
             for migration in Migrations.all[..<before] { try raw.execute(migration) }

@@ -1,5 +1,8 @@
 import HarvestCore
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The teachers' logprob vocabularies (table `logprob_vocab`) as committed, shared by a store's connections, so an
 /// `HLP1` answer (as a ``LogprobTable``) is stored as `HLP2` with only its new keys inserted.
@@ -12,7 +15,7 @@ import Synchronization
 final class PostgresVocabulary: Sendable {
     /// One teacher's known keys.
     struct Teacher: Sendable {
-        var index: [[UInt8]: Int] = [:]
+        var index: [Key: Int] = [:]
         var keys: [Int: [UInt8]] = [:]
     }
 
@@ -31,7 +34,7 @@ final class PostgresVocabulary: Sendable {
     func encode(_ tables: [LogprobTable], teacherId: Int64, _ c: PostgresConnection) throws -> [[UInt8]] {
         let known = teachers.withLock { $0[teacherId] } ?? Teacher()
         var missing = Set<[UInt8]>()
-        for table in tables { for key in table.keys where known.index[key] == nil { missing.insert(key) } }
+        for table in tables { for key in table.keys where known.index[Key(key)] == nil { missing.insert(key) } }
         var found = Teacher()
         let sorted = missing.sorted { $0.lexicographicallyPrecedes($1) }
         var start = 0
@@ -47,7 +50,7 @@ final class PostgresVocabulary: Sendable {
             for r in 0..<rows.count {
                 guard let key = try rows.bytes(r, 1) else { continue }
                 let idx = try rows.int(r, 0)
-                found.index[key] = idx
+                found.index[Key(key)] = idx
                 found.keys[idx] = key
             }
             guard rows.count == chunk.count else {
@@ -77,7 +80,7 @@ final class PostgresVocabulary: Sendable {
         for r in 0..<rows.count {
             guard let key = try rows.bytes(r, 1) else { continue }
             let idx = try rows.int(r, 0)
-            t.index[key] = idx
+            t.index[Key(key)] = idx
             t.keys[idx] = key
         }
         teachers.withLock { all in
@@ -93,9 +96,27 @@ final class PostgresVocabulary: Sendable {
         var out: [Int] = []
         out.reserveCapacity(keys.count)
         for key in keys {
-            guard let i = t.index[key] else { return nil }
+            guard let i = t.index[Key(key)] else { return nil }
             out.append(i)
         }
         return out
+    }
+
+    /// A vocabulary entry as a dictionary key: its bytes hashed in one call and compared with `memcmp` (an
+    /// `[UInt8]` key hashes byte by byte; a 128 × top-5 answer looks up 640 keys, on the thread that stores the batch).
+    struct Key: Hashable, Sendable {
+        let bytes: [UInt8]
+
+        init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+
+        static func == (a: Key, b: Key) -> Bool {
+            a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in
+                b.bytes.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+            }
+        }
     }
 }

@@ -37,8 +37,14 @@ final class PostgresGroupCommit: @unchecked Sendable {
 
     /// Queues the answer and returns once it is committed (or throws the error that refused it).
     func commit(_ attempt: AttemptRecord, _ response: ResponseRecord, teacherId: Int64?) async throws {
-        let blob = response.choice.logprobsBlob
-        let table = blob.flatMap { LogprobCodec.isVersion2($0) ? nil : try? LogprobTable(hlp1: $0) }
+        var blob = response.choice.logprobsBlob
+        var table = blob.flatMap { LogprobCodec.isVersion2($0) ? nil : try? LogprobTable(hlp1: $0) }
+        // On the caller's thread, not the batch's: when the vocabulary this process knows has every key, the blob
+        // is final here, and the connection that writes the batch only sends it.
+        if let known = table, let teacherId, let encoded = vocabulary.encodeKnown(known, teacherId: teacherId) {
+            blob = encoded
+            table = nil
+        }
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
             let start = lock.withLock {
                 pending.append(Item(attempt: attempt, response: response, logprobs: blob, table: table, teacherId: teacherId, done: done))

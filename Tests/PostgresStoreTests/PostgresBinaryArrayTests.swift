@@ -11,11 +11,12 @@ import Testing
         let c = try PostgresConnection(url: PostgresURL(db.url))
         var ids = PostgresBinaryArray(.int8), small = PostgresBinaryArray(.int4), doubles = PostgresBinaryArray(.float8)
         var texts = PostgresBinaryArray(.text), blobs = PostgresBinaryArray(.bytea)
-        ids.append(Int64.min); ids.append(nil); ids.append(42)
-        small.append(-7); small.append(Int64(Int32.max)); small.append(nil)
-        doubles.append(0.1); doubles.append(-1e300); doubles.append(nil)
-        texts.append("héllo, \"quoted\" \\ {braces}"); texts.append(nil); texts.append("")
-        blobs.append([0, 1, 255, 0]); blobs.append([]); blobs.append(nil)
+        let none64: Int64? = nil, noDouble: Double? = nil, noText: String? = nil, noBytes: [UInt8]? = nil
+        ids.append(Int64.min); ids.append(none64); ids.append(Int64(42))
+        small.append(Int64(-7)); small.append(Int64(Int32.max)); small.append(none64)
+        doubles.append(Double(0.1)); doubles.append(Double(-1e300)); doubles.append(noDouble)
+        texts.append("héllo, \"quoted\" \\ {braces}"); texts.append(noText); texts.append("")
+        blobs.append([UInt8]([0, 1, 255, 0])); blobs.append([UInt8]()); blobs.append(noBytes)
         #expect(ids.count == 3 && blobs.count == 3)
         let r = try c.execute("""
             SELECT a, b, c::text, d, encode(e, 'hex'), e IS NULL
@@ -46,7 +47,7 @@ import Testing
         defer { db.drop() }
         let c = try PostgresConnection(url: PostgresURL(db.url))
         var texts = PostgresBinaryArray(.text)
-        texts.append("fine"); texts.append("nul \u{0} inside")
+        texts.append(String("fine")); texts.append(String("nul \u{0} inside"))
         let error = #expect(throws: PostgresError.self) { try c.execute("SELECT unnest($1::text[])", [.binaryArray(texts)]) }
         guard case .query(_, let state, _, _)? = error else {
             Issue.record("wrong error \(String(describing: error))")

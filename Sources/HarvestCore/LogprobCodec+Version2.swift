@@ -85,6 +85,42 @@ extension LogprobCodec {
             return out
         }
     }
+
+    /// Decodes only the token ids and logprobs of an `HLP2` blob, for readers that need neither token texts nor
+    /// `bytes` (the `kd` export): every entry's `token` is empty and its `bytes` nil; ids and logprobs are exact.
+    /// `ids[i]` is the token id of the teacher's vocabulary entry `i` (nil when it has none); an index past
+    /// `ids` throws a ``DecodeError`` with ``DecodeError/missingVocabularyIndex`` set. An `HLP1` blob is decoded whole.
+    public static func decodeIdsAndLogprobs(_ blob: [UInt8], ids: UnsafeBufferPointer<Int?>) throws(DecodeError) -> [TokenLogprob] {
+        guard isVersion2(blob) else { return try decode(blob) }
+        return try blob.withUnsafeBufferPointer { (buf) throws(DecodeError) -> [TokenLogprob] in
+            var r = RawReader(buf: buf)
+            r.pos = 4
+            let count = try r.varint()
+            guard count <= UInt64(buf.count) else { throw DecodeError(message: "position count too large", offset: r.pos) }
+            var out = [TokenLogprob]()
+            out.reserveCapacity(Int(count))
+            for _ in 0..<count {
+                let head = try r.varint()
+                let topCount = head >> 1
+                guard topCount <= UInt64(buf.count) else { throw DecodeError(message: "top count too large", offset: r.pos) }
+                var ref = -1
+                var sampled: TopLogprob?
+                if head & 1 != 0 {
+                    ref = Int(try r.varint())
+                    guard ref < topCount else { throw DecodeError(message: "sampled reference out of range", offset: r.pos) }
+                } else {
+                    sampled = try r.idValue(ids)
+                }
+                var top = [TopLogprob]()
+                top.reserveCapacity(Int(topCount))
+                for _ in 0..<topCount { top.append(try r.idValue(ids)) }
+                let s = sampled ?? top[ref]
+                out.append(TokenLogprob(token: "", logprob: s.logprob, bytes: nil, tokenId: s.tokenId, top: top))
+            }
+            guard r.pos == buf.count else { throw DecodeError(message: "trailing bytes", offset: r.pos) }
+            return out
+        }
+    }
 }
 
 extension LogprobCodec {
@@ -132,21 +168,41 @@ extension LogprobCodec.RawReader {
             e.missingVocabularyIndex = index
             throw e
         }
-        let logprob: Double
+        return TopLogprob(token: entry.token, logprob: try logprob(mode), bytes: entry.bytes, tokenId: entry.tokenId)
+    }
+
+    /// An `HLP2` value's token id (from `ids`, see ``LogprobCodec/decodeIdsAndLogprobs(_:ids:)``) and logprob.
+    @inline(__always)
+    mutating func idValue(_ ids: UnsafeBufferPointer<Int?>) throws(LogprobCodec.DecodeError) -> TopLogprob {
+        let head = try varint()
+        guard let mode = LogprobCodec.ValueMode(rawValue: UInt8(head & 3)) else {
+            throw LogprobCodec.DecodeError(message: "unknown value mode \(head & 3)", offset: pos)
+        }
+        let index = Int(truncatingIfNeeded: head >> 2)
+        guard index >= 0, index < ids.count else {
+            var e = LogprobCodec.DecodeError(message: "vocabulary entry \(index) is unknown", offset: pos)
+            e.missingVocabularyIndex = index
+            throw e
+        }
+        return TopLogprob(token: "", logprob: try logprob(mode), bytes: nil, tokenId: ids[index])
+    }
+
+    /// The logprob of a value stored in `mode`.
+    @inline(__always)
+    mutating func logprob(_ mode: LogprobCodec.ValueMode) throws(LogprobCodec.DecodeError) -> Double {
         switch mode {
         case .float32, .float32Shortest:
             let b = try take(4)
             var bits: UInt32 = 0
             for i in 0..<4 { bits |= UInt32(b[i]) << (UInt32(i) * 8) }
             let f = Float(bitPattern: bits)
-            logprob = mode == .float32 ? Double(f) : (Double(f.description) ?? Double(f))
+            return mode == .float32 ? Double(f) : (Double(f.description) ?? Double(f))
         case .float64:
             let b = try take(8)
             var bits: UInt64 = 0
             for i in 0..<8 { bits |= UInt64(b[i]) << (UInt64(i) * 8) }
-            logprob = Double(bitPattern: bits)
+            return Double(bitPattern: bits)
         }
-        return TopLogprob(token: entry.token, logprob: logprob, bytes: entry.bytes, tokenId: entry.tokenId)
     }
 }
 

@@ -65,26 +65,6 @@ public enum ExportFields {
     /// Writes token logprobs as an array in OpenAI's `logprobs.content` shape:
     /// `[{"token","logprob","bytes"?,"token_id"?,"top_logprobs":[{"token","logprob","bytes"?,"token_id"?}]}]`.
     public static func writeLogprobs(_ tokens: [TokenLogprob], to w: inout JSONWriter) {
-        w.beginArray()
-        for t in tokens {
-            w.beginObject()
-            w.key(ascii: "token"); w.string(t.token)
-            w.key(ascii: "logprob"); w.double(t.logprob)
-            if let b = t.bytes { w.key(ascii: "bytes"); w.intArray(b) }
-            if let id = t.tokenId { w.key(ascii: "token_id"); w.int(id) }
-            w.key(ascii: "top_logprobs")
-            w.beginArray()
-            for a in t.top {
-                w.beginObject()
-                w.key(ascii: "token"); w.string(a.token)
-                w.key(ascii: "logprob"); w.double(a.logprob)
-                if let b = a.bytes { w.key(ascii: "bytes"); w.intArray(b) }
-                if let id = a.tokenId { w.key(ascii: "token_id"); w.int(id) }
-                w.endObject()
-            }
-            w.endArray()
-            w.endObject()
-        }
-        w.endArray()
+        LogprobWriter.writeOpenAI(tokens, to: &w)
     }
 }

@@ -36,6 +36,9 @@ public protocol ExportFormat: Sendable {
     var name: String { get }
     /// True when rows must be read with their token logprobs even without `--with-logprobs` (`kd`, `raw`).
     var needsLogprobs: Bool { get }
+    /// False when the format writes only token ids and logprob values, never token texts or `bytes` (`kd`): rows
+    /// can then be read with ids and logprobs only (`ResponseQuery.logprobTexts`), which is much cheaper.
+    var needsLogprobTexts: Bool { get }
     /// Why `row` cannot be written in this format (e.g. `no_logprobs` for `kd`), or nil to write it.
     /// ``ExportPipeline`` leaves such rows out and counts them by reason in the manifest's `skipped`.
     func skipReason(_ row: StoredResponse, options: ExportOptions) -> String?
@@ -50,6 +53,9 @@ public protocol ExportFormat: Sendable {
 extension ExportFormat {
     /// Most formats only read logprobs when asked to with `--with-logprobs`.
     public var needsLogprobs: Bool { false }
+
+    /// Formats that write logprobs write their token texts, unless they say otherwise.
+    public var needsLogprobTexts: Bool { true }
 
     /// `field`, unless the format says otherwise.
     public var defaultReasoning: ReasoningMode { .field }

@@ -10,9 +10,7 @@ extension KDFormat {
     /// The k every position of a ``KDShape/current`` row gets: the smallest number of entries at any position
     /// (its alternatives, or the sampled token alone when it has none); 0 for no positions.
     public static func uniformK(_ logprobs: [TokenLogprob]) -> Int {
-        var k = Int.max
-        for t in logprobs { k = min(k, t.top.isEmpty ? 1 : t.top.count) }
-        return k == .max ? 0 : k
+        LogprobScan.uniformK(logprobs)
     }
 
     /// How many of `closing` the completion already ends with: the longest m such that the last m sampled
@@ -38,39 +36,9 @@ extension KDFormat {
         let k = Self.uniformK(logprobs)
         let closing = appendedClosingIds(logprobs)
         w.key("target_token_ids")
-        w.beginArray()
-        for t in logprobs {
-            w.beginArray()
-            if t.top.isEmpty {
-                w.int(t.tokenId ?? 0)
-            } else {
-                for a in t.top.prefix(k) { w.int(a.tokenId ?? 0) }
-            }
-            w.endArray()
-        }
-        for id in closing {
-            w.beginArray()
-            for _ in 0..<max(k, 1) { w.int(id) }
-            w.endArray()
-        }
-        w.endArray()
+        LogprobWriter.writeIdLists(logprobs, k: k, closing: closing, to: &w)
         w.key("logprobs")
-        w.beginArray()
-        for t in logprobs {
-            w.beginArray()
-            if t.top.isEmpty {
-                w.double(t.logprob)
-            } else {
-                for a in t.top.prefix(k) { w.double(a.logprob) }
-            }
-            w.endArray()
-        }
         let share = k > 1 ? -log(Double(k)) : 0
-        for _ in closing {
-            w.beginArray()
-            for _ in 0..<max(k, 1) { w.double(share) }
-            w.endArray()
-        }
-        w.endArray()
+        LogprobWriter.writeLogprobLists(logprobs, k: k, closingCount: closing.count, share: share, to: &w)
     }
 }

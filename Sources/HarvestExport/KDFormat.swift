@@ -29,6 +29,9 @@ public struct KDFormat: ExportFormat {
     public let name = "kd"
     /// Always reads logprobs.
     public var needsLogprobs: Bool { true }
+    /// Only ids and logprobs are written (a row whose entries lack ids is refused); the store still decodes scored
+    /// sequences whole, whose answer `KDFormat+Scored` finds by token texts.
+    public var needsLogprobTexts: Bool { false }
     /// The row layout.
     public var shape: KDShape
     /// Token ids the student's chat template writes after the assistant's content (``KDShape/current`` only).
@@ -59,7 +62,7 @@ public struct KDFormat: ExportFormat {
 
     /// True when every sampled token and every alternative of `logprobs` has a token id.
     public static func hasAllIds(_ logprobs: [TokenLogprob]) -> Bool {
-        logprobs.allSatisfy { t in t.tokenId != nil && t.top.allSatisfy { $0.tokenId != nil } }
+        LogprobScan.allHaveIds(logprobs)
     }
 
     /// `no_logprobs` or `no_token_ids` for rows axolotl cannot read; nil otherwise.
@@ -89,28 +92,6 @@ public struct KDFormat: ExportFormat {
 
     private static func writeLegacy(_ logprobs: [TokenLogprob], to w: inout JSONWriter) {
         w.key("logprobs")
-        w.beginArray()
-        for t in logprobs {
-            w.beginArray()
-            if t.top.isEmpty {
-                writeEntry(token: t.token, id: t.tokenId, logprob: t.logprob, to: &w)
-            } else {
-                for a in t.top { writeEntry(token: a.token, id: a.tokenId, logprob: a.logprob, to: &w) }
-            }
-            w.endArray()
-        }
-        w.endArray()
-    }
-
-    private static func writeEntry(token: String, id: Int?, logprob: Double, to w: inout JSONWriter) {
-        w.beginObject()
-        w.key(ascii: "token")
-        if let id {
-            w.string(ascii: "token_id:", id)
-        } else {
-            w.string(token)
-        }
-        w.key(ascii: "logprob"); w.double(logprob)
-        w.endObject()
+        LogprobWriter.writeLegacyLists(logprobs, to: &w)
     }
 }

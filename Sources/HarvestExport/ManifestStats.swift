@@ -52,11 +52,7 @@ struct ManifestStats {
                 tokenIds.rowsWithoutIds += 1
                 noteTeacherWithoutIds(row)
             }
-            var previous = -1
-            for t in lp where t.top.count != previous {
-                previous = t.top.count
-                topKSeen.insert(previous)
-            }
+            LogprobScan.topCounts(lp) { topKSeen.insert($0) }
         }
         let t = row.receivedAt
         if firstReceivedAt.map({ t < $0 }) ?? true { firstReceivedAt = t }
@@ -75,11 +71,7 @@ struct ManifestStats {
     mutating func noteKDTopK(_ k: Int) { kdTopK.insert(k) }
 
     private mutating func noteMaxTokenId(_ lp: [TokenLogprob]) {
-        var m = maxTokenId ?? -1
-        for t in lp {
-            m = max(m, t.tokenId ?? -1)
-            for a in t.top { m = max(m, a.tokenId ?? -1) }
-        }
+        let m = max(maxTokenId ?? -1, LogprobScan.maxTokenId(lp))
         if m >= 0 { maxTokenId = m }
     }
 

@@ -228,79 +228,157 @@ public struct JSONWriter: Sendable {
 
     private mutating func appendQuoted(_ s: String) {
         var s = s
-        s.withUTF8 { buf in
-            guard let base = buf.baseAddress, !buf.isEmpty else {
-                bytes.append(UInt8(ascii: "\""))
-                bytes.append(UInt8(ascii: "\""))
-                return
-            }
-            let n = buf.count
-            // Text without anything to escape (the common case for short strings) goes in with one copy.
-            var i = 0
-            while i &+ 8 <= n, !Self.hasSpecialByte(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i &+= 8 }
-            while i < n, !Self.isSpecial(base[i]) { i &+= 1 }
-            if i == n {
-                bytes.append(UInt8(ascii: "\""))
-                bytes.append(contentsOf: buf)
-                bytes.append(UInt8(ascii: "\""))
-                return
-            }
-            // Otherwise runs and escapes are gathered in a small stack buffer and appended in large pieces.
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.scratchSize) { scratch in
-                let out = scratch.baseAddress!
-                out[0] = UInt8(ascii: "\"")
-                var used = 1
-                var start = 0
-                while true {
-                    let run = i &- start
-                    if run > 0 {
-                        if used &+ run > Self.scratchSize {
-                            bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: used))
-                            used = 0
-                        }
-                        if run > Self.scratchSize {
-                            bytes.append(contentsOf: UnsafeBufferPointer(start: base + start, count: run))
-                        } else {
-                            UnsafeMutableRawPointer(out + used).copyMemory(from: base + start, byteCount: run)
-                            used &+= run
-                        }
-                    }
-                    guard i < n else { break }
-                    if used &+ 6 > Self.scratchSize {
+        s.withUTF8 { Self.appendQuoted($0, to: &bytes) }
+    }
+
+    /// Appends `buf` as a quoted, escaped JSON string to `bytes`.
+    static func appendQuoted(_ buf: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        guard let base = buf.baseAddress, !buf.isEmpty else {
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
+        let n = buf.count
+        // Text without anything to escape (the common case for short strings) goes in with one copy.
+        var i = 0
+        while i &+ 8 <= n, !Self.hasSpecialByte(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i &+= 8 }
+        while i < n, !Self.isSpecial(base[i]) { i &+= 1 }
+        if i == n {
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: buf)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
+        // Otherwise runs and escapes are gathered in a small stack buffer and appended in large pieces.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.scratchSize) { scratch in
+            let out = scratch.baseAddress!
+            out[0] = UInt8(ascii: "\"")
+            var used = 1
+            var start = 0
+            while true {
+                let run = i &- start
+                if run > 0 {
+                    if used &+ run > Self.scratchSize {
                         bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: used))
                         used = 0
                     }
-                    let c = base[i]
-                    out[used] = 0x5C
-                    switch c {
-                    case 0x22: out[used &+ 1] = 0x22; used &+= 2
-                    case 0x5C: out[used &+ 1] = 0x5C; used &+= 2
-                    case 0x0A: out[used &+ 1] = UInt8(ascii: "n"); used &+= 2
-                    case 0x0D: out[used &+ 1] = UInt8(ascii: "r"); used &+= 2
-                    case 0x09: out[used &+ 1] = UInt8(ascii: "t"); used &+= 2
-                    case 0x08: out[used &+ 1] = UInt8(ascii: "b"); used &+= 2
-                    case 0x0C: out[used &+ 1] = UInt8(ascii: "f"); used &+= 2
-                    default:
-                        out[used &+ 1] = UInt8(ascii: "u")
-                        out[used &+ 2] = 0x30
-                        out[used &+ 3] = 0x30
-                        out[used &+ 4] = Self.hexDigit(c >> 4)
-                        out[used &+ 5] = Self.hexDigit(c & 15)
-                        used &+= 6
+                    if run > Self.scratchSize {
+                        bytes.append(contentsOf: UnsafeBufferPointer(start: base + start, count: run))
+                    } else {
+                        UnsafeMutableRawPointer(out + used).copyMemory(from: base + start, byteCount: run)
+                        used &+= run
                     }
-                    i &+= 1
-                    start = i
-                    while i &+ 8 <= n, !Self.hasSpecialByte(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i &+= 8 }
-                    while i < n, !Self.isSpecial(base[i]) { i &+= 1 }
                 }
-                if used == Self.scratchSize {
+                guard i < n else { break }
+                if used &+ 6 > Self.scratchSize {
                     bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: used))
                     used = 0
                 }
-                out[used] = UInt8(ascii: "\"")
-                bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: used &+ 1))
+                used &+= Self.writeEscape(base[i], to: out + used)
+                i &+= 1
+                start = i
+                while i &+ 8 <= n, !Self.hasSpecialByte(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i &+= 8 }
+                while i < n, !Self.isSpecial(base[i]) { i &+= 1 }
             }
+            if used == Self.scratchSize {
+                bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: used))
+                used = 0
+            }
+            out[used] = UInt8(ascii: "\"")
+            bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: used &+ 1))
         }
+    }
+
+    /// Writes `buf` as a quoted, escaped JSON string at `out` (room: 6 × count + 2) and returns the bytes written.
+    @inline(__always)
+    static func writeQuoted(_ buf: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        out[0] = UInt8(ascii: "\"")
+        var used = 1
+        guard let base = buf.baseAddress else {
+            out[1] = UInt8(ascii: "\"")
+            return 2
+        }
+        let n = buf.count
+        var i = 0
+        while true {
+            let start = i
+            while i &+ 8 <= n, !hasSpecialByte(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i &+= 8 }
+            while i < n, !isSpecial(base[i]) { i &+= 1 }
+            let run = i &- start
+            if run > 0 {
+                UnsafeMutableRawPointer(out + used).copyMemory(from: base + start, byteCount: run)
+                used &+= run
+            }
+            guard i < n else { break }
+            used &+= writeEscape(base[i], to: out + used)
+            i &+= 1
+        }
+        out[used] = UInt8(ascii: "\"")
+        return used &+ 1
+    }
+
+    /// Writes the escape of special byte `c` (a quote, backslash or control character) and returns its length.
+    @inline(__always)
+    private static func writeEscape(_ c: UInt8, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        out[0] = 0x5C
+        switch c {
+        case 0x22: out[1] = 0x22; return 2
+        case 0x5C: out[1] = 0x5C; return 2
+        case 0x0A: out[1] = UInt8(ascii: "n"); return 2
+        case 0x0D: out[1] = UInt8(ascii: "r"); return 2
+        case 0x09: out[1] = UInt8(ascii: "t"); return 2
+        case 0x08: out[1] = UInt8(ascii: "b"); return 2
+        case 0x0C: out[1] = UInt8(ascii: "f"); return 2
+        default:
+            out[1] = UInt8(ascii: "u")
+            out[2] = 0x30
+            out[3] = 0x30
+            out[4] = hexDigit(c >> 4)
+            out[5] = hexDigit(c & 15)
+            return 6
+        }
+    }
+
+    /// Writes the decimal digits of `value` at `out` (room: 20) and returns their count.
+    @inline(__always)
+    static func writeInt(_ value: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var v = value.magnitude
+        var n = 0
+        if value < 0 { out[0] = UInt8(ascii: "-"); n = 1 }
+        var digits = 1
+        var probe = v
+        while probe >= 10 { probe /= 10; digits &+= 1 }
+        var i = n &+ digits
+        repeat {
+            let q = v / 10
+            i &-= 1
+            out[i] = UInt8(truncatingIfNeeded: v &- q &* 10) &+ 0x30
+            v = q
+        } while v > 0
+        return n &+ digits
+    }
+
+    /// Writes `[v0,v1,…]` at `out` (room: 2 + 4 × count) and returns the bytes written.
+    @inline(__always)
+    static func writeByteArray(_ values: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        out[0] = UInt8(ascii: "[")
+        var used = 1
+        for i in 0..<values.count {
+            let v = values[i]
+            if i > 0 { out[used] = UInt8(ascii: ","); used &+= 1 }
+            if v >= 100 {
+                out[used] = 0x30 &+ v / 100
+                out[used &+ 1] = 0x30 &+ (v / 10) % 10
+                used &+= 2
+            } else if v >= 10 {
+                out[used] = 0x30 &+ v / 10
+                used &+= 1
+            }
+            out[used] = 0x30 &+ v % 10
+            used &+= 1
+        }
+        out[used] = UInt8(ascii: "]")
+        return used &+ 1
     }
 
     private static let scratchSize = 512
@@ -349,7 +427,7 @@ public struct JSONWriter: Sendable {
         } else if value.isInfinite {
             bytes.append(contentsOf: Array((value < 0 ? "-9999.0" : "9999.0").utf8))
         } else {
-            bytes.append(contentsOf: value.description.utf8)
+            ShortestDouble.append(value, to: &bytes)
         }
     }
 }

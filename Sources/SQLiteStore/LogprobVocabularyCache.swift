@@ -6,6 +6,8 @@ import HarvestCore
 final class LogprobVocabularyCache: @unchecked Sendable {
     private let lock = ConditionLock()
     private var teachers: [Int64: [LogprobCodec.VocabularyEntry]] = [:]
+    /// Per teacher, each entry's token id, for decoding ids and logprobs only.
+    private var teacherIds: [Int64: [Int?]] = [:]
 
     /// Decodes an `HLP1` or `HLP2` blob of teacher `teacherId`, reading new vocabulary rows through `db` when needed.
     func decode(_ blob: [UInt8], teacherId: Int64, _ db: SQLiteDatabase) throws -> [TokenLogprob] {
@@ -23,6 +25,29 @@ final class LogprobVocabularyCache: @unchecked Sendable {
         }
         let entries = try load(teacherId, db)
         return try LogprobCodec.decode(blob) { $0 < entries.count ? entries[$0] : nil }
+    }
+
+    /// Decodes only token ids and logprobs (``LogprobCodec/decodeIdsAndLogprobs(_:ids:)``: token texts empty,
+    /// `bytes` nil), reading new vocabulary rows through `db` when needed.
+    func decodeIdsAndLogprobs(_ blob: [UInt8], teacherId: Int64, _ db: SQLiteDatabase) throws -> [TokenLogprob] {
+        guard LogprobCodec.isVersion2(blob) else { return try LogprobCodec.decode(blob) }
+        let cached = lock.withLock { teacherIds[teacherId] ?? [] }
+        do {
+            return try cached.withUnsafeBufferPointer { ids throws(LogprobCodec.DecodeError) in
+                try LogprobCodec.decodeIdsAndLogprobs(blob, ids: ids)
+            }
+        } catch {
+            // An index past the cached rows: new vocabulary rows, read below.
+            if error.missingVocabularyIndex == nil { throw error }
+        }
+        let entries = try load(teacherId, db)
+        let ids = entries.map(\.tokenId)
+        lock.withLock {
+            if (teacherIds[teacherId]?.count ?? 0) < ids.count { teacherIds[teacherId] = ids }
+        }
+        return try ids.withUnsafeBufferPointer { ids throws(LogprobCodec.DecodeError) in
+            try LogprobCodec.decodeIdsAndLogprobs(blob, ids: ids)
+        }
     }
 
     /// Reads the rows after the cached ones and returns the teacher's whole vocabulary.

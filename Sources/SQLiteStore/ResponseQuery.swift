@@ -15,6 +15,10 @@ public struct ResponseQuery: Sendable, Equatable {
     public var includeLogprobs: Bool
     /// Leave out responses with a curation mark (`curation_marks`): the rows curation dropped.
     public var excludeMarked: Bool
+    /// With ``includeLogprobs``: false decodes only token ids and logprobs (every entry's `token` empty, `bytes`
+    /// nil), several times cheaper, for readers that write neither (the `kd` export). Rows of scoring sweeps
+    /// (`sampling.score`) are still decoded whole: their answer is found by its token texts. Default true.
+    public var logprobTexts = true
 
     /// Creates a query.
     public init(setName: String? = nil, sweepId: Int64? = nil, afterId: Int64 = 0, limit: Int = 1000, includeLogprobs: Bool,

@@ -64,18 +64,25 @@ extension SQLiteStore {
                 if let setId { try s.bind(setId, at: 3) }
                 if let sweepId = query.sweepId { try s.bind(sweepId, at: 4) }
                 var out: [StoredResponse] = []
-                while try s.step() { out.append(try storedResponse(s, db)) }
+                while try s.step() { out.append(try storedResponse(s, db, logprobTexts: query.logprobTexts)) }
                 return out
             }
         }
     }
 
-    private func storedResponse(_ s: SQLiteStatement, _ db: SQLiteDatabase) throws -> StoredResponse {
+    private func storedResponse(_ s: SQLiteStatement, _ db: SQLiteDatabase, logprobTexts: Bool = true) throws -> StoredResponse {
         let id = s.int64(0)
         guard let kind = EndpointKind(rawValue: s.string(7)) else { throw JobRows.Bad("response \(id): unknown endpoint kind '\(s.string(7))'") }
+        let params = try SamplingParams.fromCanonicalJSON(s.string(9))
         let logprobs: [TokenLogprob]?
         if let blob = s.optionalBlob(22) {
-            do { logprobs = try vocabularyCache.decode(blob, teacherId: s.int64(26), db) } catch { throw JobRows.Bad("response \(id): \(error)") }
+            do {
+                // A scored sequence's answer is found by its token texts: always decoded whole.
+                logprobs = logprobTexts || params.score != nil ? try vocabularyCache.decode(blob, teacherId: s.int64(26), db)
+                    : try vocabularyCache.decodeIdsAndLogprobs(blob, teacherId: s.int64(26), db)
+            } catch {
+                throw JobRows.Bad("response \(id): \(error)")
+            }
         } else {
             logprobs = nil
         }
@@ -86,7 +93,7 @@ extension SQLiteStore {
             externalId: s.optionalString(23), metadataJSON: s.optionalString(24),
             messages: try ChatMessage.parseArray(s.string(4)),
             teacher: TeacherEndpoint(baseURL: s.string(5), model: s.string(6), kind: kind, apiKeyEnv: s.optionalString(8), name: s.string(25)),
-            params: try SamplingParams.fromCanonicalJSON(s.string(9)), sampleIndex: s.int(10),
+            params: params, sampleIndex: s.int(10),
             choice: CompletionChoice(index: s.int(11), content: s.string(12), reasoning: s.optionalString(13),
                                      finishReason: s.optionalString(14), logprobs: logprobs),
             usage: usage, model: s.optionalString(19), responseId: s.optionalString(20), receivedAt: s.double(21))

@@ -5,7 +5,7 @@ import Foundation
 /// ```
 /// harvest-bench [--scenario all|ceiling|harvest|latency|faults|scale|decode|export|verify] [--prompts 10000] [--max-tokens 128]
 ///               [--logprobs 5] [--concurrency 64] [--latency-ms 0] [--latency-concurrency 2000]
-///               [--samples 1] [--teacher URL] [--keep-db]
+///               [--samples 1] [--teacher URL] [--keep-db] [--export-db PATH] [--runs 1]
 /// ```
 struct BenchArgs {
     /// Which measurements to run.
@@ -43,6 +43,11 @@ struct BenchArgs {
     var samples = 1
     var teacher: String?
     var keepDB = false
+    /// Export scenario: the store to export from; filled (and kept) when the file does not exist yet, reused as is
+    /// otherwise, so runs compare on the same rows.
+    var exportDB: String?
+    /// Export scenario: how many times each export runs.
+    var runs = 1
     /// Internal: run this one measurement in this process (the parent runs each in a child).
     var measure: String?
 
@@ -51,6 +56,7 @@ struct BenchArgs {
         usage: harvest-bench [--scenario all|ceiling|harvest|latency|faults|scale|decode|export|verify] [--prompts 10000]
                              [--max-tokens 128] [--logprobs 5] [--concurrency 64] [--latency-ms 500]
                              [--latency-concurrency 2000] [--samples 1] [--teacher URL] [--keep-db]
+                             [--export-db PATH] [--runs 1]
         Prints throughput, CPU and memory figures; build with `swift build -c release` first.
         """
 
@@ -92,6 +98,8 @@ struct BenchArgs {
             case "--samples": samples = number(next())
             case "--teacher": teacher = next()
             case "--keep-db": keepDB = true
+            case "--export-db": exportDB = next()
+            case "--runs": runs = max(1, number(next()))
             case "--measure": measure = next()
             case "--help", "-h": Self.fail(nil)
             default: Self.fail("unknown argument \(argv[i])")

@@ -84,7 +84,8 @@ func measure(_ name: String) async throws {
         printHarvest(try await harvest(latencyMs: 0, concurrency: args.concurrency, logprobs: args.logprobs, prompts: args.prompts * 10))
     case "export":
         printHeader("export throughput (SQLite → JSONL), \(args.prompts) answers")
-        try await ExportScenario.run(prompts: args.prompts, maxTokens: args.maxTokens, logprobs: args.logprobs)
+        try await ExportScenario.run(prompts: args.prompts, maxTokens: args.maxTokens, logprobs: args.logprobs,
+                                     database: args.exportDB, runs: args.runs)
     case "verify":
         let answers = args.promptsGiven ? args.prompts : 1_000_000
         printHeader("verify stage, \(answers) answers")

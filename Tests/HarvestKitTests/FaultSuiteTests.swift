@@ -96,7 +96,7 @@ import Testing
 
     @Test func twoThousandJobsUnderTheStandardFaultMix() async throws {
         var faults = MockFaults(rateLimited: 0.05, serverError: 0.02, truncated: 0.01, reset: 0.01, stall: 0.005,
-                                retryAfterSeconds: 1, stallSeconds: 30, seed: 2026)
+                                retryAfterSeconds: 1, stallSeconds: 120, seed: 2026)
         faults.seed = 2026
         let r = try await run(prompts: 2000, faults: faults)
         expectExactlyOnce(r, jobs: 2000)
@@ -111,9 +111,10 @@ import Testing
         // Alone (`HARVEST_FAULT_SUITE_STRICT=1 swift test --filter FaultSuiteTests`) the longest gap must stay under the
         // 1 s stall limit plus the time this test's executor was starved. Inside the full parallel suite other suites'
         // child processes also starve the curl and SQLite threads, which that estimate cannot see (a fresh-clone CI run
-        // measured 1.75 s against an estimated 1.63 s), so there the check is that no 30 s mock stall held the sweep.
+        // measured 1.75 s against an estimated 1.63 s; a loaded machine 16 s), so there the check is that no 120 s mock
+        // stall held the sweep.
         let strict = ProcessInfo.processInfo.environment["HARVEST_FAULT_SUITE_STRICT"] != nil
-        let bound = strict ? Self.stallTimeout + r.starved : 10
+        let bound = strict ? Self.stallTimeout + r.starved : 60
         #expect(r.maxGap < bound, "longest sweep-wide stall \(r.maxGap) s (executor starved up to \(r.starved) s)")
         print("fault suite: 2,000 jobs in \(r.outcome.seconds) s, \(r.outcome.counters.retries) retries, "
             + "longest sweep-wide gap \(r.maxGap) s, executor starved up to \(r.starved) s by other suites")

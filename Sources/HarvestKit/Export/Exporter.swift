@@ -3,9 +3,10 @@ import HarvestExport
 import HarvestJSON
 import SQLiteStore
 
-/// Streams stored responses into an export (one file, a folder of splits/shards, or stdout) page by page,
-/// so memory stays flat; files and the manifest appear atomically. Incremental exports remember, per export
-/// name, the highest response id written (`meta` key `export.watermark.<name>`), set only after the files are in place.
+/// Streams stored responses into an export (one file, a folder of splits/shards, or stdout) page by page (read one
+/// page ahead on a second thread, ``PagePrefetcher``), so memory stays flat; files and the manifest appear atomically.
+/// Incremental exports remember, per export name, the highest response id written (`meta` key
+/// `export.watermark.<name>`), set only after the files are in place.
 /// Responses with curation marks are left out (unless ``ExportSelection/includeDropped``); the manifest's
 /// `curation` object counts the marks by stage over the set (or the whole database without a set).
 public struct Exporter: Sendable {
@@ -56,13 +57,24 @@ public struct Exporter: Sendable {
         let verified = try VerifiedSelection.load(store: store, selection: selection)
         let chosen = try chosenSamples(selection, verified, after: start)
         let pipeline = try ExportPipeline(plan: plan, harvestVersion: harvestVersion)
-        var afterId = start
         var highest = start
         var buffered: [StoredResponse] = []
         var index = 0
         // Rows with decoded logprobs take ~10× their JSON size in memory: small pages keep memory flat.
         let pageSize = needLogprobs ? 32 : 512
-        var exhausted = false
+        let source = store
+        var firstPage = ResponseQuery(setName: selection.setName, sweepId: selection.sweepId, limit: pageSize,
+                                      includeLogprobs: needLogprobs, excludeMarked: !selection.includeDropped)
+        // Selection by logprobs reads only their values: texts are decoded only when the format writes them.
+        firstPage.logprobTexts = plan.format.needsLogprobTexts && plan.format.loadsLogprobs(plan.options)
+        let query = firstPage
+        // Pages are read one ahead on another thread while this one writes JSON.
+        let reader = PagePrefetcher(pageSize: pageSize, after: start) { afterId in
+            var q = query
+            q.afterId = afterId
+            return try source.responses(query: q)
+        }
+        defer { reader.cancel() }
         let manifest: ExportManifest
         do {
             try pipeline.drain {
@@ -77,13 +89,9 @@ public struct Exporter: Sendable {
                         if let chosen, !chosen.contains(row.id) { continue }
                         return row
                     }
-                    if exhausted { return nil }
-                    buffered = try store.responses(query: ResponseQuery(setName: selection.setName, sweepId: selection.sweepId,
-                                                                        afterId: afterId, limit: pageSize, includeLogprobs: needLogprobs,
-                                                                        excludeMarked: !selection.includeDropped))
+                    guard let page = try reader.next() else { return nil }
+                    buffered = page
                     index = 0
-                    if buffered.count < pageSize { exhausted = true }
-                    if let last = buffered.last { afterId = last.id }
                 }
             }
             manifest = try pipeline.finish(curation: selection.includeDropped ? [:] : try store.curationCounts(setName: selection.setName))

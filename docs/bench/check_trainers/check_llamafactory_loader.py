@@ -22,7 +22,8 @@ os.chdir(work)
 # is registered so the import succeeds, and the run says so.
 try:
     import torchaudio  # noqa: F401
-    stub = ""
+    # check-trainers.sh puts a stand-in into the venv when the real torchaudio does not import (see standins/).
+    stub = " (torchaudio: stand-in, no build for this torch)" if getattr(torchaudio, "HARVEST_STAND_IN", False) else ""
 except Exception:  # noqa: BLE001
     import importlib.machinery
     import types

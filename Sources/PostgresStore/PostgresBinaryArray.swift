@@ -63,7 +63,8 @@ public struct PostgresBinaryArray: Sendable, Equatable {
         count += 1
     }
 
-    /// Appends a `bigint` (or `integer`) element; nil is NULL. An `integer` array refuses values outside 32 bits.
+    /// Appends a `bigint` (or `integer`) element; nil is NULL. A value outside 32 bits traps in an `integer` array
+    /// (a programming error: use `bigint` and let the server narrow it, refusing what is out of range).
     public mutating func append(_ v: Int64?) {
         guard let v else { return appendNull() }
         switch element {

@@ -99,7 +99,7 @@ final class PostgresVocabulary: Sendable {
         return out
     }
 
-    /// A vocabulary entry as a dictionary key. Entries up to 32 bytes (nearly all: flags, token text, bytes, id) are
+    /// A vocabulary entry as a dictionary key. Entries up to 32 bytes (most: flags, token text, bytes, id) are
     /// held inline as four words, so a lookup compares words in the table without following a pointer; longer ones
     /// keep their bytes. A 128 × top-5 answer looks up ~640 keys in a vocabulary of tens of thousands: with `[UInt8]`
     /// keys (hashed byte by byte, each probe a cache miss) that was a third of the client's CPU per answer.

@@ -19,7 +19,7 @@ final class PostgresGroupCommit: @unchecked Sendable {
         var done: CheckedContinuation<Void, any Error>
     }
 
-    /// Most answers per statement (21 parameters each, under libpq's 65,535).
+    /// Most answers per statement.
     static let maxBatch = 256
     private let lock = NSLock()
     private var pending: [Item] = []
@@ -37,8 +37,14 @@ final class PostgresGroupCommit: @unchecked Sendable {
 
     /// Queues the answer and returns once it is committed (or throws the error that refused it).
     func commit(_ attempt: AttemptRecord, _ response: ResponseRecord, teacherId: Int64?) async throws {
-        let blob = response.choice.logprobsBlob
-        let table = blob.flatMap { LogprobCodec.isVersion2($0) ? nil : try? LogprobTable(hlp1: $0) }
+        var blob = response.choice.logprobsBlob
+        var table = blob.flatMap { LogprobCodec.isVersion2($0) ? nil : try? LogprobTable(hlp1: $0) }
+        // On the caller's thread, not the batch's: when the vocabulary this process knows has every key, the blob
+        // is final here, and the connection that writes the batch only sends it.
+        if let known = table, let teacherId, let encoded = vocabulary.encodeKnown(known, teacherId: teacherId) {
+            blob = encoded
+            table = nil
+        }
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
             let start = lock.withLock {
                 pending.append(Item(attempt: attempt, response: response, logprobs: blob, table: table, teacherId: teacherId, done: done))
@@ -95,29 +101,46 @@ final class PostgresGroupCommit: @unchecked Sendable {
         if more { schedule() }
     }
 
-    /// Stores the batch: vocabulary first (when it grows), then one statement for the rest.
+    /// Stores the batch: vocabulary first (when it grows), then one statement for the rest, its rows sent as one
+    /// binary array per column (``PostgresBinaryArray``) and unpacked with `unnest`: the statement is the same short
+    /// text whatever the batch size, and no value is formatted or escaped as text.
     private func write(_ batch: [Item], _ c: PostgresConnection) throws {
+        try Self.refuseNUL(batch)
         let blobs = try encodeLogprobs(batch, c)
         let now = PostgresStore.now
-        var params: [PostgresValue] = [], rows: [String] = []
-        params.reserveCapacity(batch.count * 21)
+        var columns = Self.columns.map { PostgresBinaryArray($0.element) }
+        columns[8] = PostgresBinaryArray(.text, reservingBytes: batch.reduce(0) { $0 + $1.response.choice.content.utf8.count + 4 })
+        columns[19] = PostgresBinaryArray(.bytea, reservingBytes: blobs.reduce(0) { $0 + ($1?.count ?? 0) + 4 })
         for (item, logprobs) in zip(batch, blobs) {
             let a = item.attempt, r = item.response, u = r.usage
-            let prompt = Double(max(0, u?.promptTokens ?? u?.estimatedPromptTokens ?? 0))
-            let completion = Double(max(0, u?.completionTokens ?? u?.estimatedCompletionTokens ?? 0))
-            let first = params.count + 1
-            params += [.int(a.jobId), .double(a.startedAt), .double(a.latencyMs), .nullableInt(a.httpStatus), .nullableText(a.error),
-                       .double(prompt), .double(completion),
-                       .int(Int64(r.choice.index)), .text(r.choice.content), .nullableText(r.choice.reasoning), .nullableText(r.choice.finishReason),
-                       .nullableInt(u?.promptTokens), .nullableInt(u?.completionTokens), .nullableInt(u?.totalTokens), .nullableInt(u?.reasoningTokens),
-                       .nullableText(r.model), .nullableText(r.responseId), .nullableText(r.systemFingerprint), .double(r.receivedAt),
-                       .nullableBytes(logprobs), .nullableBytes(r.rawBody)]
-            rows.append("(" + zip(first..., Self.columnTypes).map { "$\($0)::\($1)" }.joined(separator: ", ") + ")")
+            columns[0].append(a.jobId)
+            columns[1].append(a.startedAt)
+            columns[2].append(a.latencyMs)
+            columns[3].append(a.httpStatus.map(Int64.init))
+            columns[4].append(a.error)
+            columns[5].append(Double(max(0, u?.promptTokens ?? u?.estimatedPromptTokens ?? 0)))
+            columns[6].append(Double(max(0, u?.completionTokens ?? u?.estimatedCompletionTokens ?? 0)))
+            columns[7].append(Int64(r.choice.index))
+            columns[8].append(r.choice.content)
+            columns[9].append(r.choice.reasoning)
+            columns[10].append(r.choice.finishReason)
+            columns[11].append(u?.promptTokens.map(Int64.init))
+            columns[12].append(u?.completionTokens.map(Int64.init))
+            columns[13].append(u?.totalTokens.map(Int64.init))
+            columns[14].append(u?.reasoningTokens.map(Int64.init))
+            columns[15].append(r.model)
+            columns[16].append(r.responseId)
+            columns[17].append(r.systemFingerprint)
+            columns[18].append(r.receivedAt)
+            columns[19].append(logprobs)
+            columns[20].append(r.rawBody)
         }
+        let unnest = Self.columns.enumerated().map { "$\($0.offset + 1)::\($0.element.sql)[]" }.joined(separator: ", ")
         try c.execute("""
-            WITH v(job_id, started_at, latency_ms, http_status, error, pt, ct, choice_index, content, reasoning, finish_reason,
-                   prompt_tokens, completion_tokens, total_tokens, reasoning_tokens, model, response_id, system_fingerprint,
-                   received_at, logprobs, raw) AS (VALUES \(rows.joined(separator: ", "))),
+            WITH v AS (
+              SELECT * FROM unnest(\(unnest)) AS v(job_id, started_at, latency_ms, http_status, error, pt, ct, choice_index,
+                content, reasoning, finish_reason, prompt_tokens, completion_tokens, total_tokens, reasoning_tokens, model,
+                response_id, system_fingerprint, received_at, logprobs, raw)),
             a AS (
               INSERT INTO attempts(job_id, started_at, latency_ms, http_status, outcome, error, cost)
               SELECT v.job_id, v.started_at, v.latency_ms, v.http_status, 'success', v.error,
@@ -146,12 +169,33 @@ final class PostgresGroupCommit: @unchecked Sendable {
                     WHERE run_id IS NOT NULL GROUP BY run_id) x
               WHERE s.id = x.run_id RETURNING s.id)
             SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM done), (SELECT count(*) FROM duplicate), (SELECT count(*) FROM spend)
-            """, params)
+            """, columns.map { .binaryArray($0) })
     }
 
-    /// The types of a batch row's columns, in ``write(_:_:)``'s order.
-    private static let columnTypes = ["bigint", "float8", "float8", "int", "text", "float8", "float8", "int", "text", "text", "text",
-                                      "int", "int", "int", "int", "text", "text", "text", "float8", "bytea", "bytea"]
+    /// The element types of a batch's columns, in ``write(_:_:)``'s order (integers go as `bigint`; the server
+    /// narrows them to the `integer` columns, refusing a value out of range).
+    private static let columns: [(element: PostgresBinaryArray.Element, sql: String)] = [
+        (.int8, "bigint"), (.float8, "float8"), (.float8, "float8"), (.int8, "bigint"), (.text, "text"), (.float8, "float8"),
+        (.float8, "float8"), (.int8, "bigint"), (.text, "text"), (.text, "text"), (.text, "text"), (.int8, "bigint"),
+        (.int8, "bigint"), (.int8, "bigint"), (.int8, "bigint"), (.text, "text"), (.text, "text"), (.text, "text"),
+        (.float8, "float8"), (.bytea, "bytea"), (.bytea, "bytea"),
+    ]
+
+    /// Refuses text PostgreSQL cannot store (U+0000) before anything is sent, naming the answer and the field, as the
+    /// server would (SQLSTATE 22021).
+    private static func refuseNUL(_ batch: [Item]) throws {
+        for item in batch {
+            let a = item.attempt, r = item.response
+            let fields: [(String, String?)] = [("error", a.error), ("content", r.choice.content), ("reasoning", r.choice.reasoning),
+                                               ("finish_reason", r.choice.finishReason), ("model", r.model),
+                                               ("response_id", r.responseId), ("system_fingerprint", r.systemFingerprint)]
+            for (name, value) in fields where value?.utf8.contains(0) == true {
+                throw PostgresError.query(sql: "INSERT INTO responses", sqlstate: "22021",
+                                          message: "the answer of job \(a.jobId) holds U+0000 in its \(name), which PostgreSQL text cannot store",
+                                          detail: nil)
+            }
+        }
+    }
 
     /// The logprob blobs to store (`HLP2` where the answer had an `HLP1` blob). Keys the vocabulary lacks are inserted
     /// first, per teacher, committed at once.

@@ -1,5 +1,6 @@
 /// A statement parameter. Numbers and text are sent in PostgreSQL's text format with their type, byte strings in
-/// binary format as `bytea`; arrays of integers as `bigint[]` literals.
+/// binary format as `bytea`; arrays of integers as `bigint[]` literals;
+/// ``PostgresBinaryArray``s in binary format.
 public enum PostgresValue: Sendable, Equatable {
     /// SQL NULL.
     case null
@@ -13,6 +14,8 @@ public enum PostgresValue: Sendable, Equatable {
     case bytes([UInt8])
     /// A `bigint[]`.
     case intArray([Int64])
+    /// An array of any element type in binary format (a batch's column, unpacked by `unnest`).
+    case binaryArray(PostgresBinaryArray)
 
     /// An optional integer (nil is NULL).
     public static func nullableInt(_ v: Int?) -> PostgresValue { v.map { .int(Int64($0)) } ?? .null }
@@ -34,6 +37,7 @@ public enum PostgresValue: Sendable, Equatable {
         case .text: 25
         case .bytes: 17
         case .intArray: 1016
+        case .binaryArray(let a): a.element.arrayOid
         }
     }
 
@@ -49,12 +53,15 @@ public enum PostgresValue: Sendable, Equatable {
         case .text(let v): return Array(v.utf8) + [0]
         case .bytes(let v): return v
         case .intArray(let v): return Array(("{" + v.map(String.init).joined(separator: ",") + "}").utf8) + [0]
+        case .binaryArray(let a): return a.wire
         }
     }
 
-    /// 1 (binary) for `bytea`, else 0 (text).
+    /// 1 (binary) for `bytea` and binary arrays, else 0 (text).
     var format: Int32 {
-        if case .bytes = self { return 1 }
-        return 0
+        switch self {
+        case .bytes, .binaryArray: 1
+        default: 0
+        }
     }
 }

@@ -92,6 +92,9 @@ let claiming = ContinuousClock.now - clock
 let work = jobs.map { answer($0, positions: args.positions, top: args.top) }
 print("setup: \(args.answers) prompts imported and jobs created in \(setup); \(jobs.count) jobs claimed in \(claiming)")
 
+let watcher = try PostgresConnection(url: PostgresURL(args.url))
+let backends = try ServerCPU(watcher)
+let cpuBefore = (own: ServerCPU.ownSeconds(), server: backends.seconds())
 let next = Counter()
 clock = ContinuousClock.now
 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -106,9 +109,13 @@ try await withThrowingTaskGroup(of: Void.self) { group in
 }
 let elapsed = ContinuousClock.now - clock
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+let cpuAfter = (own: ServerCPU.ownSeconds(), server: backends.seconds())
 let states = try await store.jobStates(sweepId: sweep.sweepId)
 print(String(format: "stored %d answers (%d positions × top-%d) in %.2f s: %.0f answers/s (%d writers, %d connections); done jobs: %d",
              work.count, args.positions, args.top, seconds, Double(work.count) / seconds, args.writers, args.connections, states[.done] ?? 0))
+let perAnswer = { (a: Double?, b: Double?) in a.flatMap { a in b.map { String(format: "%.3f ms", ($0 - a) * 1000 / Double(work.count)) } } ?? "n/a" }
+print("CPU per answer: this process \(perAnswer(cpuBefore.own, cpuAfter.own)), its PostgreSQL backends \(perAnswer(cpuBefore.server, cpuAfter.server))"
+      + " (\(backends.pids.count) backends; n/a when the server is not local)")
 store.close()
 
 /// Hands out indices to the writers.
@@ -121,5 +128,42 @@ final class Counter: @unchecked Sendable {
             defer { value += 1 }
             return value
         }
+    }
+}
+
+/// CPU time of this process and of the store's PostgreSQL backends (read from /proc when the server runs on this
+/// machine), to tell the client's cost per answer from the server's.
+struct ServerCPU {
+    let pids: [Int]
+
+    /// The backends of the store's connections (application `harvest`, this database, not `c` itself).
+    init(_ c: PostgresConnection) throws {
+        let r = try c.execute("""
+            SELECT pid FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name = 'harvest' AND pid <> pg_backend_pid()
+            """)
+        pids = try (0..<r.count).map { try r.int($0, 0) }
+    }
+
+    /// The backends' user + system seconds, nil when /proc does not show them.
+    func seconds() -> Double? {
+        var total = 0.0
+        for pid in pids {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            // Fields after the command: state is 3rd overall, utime 14th, stime 15th.
+            guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+            total += (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        }
+        return total
+    }
+
+    /// This process's user + system seconds.
+    static func ownSeconds() -> Double? {
+        var usage = rusage()
+        guard getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage) == 0 else { return nil }
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return s(usage.ru_utime) + s(usage.ru_stime)
     }
 }

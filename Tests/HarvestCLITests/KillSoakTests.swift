@@ -14,7 +14,9 @@ import Testing
         let jobs = env["HARVEST_SOAK_JOBS"].flatMap(Int.init) ?? 5000
         let kills = env["HARVEST_SOAK_KILLS"].flatMap(Int.init) ?? 5
         let inFlight = 16
-        let f = try DaemonFixture(latencyMs: 5)
+        // 20 ms per answer, 16 in flight: at most ~800 answers/s, so each kill lands well inside the sweep (at 5 ms a
+        // quiet machine finished the sweep between the last check and the kill, and the next target was out of reach).
+        let f = try DaemonFixture(latencyMs: 20)
         try f.writePrompts(jobs)
         try f.writeConfig(maxInFlight: inFlight, leaseSeconds: 1)
         let runId = try DaemonTests.runId(try await f.enqueue("main"))
@@ -25,8 +27,9 @@ import Testing
             let serve = try await ServeProcess.start(config: f.configPath, directory: f.dir, name: "soak")
             defer { serve.stop() }
             let before = try DaemonTests.run(f, runId)?.done ?? 0
+            guard before < jobs else { break }  // the sweep finished before an earlier kill landed: nothing left to kill
             // A random moment: after between a fifth and the whole of an even share of the jobs.
-            let target = before + Int.random(in: max(1, step / 5)...step)
+            let target = min(jobs, before + Int.random(in: max(1, step / 5)...step))
             #expect(try await f.waitUntil(seconds: 120) { (try DaemonTests.run(f, runId)?.done ?? 0) >= target }, "log: \(serve.log)")
             serve.signal(SIGKILL)
             _ = await serve.waitForExit(seconds: 10)

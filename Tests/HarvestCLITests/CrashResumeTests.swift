@@ -68,7 +68,9 @@ final class SweepProcess: @unchecked Sendable {
 
     @Test func killNineThenTheSameCommandFinishesAtOnce() async throws {
         let jobs = 400, window = 16
-        let f = try await Self.setUp(prompts: jobs, latencyMs: 150)
+        // 400 ms per answer: the sweep lasts ~10 s, so a test task starved for seconds by other suites still kills it
+        // mid-run (at 150 ms a loaded machine could see 100 answers only when the sweep was nearly over).
+        let f = try await Self.setUp(prompts: jobs, latencyMs: 400)
         let args = Self.sweepArgs(f, concurrency: window)
         let first = try SweepProcess(args, directory: f.dir, name: "first")
         defer { first.stop() }
@@ -108,7 +110,9 @@ final class SweepProcess: @unchecked Sendable {
 
     @Test func aRestartedDaemonTakesOverAtOnceDespiteLongLeases() async throws {
         let jobs = 300, window = 16
-        let f = try DaemonFixture(latencyMs: 100)
+        // 500 ms per answer: the first daemon needs ~10 s for the sweep, so the kill lands mid-run even when this test's
+        // task is starved for seconds (at 100 ms a fresh-clone CI run killed it after it had finished: nothing leased).
+        let f = try DaemonFixture(latencyMs: 500)
         try f.writePrompts(jobs)
         try f.writeConfig(maxInFlight: window, leaseSeconds: 600)
         let runId = try DaemonTests.runId(try await f.enqueue("main"))

@@ -129,7 +129,8 @@ import Testing
     }
 
     @Test func sigtermMidSweepDrainsAndARestartFinishesWithoutPayingTwice() async throws {
-        let f = try DaemonFixture(latencyMs: 150)
+        // 400 ms per answer (~10 s for the sweep): the SIGTERM lands mid-sweep even when this test's task is starved.
+        let f = try DaemonFixture(latencyMs: 400)
         try f.writePrompts(200)
         try f.writeConfig(maxInFlight: 8)
         var serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)

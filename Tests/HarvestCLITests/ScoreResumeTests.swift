@@ -9,7 +9,8 @@ import Testing
 @Suite(.serialized) struct ScoreResumeTests {
     @Test func killNineThenTheSameScoringCommandFinishes() async throws {
         let jobs = 200, window = 8
-        let f = try await CrashResumeTests.setUp(prompts: jobs, latencyMs: 120)
+        // 400 ms per answer (~10 s per sweep): the kill lands mid-run even when this test's task is starved.
+        let f = try await CrashResumeTests.setUp(prompts: jobs, latencyMs: 400)
         let teacher = ["--teacher", "http://127.0.0.1:\(f.port)/v1", "--model", "mock-teacher", "--endpoint", "completions", "--db", f.database]
         let sampled = try await CLIRunner.run(["sweep", "s", "--run", "--max-tokens", "8", "--concurrency", "32"] + teacher)
         #expect(sampled.status == 0, "\(sampled.stderr)")

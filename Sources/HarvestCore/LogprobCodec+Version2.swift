@@ -56,34 +56,7 @@ extension LogprobCodec {
     /// throws a ``DecodeError`` with ``DecodeError/missingVocabularyIndex`` set, so a caller can reload and retry).
     public static func decode(_ blob: [UInt8], vocabulary: (Int) -> VocabularyEntry?) throws(DecodeError) -> [TokenLogprob] {
         guard isVersion2(blob) else { return try decode(blob) }
-        return try blob.withUnsafeBufferPointer { (buf) throws(DecodeError) -> [TokenLogprob] in
-            var r = RawReader(buf: buf)
-            r.pos = 4
-            let count = try r.varint()
-            guard count <= UInt64(buf.count) else { throw DecodeError(message: "position count too large", offset: r.pos) }
-            var out = [TokenLogprob]()
-            out.reserveCapacity(Int(count))
-            for _ in 0..<count {
-                let head = try r.varint()
-                let topCount = head >> 1
-                guard topCount <= UInt64(buf.count) else { throw DecodeError(message: "top count too large", offset: r.pos) }
-                var ref = -1
-                var sampled: TopLogprob?
-                if head & 1 != 0 {
-                    ref = Int(try r.varint())
-                    guard ref < topCount else { throw DecodeError(message: "sampled reference out of range", offset: r.pos) }
-                } else {
-                    sampled = try r.value(vocabulary)
-                }
-                var top = [TopLogprob]()
-                top.reserveCapacity(Int(topCount))
-                for _ in 0..<topCount { top.append(try r.value(vocabulary)) }
-                let s = sampled ?? top[ref]
-                out.append(TokenLogprob(token: s.token, logprob: s.logprob, bytes: s.bytes, tokenId: s.tokenId, top: top))
-            }
-            guard r.pos == buf.count else { throw DecodeError(message: "trailing bytes", offset: r.pos) }
-            return out
-        }
+        return try decodeVersion2(blob) { (r: inout RawReader) throws(DecodeError) in try r.value(vocabulary) }
     }
 
     /// Decodes only the token ids and logprobs of an `HLP2` blob, for readers that need neither token texts nor
@@ -92,7 +65,14 @@ extension LogprobCodec {
     /// `ids` throws a ``DecodeError`` with ``DecodeError/missingVocabularyIndex`` set. An `HLP1` blob is decoded whole.
     public static func decodeIdsAndLogprobs(_ blob: [UInt8], ids: UnsafeBufferPointer<Int?>) throws(DecodeError) -> [TokenLogprob] {
         guard isVersion2(blob) else { return try decode(blob) }
-        return try blob.withUnsafeBufferPointer { (buf) throws(DecodeError) -> [TokenLogprob] in
+        return try decodeVersion2(blob) { (r: inout RawReader) throws(DecodeError) in try r.idValue(ids) }
+    }
+
+    /// The positions of an `HLP2` blob, each value read by `value` (with or without the vocabulary's texts).
+    @inline(__always)
+    private static func decodeVersion2(_ blob: [UInt8],
+                                       value: (inout RawReader) throws(DecodeError) -> TopLogprob) throws(DecodeError) -> [TokenLogprob] {
+        try blob.withUnsafeBufferPointer { (buf) throws(DecodeError) -> [TokenLogprob] in
             var r = RawReader(buf: buf)
             r.pos = 4
             let count = try r.varint()
@@ -109,13 +89,13 @@ extension LogprobCodec {
                     ref = Int(try r.varint())
                     guard ref < topCount else { throw DecodeError(message: "sampled reference out of range", offset: r.pos) }
                 } else {
-                    sampled = try r.idValue(ids)
+                    sampled = try value(&r)
                 }
                 var top = [TopLogprob]()
                 top.reserveCapacity(Int(topCount))
-                for _ in 0..<topCount { top.append(try r.idValue(ids)) }
+                for _ in 0..<topCount { top.append(try value(&r)) }
                 let s = sampled ?? top[ref]
-                out.append(TokenLogprob(token: "", logprob: s.logprob, bytes: nil, tokenId: s.tokenId, top: top))
+                out.append(TokenLogprob(token: s.token, logprob: s.logprob, bytes: s.bytes, tokenId: s.tokenId, top: top))
             }
             guard r.pos == buf.count else { throw DecodeError(message: "trailing bytes", offset: r.pos) }
             return out

@@ -164,19 +164,9 @@ public struct JSONWriter: Sendable {
                     used = 0
                 }
                 if i > 0 { out[used] = UInt8(ascii: ","); used &+= 1 }
-                if v >= 100 {
-                    out[used] = 0x30 &+ v / 100
-                    out[used &+ 1] = 0x30 &+ (v / 10) % 10
-                    used &+= 2
-                } else if v >= 10 {
-                    out[used] = 0x30 &+ v / 10
-                    used &+= 1
-                }
-                out[used] = 0x30 &+ v % 10
-                out[used &+ 1] = UInt8(ascii: "]")
-                used &+= 1
+                used &+= Self.writeDigits(v, to: out + used)
             }
-            if values.isEmpty { out[used] = UInt8(ascii: "]") }
+            out[used] = UInt8(ascii: "]")
             bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: used &+ 1))
         }
         needsComma = true
@@ -358,24 +348,32 @@ public struct JSONWriter: Sendable {
         return n &+ digits
     }
 
+    /// Writes the decimal digits of `v` at `out` (room: 3) and returns how many.
+    @inline(__always)
+    static func writeDigits(_ v: UInt8, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        if v >= 100 {
+            out[0] = 0x30 &+ v / 100
+            out[1] = 0x30 &+ (v / 10) % 10
+            out[2] = 0x30 &+ v % 10
+            return 3
+        }
+        if v >= 10 {
+            out[0] = 0x30 &+ v / 10
+            out[1] = 0x30 &+ v % 10
+            return 2
+        }
+        out[0] = 0x30 &+ v
+        return 1
+    }
+
     /// Writes `[v0,v1,…]` at `out` (room: 2 + 4 × count) and returns the bytes written.
     @inline(__always)
     static func writeByteArray(_ values: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
         out[0] = UInt8(ascii: "[")
         var used = 1
         for i in 0..<values.count {
-            let v = values[i]
             if i > 0 { out[used] = UInt8(ascii: ","); used &+= 1 }
-            if v >= 100 {
-                out[used] = 0x30 &+ v / 100
-                out[used &+ 1] = 0x30 &+ (v / 10) % 10
-                used &+= 2
-            } else if v >= 10 {
-                out[used] = 0x30 &+ v / 10
-                used &+= 1
-            }
-            out[used] = 0x30 &+ v % 10
-            used &+= 1
+            used &+= writeDigits(values[i], to: out + used)
         }
         out[used] = UInt8(ascii: "]")
         return used &+ 1

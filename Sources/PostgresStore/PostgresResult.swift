@@ -1,4 +1,5 @@
 import CPostgres
+import HarvestCore
 
 /// The rows of one statement's result (text format), read by row and column index. Owns the libpq result and
 /// frees it when released. Used on the connection's thread only; copy values out before handing them on.
@@ -70,26 +71,10 @@ public final class PostgresResult {
             guard length >= 2, text[0] == UInt8(ascii: "\\"), text[1] == UInt8(ascii: "x"), length % 2 == 0 else {
                 throw .unexpected(sql: sql, detail: "column \(column) is not a bytea in hex form")
             }
-            var out = [UInt8]()
-            out.reserveCapacity((length - 2) / 2)
-            var i = 2
-            while i < length {
-                guard let hi = Self.nibble(text[i]), let lo = Self.nibble(text[i + 1]) else {
-                    throw .unexpected(sql: sql, detail: "column \(column) holds a bad hex digit")
-                }
-                out.append(hi << 4 | lo)
-                i += 2
+            guard let out = Hex.decode(UnsafeBufferPointer(rebasing: text[2...])) else {
+                throw .unexpected(sql: sql, detail: "column \(column) holds a bad hex digit")
             }
             return out
-        }
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 }

@@ -38,10 +38,12 @@ let package = Package(
         .target(name: "OpenAIWire", dependencies: ["HarvestCore", "HarvestJSON"], swiftSettings: strict),
         // HTTP over the libcurl multi interface.
         .target(name: "CurlTransport", dependencies: ["HarvestCore", "CCurl"], swiftSettings: strict),
+        // The store seam: value types and protocols both backends share (no I/O).
+        .target(name: "HarvestStore", dependencies: ["HarvestCore"], swiftSettings: strict),
         // SQLite store: migrations, prompts, jobs, attempts, responses.
-        .target(name: "SQLiteStore", dependencies: ["HarvestCore", "CSQLite"], swiftSettings: strict),
+        .target(name: "SQLiteStore", dependencies: ["HarvestCore", "HarvestStore", "CSQLite"], swiftSettings: strict),
         // PostgreSQL store (preview): libpq connection layer, migrations, setup and the JobStore for many daemons.
-        .target(name: "PostgresStore", dependencies: ["HarvestCore", "SQLiteStore", "CPostgres"], swiftSettings: strict),
+        .target(name: "PostgresStore", dependencies: ["HarvestCore", "HarvestStore", "SQLiteStore", "CPostgres"], swiftSettings: strict),
         // Corpus export writers.
         .target(name: "HarvestExport", dependencies: ["HarvestCore", "HarvestCrypto", "HarvestJSON", "CZlib"], swiftSettings: strict),
         // Curation: normalization, exact and near-duplicate detection (MinHash-LSH), decontamination, filters.

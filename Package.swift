@@ -60,7 +60,7 @@ let package = Package(
             name: "HarvestKit",
             dependencies: [
                 "HarvestCore", "HarvestJSON", "OpenAIWire", "CurlTransport", "SQLiteStore", "HarvestExport", "HarvestCurate",
-                "HarvestVerify", .product(name: "Logging", package: "swift-log"),
+                "HarvestVerify", "HarvestStore", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -79,7 +79,7 @@ let package = Package(
             name: "harvest",
             dependencies: [
                 "HarvestKit", "HarvestDaemon", "HarvestCore", "HarvestCrypto", "HarvestJSON", "CurlTransport", "SQLiteStore", "HarvestExport", "MockTeacher",
-                "HarvestCurate", "HarvestVerify", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "HarvestCurate", "HarvestVerify", "PostgresStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "HarvestKitTests", dependencies: ["HarvestKit", "MockTeacher", "HarvestTestSupport"]),
         .testTarget(name: "HarvestDaemonTests", dependencies: ["HarvestDaemon", "HarvestKit", "HarvestTestSupport"]),
         // The JobStore conformance suite (SQLite and PostgreSQL) and the PostgreSQL store's own tests.
-        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "SQLiteStore", "HarvestKit", "MockTeacher"]),
+        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "SQLiteStore", "HarvestKit", "MockTeacher", "HarvestExport"]),
         .testTarget(name: "HarvestCLITests", dependencies: ["harvest", "MockTeacher", "SQLiteStore", "HarvestTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

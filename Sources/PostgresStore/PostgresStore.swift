@@ -24,6 +24,8 @@ public final class PostgresStore: JobStore, Sendable {
     let vocabulary: PostgresVocabulary
     /// Stores answers in batches.
     let committer: PostgresGroupCommit
+    /// The read side (export, inspect, stats): its own connection and decoded vocabularies.
+    let reads = PostgresReadSide()
 
     /// A claim this process holds.
     struct Fence: Sendable {
@@ -56,7 +58,10 @@ public final class PostgresStore: JobStore, Sendable {
     public var url: String { pool.url.value }
 
     /// Finishes queued work and closes the connections.
-    public func close() { pool.close() }
+    public func close() {
+        pool.close()
+        reads.close()
+    }
 
     /// The schema version of the database.
     public func schemaVersion() async throws -> Int {

@@ -148,6 +148,10 @@ struct CurateCommand: AsyncParsableCommand {
             if spec.verifier != nil && !spec.verify {
                 throw CurationError(.parameter, location: "verifier", "needs the verify stage", hint: "add --verify; nothing was marked")
             }
+            try UnsupportedOnPostgres.check(
+                global.databasePath, what: "harvest curate",
+                hint: "curation marks and verdicts are read on PostgreSQL (export, stats, inspect) but written only on SQLite in this "
+                    + "version; curate a SQLite copy (harvest db copy) or wait for the next release; nothing was marked")
             let store = try SQLiteStore(path: global.databasePath)
             defer { store.close() }
             var keep: Set<String> = spec.verify ? [VerificationRecord.stage] : []

@@ -123,8 +123,9 @@ struct ExportCommand: AsyncParsableCommand {
     func run() async throws {
         global.bootstrapLogging()
         do {
-            let store = try SQLiteStore(path: global.databasePath)
-            if let set, !(try store.setNames().contains { $0.name == set }) { throw StoreError.unknownSet(set) }
+            let store = try CorpusStoreOpener.open(global.databasePath)
+            defer { CorpusStoreOpener.close(store) }
+            if let set, try !store.setExists(set) { throw StoreError.unknownSet(set) }
             let splitSpec = try split.map { try SplitSpec(parsing: $0) }
             let shards = ShardLimits(maxRows: shardRows, maxBytes: shardBytes)
             let plan = ExportPlan(

@@ -22,10 +22,10 @@ struct InspectCommand: AsyncParsableCommand {
     func run() async throws {
         global.bootstrapLogging()
         do {
-            let store = try SQLiteStore(path: global.databasePath)
-            defer { store.close() }
+            let store = try CorpusStoreOpener.open(global.databasePath)
+            defer { CorpusStoreOpener.close(store) }
             guard let inspection = try ResponseInspection.load(store: store, id: responseId) else {
-                printError("no response with id \(responseId) in \(global.databasePath) (ids are responses.id)")
+                printError("no response with id \(responseId) in \(store.location) (ids are responses.id)")
                 throw ExitCode(HarvestExit.unknownName)
             }
             print(json ? inspection.json() : inspection.text(maxTokens: max(0, maxTokens)), terminator: json ? "\n" : "")

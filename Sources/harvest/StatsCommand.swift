@@ -19,8 +19,8 @@ struct StatsCommand: AsyncParsableCommand {
     func run() async throws {
         global.bootstrapLogging()
         do {
-            let store = try SQLiteStore(path: global.databasePath)
-            defer { store.close() }
+            let store = try CorpusStoreOpener.open(global.databasePath)
+            defer { CorpusStoreOpener.close(store) }
             let stats = try SetStats.compute(store: store, setName: set)
             print(json ? stats.json() : stats.table(), terminator: json ? "\n" : "")
         } catch {

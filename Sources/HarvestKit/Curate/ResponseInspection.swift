@@ -1,7 +1,7 @@
 import Foundation
 import HarvestCore
 import HarvestJSON
-import SQLiteStore
+import HarvestStore
 
 /// One stored response with its curation marks, for `harvest inspect`: prompt messages, answer, reasoning, usage,
 /// per-token logprobs with top-k alternatives, and why it was dropped (if it was).
@@ -15,10 +15,9 @@ public struct ResponseInspection: Sendable {
     /// Its verdicts of the `verify` stage, per prompt set.
     public var verdicts: [(setName: String, record: VerificationRecord)] = []
 
-    /// Loads response `id`, or nil when there is none.
-    public static func load(store: SQLiteStore, id: Int64) throws -> ResponseInspection? {
-        guard id > 0, var r = try store.responses(query: ResponseQuery(afterId: id - 1, limit: 1, includeLogprobs: true)).first,
-              r.id == id else { return nil }
+    /// Loads response `id` (SQLite or PostgreSQL), or nil when there is none.
+    public static func load(store: any CorpusReader, id: Int64) throws -> ResponseInspection? {
+        guard var r = try store.response(id: id) else { return nil }
         let memberships = try store.memberships(promptId: r.promptId)
         if r.externalId == nil { r.externalId = memberships.first?.externalId }
         var inspection = ResponseInspection(response: r, marks: try store.marks(responseId: id), memberships: memberships)

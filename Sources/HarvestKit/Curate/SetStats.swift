@@ -1,6 +1,6 @@
 import HarvestCore
 import HarvestJSON
-import SQLiteStore
+import HarvestStore
 
 /// Figures of one prompt set for `harvest stats`: sizes, completion-token distribution, mean token logprob,
 /// finish reasons and curation drops. Reads the set page by page.
@@ -30,16 +30,16 @@ public struct SetStats: Sendable, Equatable {
     /// Verdicts per sample index.
     public var verdictsBySample: [VerdictCounts] = []
 
-    /// Computes the figures of set `setName`. Throws ``StoreError/unknownSet(_:)``.
-    public static func compute(store: SQLiteStore, setName: String, pageSize: Int = 2000) throws -> SetStats {
+    /// Computes the figures of set `setName` (SQLite or PostgreSQL). Throws `StoreError.unknownSet`.
+    public static func compute(store: any CorpusReader, setName: String, pageSize: Int = 2000) throws -> SetStats {
         var s = SetStats(setName: setName)
         var prompts = Set<Int64>()
         var tokens: [Int] = []
         var sum = 0.0
         var count = 0
-        var afterId: Int64 = 0
-        while true {
-            let page = try store.responses(query: ResponseQuery(setName: setName, afterId: afterId, limit: pageSize, includeLogprobs: true))
+        let pages = try store.openResponsePages(query: ResponseQuery(setName: setName, limit: pageSize, includeLogprobs: true))
+        defer { pages.close() }
+        while let page = try pages.next() {
             for r in page {
                 s.responses += 1
                 prompts.insert(r.promptId)
@@ -53,8 +53,6 @@ public struct SetStats: Sendable, Equatable {
                     }
                 }
             }
-            guard let last = page.last, page.count == pageSize else { break }
-            afterId = last.id
         }
         s.prompts = prompts.count
         if !tokens.isEmpty {

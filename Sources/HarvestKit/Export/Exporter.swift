@@ -1,12 +1,14 @@
 import HarvestCore
 import HarvestExport
 import HarvestJSON
-import SQLiteStore
+import HarvestStore
 
 /// Streams stored responses into an export (one file, a folder of splits/shards, or stdout) page by page (read one
-/// page ahead on a second thread, ``PagePrefetcher``), so memory stays flat; files and the manifest appear atomically.
-/// Incremental exports remember, per export name, the highest response id written (`meta` key
-/// `export.watermark.<name>`), set only after the files are in place.
+/// page ahead on a second thread, ``PagePrefetcher``, through the store's ``CorpusReader/openResponsePages(query:)``:
+/// keyset pages on SQLite, a server-side cursor on PostgreSQL), so memory stays flat; files and the manifest appear
+/// atomically. Incremental exports remember, per export name, the highest response id written (`meta` key
+/// `export.watermark.<name>`), set only after the files are in place; they stop at the store's
+/// ``CorpusReader/settledResponseId()``, so an answer committed later with a lower id is not skipped.
 /// Responses with curation marks are left out (unless ``ExportSelection/includeDropped``); the manifest's
 /// `curation` object counts the marks by stage over the set (or the whole database without a set).
 public struct Exporter: Sendable {
@@ -28,10 +30,10 @@ public struct Exporter: Sendable {
         public var teachersWithoutIds: [String] = []
     }
 
-    let store: SQLiteStore
+    let store: any CorpusReader
 
-    /// Creates an exporter over `store`.
-    public init(store: SQLiteStore) {
+    /// Creates an exporter over `store` (SQLite or PostgreSQL).
+    public init(store: any CorpusReader) {
         self.store = store
     }
 
@@ -49,13 +51,15 @@ public struct Exporter: Sendable {
     public func export(_ selection: ExportSelection, plan: ExportPlan, incrementalName: String? = nil,
                        harvestVersion: String = "0.1.0", stop: StopSignal? = nil) throws -> Summary {
         var plan = plan
-        plan.protectedPaths += ExportTarget.databaseFiles(store.path)
+        plan.protectedPaths += store.localFiles.flatMap(ExportTarget.databaseFiles)
         try plan.validate()
         let watermarkKey = incrementalName.map { "export.watermark.\($0)" }
         let start = try watermarkKey.flatMap { try store.metaValue($0) }.flatMap { Int64($0) } ?? 0
+        // Rows above the settled id may still be joined by lower ids committed later: an incremental export ends there.
+        let settled = watermarkKey == nil ? nil : try store.settledResponseId()
         let needLogprobs = plan.format.loadsLogprobs(plan.options) || selection.minMeanLogprob != nil || selection.samples == .best
         let verified = try VerifiedSelection.load(store: store, selection: selection)
-        let chosen = try chosenSamples(selection, verified, after: start)
+        let chosen = try chosenSamples(selection, verified, after: start, through: settled)
         let pipeline = try ExportPipeline(plan: plan, harvestVersion: harvestVersion)
         var highest = start
         var buffered: [StoredResponse] = []
@@ -63,17 +67,13 @@ public struct Exporter: Sendable {
         // Rows with decoded logprobs take ~10× their JSON size in memory: small pages keep memory flat.
         let pageSize = needLogprobs ? 32 : 512
         let source = store
-        var firstPage = ResponseQuery(setName: selection.setName, sweepId: selection.sweepId, limit: pageSize,
+        var firstPage = ResponseQuery(setName: selection.setName, sweepId: selection.sweepId, afterId: start, limit: pageSize,
                                       includeLogprobs: needLogprobs, excludeMarked: !selection.includeDropped)
         // Selection by logprobs reads only their values: texts are decoded only when the format writes them.
         firstPage.logprobTexts = plan.format.needsLogprobTexts && plan.format.loadsLogprobs(plan.options)
         let query = firstPage
         // Pages are read one ahead on another thread while this one writes JSON.
-        let reader = PagePrefetcher(pageSize: pageSize, after: start) { afterId in
-            var q = query
-            q.afterId = afterId
-            return try source.responses(query: q)
-        }
+        let reader = PagePrefetcher { try source.openResponsePages(query: query) }
         defer { reader.cancel() }
         let manifest: ExportManifest
         do {
@@ -84,6 +84,7 @@ public struct Exporter: Sendable {
                     if index < buffered.count {
                         let row = buffered[index]
                         index += 1
+                        if let settled, row.id > settled { return nil }
                         highest = max(highest, row.id)
                         if !selection.accepts(row) || !verified.admits(row) { continue }
                         if let chosen, !chosen.contains(row.id) { continue }
@@ -106,21 +107,21 @@ public struct Exporter: Sendable {
     }
 
     /// For `first`/`best`: the response id kept for each prompt (one pass over the selection), else nil.
-    private func chosenSamples(_ selection: ExportSelection, _ verified: VerifiedSelection, after start: Int64) throws -> Set<Int64>? {
+    private func chosenSamples(_ selection: ExportSelection, _ verified: VerifiedSelection, after start: Int64,
+                               through settled: Int64?) throws -> Set<Int64>? {
         guard selection.samples != .all else { return nil }
         var best: [Int64: (id: Int64, score: Double)] = [:]
-        var afterId = start
-        while true {
-            let page = try store.responses(query: ResponseQuery(setName: selection.setName, sweepId: selection.sweepId, afterId: afterId,
-                                                                limit: 1024, includeLogprobs: selection.samples == .best,
-                                                                excludeMarked: !selection.includeDropped))
+        let pages = try store.openResponsePages(query: ResponseQuery(setName: selection.setName, sweepId: selection.sweepId, afterId: start,
+                                                                     limit: 1024, includeLogprobs: selection.samples == .best,
+                                                                     excludeMarked: !selection.includeDropped))
+        defer { pages.close() }
+        while let page = try pages.next() {
             for row in page where selection.accepts(row) && verified.admits(row) {
+                if let settled, row.id > settled { return Set(best.values.map(\.id)) }
                 guard let score = selection.samples == .first ? -Double(row.sampleIndex) : verified.bestScore(row) else { continue }
                 if let current = best[row.promptId], current.score >= score { continue }
                 best[row.promptId] = (row.id, score)
             }
-            guard let last = page.last, page.count == 1024 else { break }
-            afterId = last.id
         }
         return Set(best.values.map(\.id))
     }

@@ -1,14 +1,17 @@
 import Foundation
 import HarvestCore
+import HarvestStore
 
-/// Reads the export's pages on a thread of its own, one page ahead of the caller, so reading rows (SQLite, logprob
-/// decoding) and writing JSON run on two cores. At most ``depth`` pages wait at a time (bounded memory).
+/// Reads the export's pages on a thread of its own, one page ahead of the caller, so reading rows (the database,
+/// logprob decoding) and writing JSON run on two cores. At most ``depth`` pages wait at a time (bounded memory).
+/// The page stream (``ResponsePages``: keyset pages on SQLite, a server-side cursor on PostgreSQL) is opened, read
+/// and closed on the reading thread only.
 ///
-/// Thread-safety: the queue and flags are guarded by `condition`; `fetch` runs only on the reading thread, which
+/// Thread-safety: the queue and flags are guarded by `condition`; the stream lives on the reading thread, which
 /// ``cancel()`` and the end of the pages join.
 final class PagePrefetcher: @unchecked Sendable {
-    /// Reads the page after the given response id.
-    typealias Fetch = @Sendable (_ afterId: Int64) throws -> [StoredResponse]
+    /// Opens the stream of pages (called once, on the reading thread).
+    typealias Open = @Sendable () throws -> any ResponsePages
 
     private let condition = NSCondition()
     private var pages: [[StoredResponse]] = []
@@ -18,9 +21,9 @@ final class PagePrefetcher: @unchecked Sendable {
     private var running = true
     private let depth = 1
 
-    /// Starts reading pages of `pageSize` rows after `start`.
-    init(pageSize: Int, after start: Int64, fetch: @escaping Fetch) {
-        let thread = Thread { [self] in run(pageSize: pageSize, after: start, fetch: fetch) }
+    /// Starts reading the pages of the stream `open` returns.
+    init(open: @escaping Open) {
+        let thread = Thread { [self] in run(open: open) }
         thread.name = "harvest-export-read"
         thread.start()
     }
@@ -41,7 +44,7 @@ final class PagePrefetcher: @unchecked Sendable {
         return nil
     }
 
-    /// Stops reading and waits for the reading thread to finish its current page.
+    /// Stops reading and waits for the reading thread to finish its current page and close the stream.
     func cancel() {
         condition.lock()
         cancelled = true
@@ -51,29 +54,38 @@ final class PagePrefetcher: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func run(pageSize: Int, after start: Int64, fetch: Fetch) {
-        var afterId = start
-        while true {
-            let result = Result { try fetch(afterId) }
+    private func run(open: Open) {
+        var stream: (any ResponsePages)?
+        defer {
+            stream?.close()
+            condition.lock()
+            running = false
+            condition.broadcast()
+            condition.unlock()
+        }
+        do {
+            stream = try open()
+        } catch {
+            condition.lock()
+            failure = error
+            condition.broadcast()
+            condition.unlock()
+            return
+        }
+        while let stream {
+            let result = Result { try stream.next() }
             condition.lock()
             switch result {
             case .failure(let error):
                 failure = error
             case .success(let page):
-                if !page.isEmpty { pages.append(page) }
-                if page.count < pageSize { ended = true }
-                if let last = page.last { afterId = last.id }
+                if let page, !page.isEmpty { pages.append(page) } else { ended = true }
             }
             condition.broadcast()
             while pages.count >= depth && !cancelled { condition.wait() }
             let stop = cancelled || ended || failure != nil
-            if stop {
-                running = false
-                condition.broadcast()
-                condition.unlock()
-                return
-            }
             condition.unlock()
+            if stop { return }
         }
     }
 }

@@ -1,6 +1,6 @@
 import HarvestCore
 import HarvestCurate
-import SQLiteStore
+import HarvestStore
 
 /// The verification side of an export selection: which samples are correct (for `--samples best`) and which
 /// prompts pass the pass-rate filter. Loaded once per export from the set's verdicts.
@@ -12,7 +12,7 @@ struct VerifiedSelection {
     /// Ranking among correct samples.
     let bestBy: ExportSelection.BestBy
 
-    static func load(store: SQLiteStore, selection: ExportSelection) throws -> VerifiedSelection {
+    static func load(store: any CorpusReader, selection: ExportSelection) throws -> VerifiedSelection {
         var correct: Set<Int64>?
         var allowed: Set<Int64>?
         if let set = selection.setName {

@@ -44,6 +44,8 @@ let package = Package(
         .target(name: "SQLiteStore", dependencies: ["HarvestCore", "HarvestStore", "CSQLite"], swiftSettings: strict),
         // PostgreSQL store (preview): libpq connection layer, migrations, setup and the JobStore for many daemons.
         .target(name: "PostgresStore", dependencies: ["HarvestCore", "HarvestStore", "SQLiteStore", "CPostgres"], swiftSettings: strict),
+        // `harvest db copy`: a whole harvest between SQLite and PostgreSQL, verified and resumable.
+        .target(name: "StoreCopy", dependencies: ["HarvestCore", "HarvestCrypto", "SQLiteStore", "PostgresStore"], swiftSettings: strict),
         // Corpus export writers.
         .target(name: "HarvestExport", dependencies: ["HarvestCore", "HarvestCrypto", "HarvestJSON", "CZlib"], swiftSettings: strict),
         // Curation: normalization, exact and near-duplicate detection (MinHash-LSH), decontamination, filters.
@@ -79,7 +81,7 @@ let package = Package(
             name: "harvest",
             dependencies: [
                 "HarvestKit", "HarvestDaemon", "HarvestCore", "HarvestCrypto", "HarvestJSON", "CurlTransport", "SQLiteStore", "HarvestExport", "MockTeacher",
-                "HarvestCurate", "HarvestVerify", "PostgresStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "HarvestCurate", "HarvestVerify", "PostgresStore", "StoreCopy", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
@@ -109,6 +111,8 @@ let package = Package(
         .testTarget(name: "HarvestDaemonTests", dependencies: ["HarvestDaemon", "HarvestKit", "HarvestTestSupport"]),
         // The JobStore conformance suite (SQLite and PostgreSQL) and the PostgreSQL store's own tests.
         .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "SQLiteStore", "HarvestKit", "MockTeacher", "HarvestExport"]),
+        // `harvest db copy` (SQLite ⇄ PostgreSQL round trips, resume, refusals).
+        .testTarget(name: "StoreCopyTests", dependencies: ["StoreCopy", "SQLiteStore", "PostgresStore", "HarvestCore", "harvest", "MockTeacher"]),
         .testTarget(name: "HarvestCLITests", dependencies: ["harvest", "MockTeacher", "SQLiteStore", "HarvestTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

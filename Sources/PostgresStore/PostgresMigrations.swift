@@ -13,8 +13,8 @@ import SQLiteStore
 /// claim (from sequence `lease_tokens`, unique per claim), and a lease ends (release, renewal, final failure) only
 /// under the token that took it; `logprob_vocab` has `UNIQUE(teacher_id, entry)` and its `idx` comes from sequence
 /// `logprob_vocab_idx` (unique per teacher, not dense), so many daemons append without a lock. Index
-/// `jobs_open` (ids of pending and leased jobs) serves claims. Not yet here: curation, verification and provider
-/// batch tables.
+/// `jobs_open` (ids of pending and leased jobs) serves claims. Curation, verification and provider batch tables came
+/// with version 3.
 ///
 /// # Version 2: cheaper TOAST compression of answers
 ///
@@ -22,12 +22,23 @@ import SQLiteStore
 /// server supports it (PostgreSQL 14 or later built with LZ4; otherwise they keep pglz): a 128 × top-5 `HLP2` blob (~4.6 KB)
 /// is over the 2 KB TOAST threshold, and pglz spent a fifth of the server's CPU per stored answer. Affects rows
 /// written from then on; stored rows stay readable as they are.
+///
+/// # Version 3: schema parity with SQLite (schema version 9)
+///
+/// The tables SQLite has and version 1 left out, with the same names, columns, constraints and the indexes readers
+/// rely on (docs/FORMATS.md has their meaning): `curation_runs`, `curation_marks`, `curation_hashes`,
+/// `curation_signatures`, `curation_progress` (curation), `verifications` (in its lean shape of SQLite's v9: no
+/// foreign key on `response_id`, no `(set_name, verdict)` index), `batches` (with SQLite's v8 columns
+/// `next_poll_at`, `poll_interval`, `worst_cost`) and `batch_jobs` (provider batches), `job_key_aliases` (the keys
+/// jobs had before SQLite's prompt re-key, so a database copied from SQLite keeps resolving old rescue files). Also
+/// SQLite's index `sweep_runs_sweep` and its CHECKs on `jobs.sample_index` and `sweep_runs.budget`. Intended
+/// differences that stay are listed in the schema parity test (Tests/PostgresStoreTests/SchemaParityTests.swift).
 public enum PostgresMigrations {
     /// Key of the session advisory lock held while migrations are checked and applied.
     public static let lockKey: Int64 = 0x6861_7276_6573_7401
 
     /// The migrations, oldest first. Append only.
-    public static let all: [String] = [v1, v2]
+    public static let all: [String] = [v1, v2, v3SchemaParity]
 
     /// The schema version this code writes.
     public static var latestVersion: Int { all.count }
@@ -169,6 +180,106 @@ public enum PostgresMigrations {
           NULL;
         END
         $$;
+        """
+
+    /// Version 3: every table of SQLite's schema (version 9) that version 1 left out; see the type's documentation.
+    static let v3SchemaParity = """
+        CREATE TABLE curation_runs(
+          id bigserial PRIMARY KEY,
+          set_name text NOT NULL,
+          config text NOT NULL,
+          started_at double precision NOT NULL,
+          finished_at double precision,
+          counts text
+        );
+        CREATE TABLE curation_marks(
+          response_id bigint NOT NULL REFERENCES responses(id),
+          stage text NOT NULL,
+          reason text NOT NULL,
+          detail text NOT NULL,
+          params_fingerprint text NOT NULL,
+          run_id bigint NOT NULL REFERENCES curation_runs(id),
+          created_at double precision NOT NULL,
+          PRIMARY KEY(response_id, stage)
+        );
+        CREATE INDEX curation_marks_stage ON curation_marks(stage, run_id);
+        CREATE TABLE curation_hashes(
+          set_name text NOT NULL,
+          target text NOT NULL CHECK(target IN ('prompt', 'response')),
+          hash bytea NOT NULL,
+          owner_id bigint NOT NULL,
+          params_fingerprint text NOT NULL,
+          PRIMARY KEY(set_name, target, hash, params_fingerprint)
+        );
+        CREATE TABLE curation_signatures(
+          set_name text NOT NULL,
+          target text NOT NULL CHECK(target IN ('prompt', 'response')),
+          owner_id bigint NOT NULL,
+          params_fingerprint text NOT NULL,
+          signature bytea NOT NULL,
+          PRIMARY KEY(set_name, target, owner_id, params_fingerprint)
+        );
+        CREATE TABLE curation_progress(
+          set_name text NOT NULL,
+          stage text NOT NULL,
+          params_fingerprint text NOT NULL,
+          last_response_id bigint NOT NULL,
+          PRIMARY KEY(set_name, stage)
+        );
+        CREATE TABLE job_key_aliases(
+          key bytea PRIMARY KEY CHECK(length(key) = 32),
+          job_id bigint NOT NULL REFERENCES jobs(id)
+        );
+        CREATE TABLE verifications(
+          set_name text NOT NULL,
+          response_id bigint NOT NULL,
+          verdict text NOT NULL CHECK(verdict IN ('correct', 'wrong', 'unverifiable', 'no_answer')),
+          extracted text,
+          rule text,
+          reason text NOT NULL,
+          verifier text NOT NULL,
+          params_fingerprint text NOT NULL,
+          created_at double precision NOT NULL,
+          PRIMARY KEY(set_name, response_id)
+        );
+        CREATE TABLE batches(
+          id bigserial PRIMARY KEY,
+          sweep_id bigint NOT NULL REFERENCES sweeps(id),
+          ref text UNIQUE NOT NULL,
+          wire text NOT NULL DEFAULT 'openai',
+          stage text NOT NULL CHECK(stage IN ('prepared', 'uploaded', 'submitted', 'collected')),
+          provider_status text,
+          input_file_id text,
+          provider_batch_id text,
+          output_file_id text,
+          error_file_id text,
+          requests bigint NOT NULL,
+          bytes bigint NOT NULL,
+          price_factor double precision NOT NULL,
+          answered bigint NOT NULL DEFAULT 0,
+          errored bigint NOT NULL DEFAULT 0,
+          returned bigint NOT NULL DEFAULT 0,
+          last_error text,
+          created_at double precision NOT NULL,
+          updated_at double precision NOT NULL,
+          finished_at double precision,
+          next_poll_at double precision,
+          poll_interval double precision,
+          worst_cost double precision
+        );
+        CREATE INDEX batches_sweep_stage ON batches(sweep_id, stage);
+        CREATE TABLE batch_jobs(
+          batch_id bigint NOT NULL REFERENCES batches(id),
+          job_id bigint NOT NULL REFERENCES jobs(id),
+          custom_id text NOT NULL,
+          outcome text CHECK(outcome IS NULL OR outcome IN ('answered', 'error', 'returned')),
+          PRIMARY KEY(batch_id, job_id)
+        );
+        CREATE UNIQUE INDEX batch_jobs_custom ON batch_jobs(batch_id, custom_id);
+        CREATE INDEX batch_jobs_job ON batch_jobs(job_id);
+        CREATE INDEX sweep_runs_sweep ON sweep_runs(sweep_id, id);
+        ALTER TABLE jobs ADD CONSTRAINT jobs_sample_index_check CHECK(sample_index >= 0);
+        ALTER TABLE sweep_runs ADD CONSTRAINT sweep_runs_budget_check CHECK(budget IS NULL OR budget >= 0);
         """
 
     /// Brings the database to ``latestVersion`` under the advisory lock; returns the version found before.

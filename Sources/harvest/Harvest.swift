@@ -17,6 +17,7 @@ struct Harvest: AsyncParsableCommand {
             InspectCommand.self, ExportCommand.self,
             MockTeacherCommand.self, DemoCommand.self,
             RescueCommand.self, BackupCommand.self, BatchCommand.self,
+            DbCommand.self,
         ]
     )
 }

@@ -98,6 +98,97 @@ struct PostgresCLITests {
         #expect(fromA > 0 && fromB > 0, "both daemons did work (a: \(fromA), b: \(fromB))")
     }
 
+    static func run(_ pg: PostgresScratch, _ id: Int64) async throws -> RunStatus? { try await runs(pg)[id] }
+
+    /// Polls `condition` on the run until it holds or `seconds` pass.
+    static func waitFor(_ pg: PostgresScratch, _ id: Int64, seconds: Double, _ condition: (RunStatus) -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let status = try await run(pg, id), condition(status) { return true }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    /// The daemon's kill -9 test (DaemonTests) on PostgreSQL: the restart on the same host takes the dead daemon's
+    /// leases over at once, and at most the requests in flight at the kill are sent twice.
+    @Test func sigkillMidSweepARestartFinishesOnPostgres() async throws {
+        let pg = try PostgresScratch()
+        defer { pg.drop() }
+        let f = try DaemonFixture(latencyMs: 200)
+        try f.writePrompts(400)
+        try f.writePrompts(1, name: "prompts2.txt")
+        try f.writeConfig(maxInFlight: 8, leaseSeconds: 30)
+        try pg.useInConfig(f.configPath)
+        var serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
+        defer { serve.stop() }
+        let runId = try Self.runId(try await f.enqueue("main"))
+        #expect(try await Self.waitFor(pg, runId, seconds: 60) { $0.done >= 40 }, "log: \(serve.log)")
+        serve.signal(SIGKILL)
+        _ = await serve.waitForExit(seconds: 10)
+        let killed = try #require(try await Self.run(pg, runId))
+        #expect(killed.leased > 0 && killed.done < 400, "the killed daemon left leases behind mid-sweep")
+
+        serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
+        #expect(serve.log.contains("took over jobs left leased"), "log: \(serve.log)")
+        #expect(try await Self.waitFor(pg, runId, seconds: 120) { $0.done == 400 }, "log: \(serve.log)")
+        serve.signal(SIGTERM)
+        #expect(await serve.waitForExit(seconds: 30) == 0)
+        #expect(f.mock.servedFingerprints().count == 400)
+        #expect(f.duplicatedAnswers <= 8, "at most the jobs in flight at the kill were sent twice")
+    }
+
+    /// The drain test (DaemonTests) on PostgreSQL: SIGTERM stores what is in flight, hands the rest back, and a
+    /// restart finishes without paying twice.
+    @Test func sigtermDrainsAndARestartFinishesOnPostgres() async throws {
+        let pg = try PostgresScratch()
+        defer { pg.drop() }
+        let f = try DaemonFixture(latencyMs: 400)
+        try f.writePrompts(200)
+        try f.writePrompts(1, name: "prompts2.txt")
+        try f.writeConfig(maxInFlight: 8)
+        try pg.useInConfig(f.configPath)
+        var serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
+        defer { serve.stop() }
+        let runId = try Self.runId(try await f.enqueue("main"))
+        #expect(try await Self.waitFor(pg, runId, seconds: 60) { $0.done >= 40 }, "log: \(serve.log)")
+        serve.signal(SIGTERM)
+        #expect(await serve.waitForExit(seconds: 60) == 0, "log: \(serve.log)")
+        let stopped = try #require(try await Self.run(pg, runId))
+        #expect(stopped.leased == 0, "unanswered jobs were handed back")
+        #expect(stopped.done < 200, "stopped mid-sweep")
+        #expect(f.duplicatedAnswers == 0, "in-flight answers were stored, not dropped")
+
+        serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
+        #expect(try await Self.waitFor(pg, runId, seconds: 120) { $0.done == 200 }, "log: \(serve.log)")
+        serve.signal(SIGTERM)
+        #expect(await serve.waitForExit(seconds: 30) == 0)
+        #expect(f.mock.servedFingerprints().count == 200 && f.duplicatedAnswers == 0)
+    }
+
+    /// The budget test (DaemonTests) on PostgreSQL: the run stops within the in-flight cost.
+    @Test func aTinyBudgetStopsTheRunOnPostgres() async throws {
+        let pg = try PostgresScratch()
+        defer { pg.drop() }
+        let f = try DaemonFixture(latencyMs: 20)
+        try f.writePrompts(200)
+        try f.writePrompts(1, name: "prompts2.txt")
+        // 16 completion tokens at 1 per token: 16 per answer; the budget pays for 6.25 answers.
+        try f.writeConfig(maxInFlight: 4, budget: 100, outputPrice: 1_000_000)
+        try pg.useInConfig(f.configPath)
+        let serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
+        defer { serve.stop() }
+        let runId = try Self.runId(try await f.enqueue("main"))
+        #expect(try await Self.waitFor(pg, runId, seconds: 60) { $0.state == .budget }, "log: \(serve.log)")
+        serve.signal(SIGTERM)
+        #expect(await serve.waitForExit(seconds: 30) == 0)
+        let status = try #require(try await Self.run(pg, runId))
+        #expect(status.spent >= 100)
+        #expect(status.spent <= 100 + 4 * 16, "overshoot is at most the in-flight requests' cost")
+        #expect(f.mock.stats().completionsServed <= 7 + 4)
+        #expect(status.pending > 150, "the rest waits for the next run")
+    }
+
     @Test func badDatabaseSettingsAreRefusedClearly() async throws {
         let f = try DaemonFixture()
         try f.writePrompts(3)

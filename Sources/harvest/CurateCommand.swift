@@ -148,11 +148,8 @@ struct CurateCommand: AsyncParsableCommand {
             if spec.verifier != nil && !spec.verify {
                 throw CurationError(.parameter, location: "verifier", "needs the verify stage", hint: "add --verify; nothing was marked")
             }
-            try UnsupportedOnPostgres.check(
-                global.databasePath, what: "harvest curate",
-                hint: "curation marks and verdicts are read on PostgreSQL (export, stats, inspect) but written only on SQLite in this "
-                    + "version; curate a SQLite copy (harvest db copy) or wait for the next release; nothing was marked")
-            let store = try SQLiteStore(path: global.databasePath)
+            // Marks and verdicts are read on PostgreSQL (export, inspect, stats) but written only on SQLite so far.
+            let store = try SQLiteStore(path: try global.location().sqlitePath(for: "curate"))
             defer { store.close() }
             var keep: Set<String> = spec.verify ? [VerificationRecord.stage] : []
             if band != nil { keep.insert(PassRateStage.stage) }

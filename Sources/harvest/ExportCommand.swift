@@ -123,8 +123,8 @@ struct ExportCommand: AsyncParsableCommand {
     func run() async throws {
         global.bootstrapLogging()
         do {
-            let store = try CorpusStoreOpener.open(global.databasePath)
-            defer { CorpusStoreOpener.close(store) }
+            let store = try StoreFactory.open(try global.location())
+            defer { store.close() }
             if let set, try !store.setExists(set) { throw StoreError.unknownSet(set) }
             let splitSpec = try split.map { try SplitSpec(parsing: $0) }
             let shards = ShardLimits(maxRows: shardRows, maxBytes: shardBytes)

@@ -22,8 +22,8 @@ struct InspectCommand: AsyncParsableCommand {
     func run() async throws {
         global.bootstrapLogging()
         do {
-            let store = try CorpusStoreOpener.open(global.databasePath)
-            defer { CorpusStoreOpener.close(store) }
+            let store = try StoreFactory.open(try global.location())
+            defer { store.close() }
             guard let inspection = try ResponseInspection.load(store: store, id: responseId) else {
                 printError("no response with id \(responseId) in \(store.location) (ids are responses.id)")
                 throw ExitCode(HarvestExit.unknownName)

@@ -19,8 +19,8 @@ struct StatsCommand: AsyncParsableCommand {
     func run() async throws {
         global.bootstrapLogging()
         do {
-            let store = try CorpusStoreOpener.open(global.databasePath)
-            defer { CorpusStoreOpener.close(store) }
+            let store = try StoreFactory.open(try global.location())
+            defer { store.close() }
             let stats = try SetStats.compute(store: store, setName: set)
             print(json ? stats.json() : stats.table(), terminator: json ? "\n" : "")
         } catch {

@@ -6,9 +6,6 @@ import SQLiteStore
 /// SQLite's reads (docs/OPERATIONS.md, *PostgreSQL (preview)*). Exports stream through a server-side cursor
 /// (``openResponsePages(query:)``); text orders that decide output use byte order (`COLLATE "C"`).
 extension PostgresStore: CorpusReader {
-    /// The database URL (it holds no password).
-    public var location: String { url }
-
     /// None: nothing of the database is a local file an export could overwrite.
     public var localFiles: [String] { [] }
 

@@ -3,9 +3,6 @@ import HarvestCore
 /// SQLite reads the corpus with its existing queries: pages by response id on pooled read connections (each page
 /// its own read transaction, as before), one writer, so answers become visible in id order.
 extension SQLiteStore: CorpusReader {
-    /// The database file.
-    public var location: String { path }
-
     /// The database file (the export adds its `-wal`, `-shm` and `-journal`).
     public var localFiles: [String] { [path] }
 

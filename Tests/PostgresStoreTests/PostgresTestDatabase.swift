@@ -16,12 +16,14 @@ struct PostgresTestDatabase {
     let url: String
     let name: String
 
-    /// Creates database `harvest_t_<random>`.
-    init() throws {
+    /// Creates database `harvest_t_<random>`; with `icuLocale` (e.g. `en-US`), its default collation is that ICU
+    /// locale's (text sorts as people read it, not by bytes), whatever the cluster's.
+    init(icuLocale: String? = nil) throws {
         guard let admin = Self.adminURL else { throw PostgresError.badURL(reason: "HARVEST_TEST_PG_URL is not set") }
         name = "harvest_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         let connection = try PostgresConnection(url: PostgresURL(admin))
-        try connection.execute("CREATE DATABASE \(name)")
+        let collation = icuLocale.map { " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '\($0)' LOCALE 'C.UTF-8'" } ?? ""
+        try connection.execute("CREATE DATABASE \(name)" + collation)
         url = Self.replacingDatabase(in: admin, with: name)
     }
 

@@ -4,10 +4,10 @@ import PostgresStore
 import SQLiteStore
 
 /// The same harvest written into a SQLite file and into a PostgreSQL database: two prompt sets (a prompt listed
-/// under several ids, ids whose byte order differs from a locale's), two teachers whose answers commit interleaved
-/// (so PostgreSQL's vocabulary indices of one teacher are not dense), answers with logprobs (ids, `bytes`, values
-/// that need float64, -0.0), without logprobs, with reasoning, without usage; curation marks and verdicts. Each
-/// store gets the same calls in the same order, so ids agree.
+/// under several ids, ids whose byte order differs from a locale's, in a database whose default collation is not byte
+/// order), two teachers whose answers commit interleaved (so PostgreSQL's vocabulary indices of one teacher are not
+/// dense), answers with logprobs (ids, `bytes`, values that need float64, -0.0), without logprobs, with reasoning,
+/// without usage; curation marks and verdicts. Each store gets the same calls in the same order, so ids agree.
 final class TwinHarvest: @unchecked Sendable {
     let dir: URL
     let sqlite: SQLiteStore
@@ -23,7 +23,8 @@ final class TwinHarvest: @unchecked Sendable {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("harvest-twin-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         sqlite = try SQLiteStore(path: dir.appendingPathComponent("twin.sqlite").path)
-        database = try PostgresTestDatabase()
+        // A locale-aware default collation ("a-dup" < "q3" < "Z-dup"), where harvest must still choose and order by bytes.
+        database = try PostgresTestDatabase(icuLocale: "en-US")
         postgres = try PostgresStore(url: database.url)
         try await fill()
     }

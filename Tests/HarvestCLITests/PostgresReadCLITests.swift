@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+/// The read commands on PostgreSQL through the real `harvest` binary: one prompt file harvested by the built-in
+/// mock teacher into a SQLite file and into a PostgreSQL database (one request at a time, so answers get the same
+/// ids), then `export`, `stats` and `inspect` give the same bytes on both; `curate` refuses PostgreSQL.
+@Suite(.serialized, .enabled(if: PostgresScratch.available, PostgresScratch.skipNote))
+struct PostgresReadCLITests {
+    @Test func exportStatsAndInspectGiveTheSameBytesAsSQLite() async throws {
+        let pg = try PostgresScratch()
+        defer { pg.drop() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("harvest-pgread-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("p.jsonl").path
+        let lines = (0..<12).map { #"{"id":"q\#($0)","messages":[{"role":"user","content":"prompt number \#($0)"}],"topic":"t\#($0 % 3)"}"# }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: input))
+        let sqlite = dir.appendingPathComponent("h.sqlite").path
+        for db in [sqlite, pg.url] {
+            let imported = try await CLIRunner.run(["import", input, "--set", "t", "--db", db])
+            #expect(imported.status == 0, "\(db): \(imported.stderr)")
+            let sweep = try await CLIRunner.run(["sweep", "t", "--run", "--max-tokens", "24", "--logprobs", "3", "--token-ids", "--samples", "2",
+                                                 "--max-in-flight", "1", "--db", db])
+            #expect(sweep.status == 0, "\(db): \(sweep.stderr)")
+        }
+        func both(_ args: [String]) async throws -> (CLIRunner.Result, CLIRunner.Result) {
+            (try await CLIRunner.run(args + ["--db", sqlite]), try await CLIRunner.run(args + ["--db", pg.url]))
+        }
+        for format in [["--format", "openai", "--with-logprobs"], ["--format", "sharegpt"], ["--format", "kd", "--kd-closing-ids", "2,198"]] {
+            let (a, b) = try await both(["export", "--set", "t", "-o", "-"] + format)
+            #expect(a.status == 0 && b.status == 0, "\(format): \(a.stderr) \(b.stderr)")
+            #expect(a.stdout.split(separator: "\n").count == 24, "\(format)")
+            #expect(a.stdout == b.stdout, "\(format): the same bytes from both backends")
+        }
+        let (s1, s2) = try await both(["stats", "--set", "t", "--json"])
+        #expect(s1.status == 0 && s1.stdout == s2.stdout && s1.stdout.contains(#""responses":24"#), "\(s1.stdout) \(s2.stderr)")
+        let (i1, i2) = try await both(["inspect", "5", "--json"])
+        #expect(i1.status == 0 && i1.stdout == i2.stdout && i1.stdout.contains(#""logprobs":[{"#), "\(i2.stderr)")
+        let (n1, n2) = try await both(["inspect", "99"])
+        #expect(n1.status == 6 && n2.status == 6 && n2.stderr.contains("no response with id 99"), "\(n2.stderr)")
+        let curate = try await CLIRunner.run(["curate", "--set", "t", "--db", pg.url])
+        #expect(curate.status == 4 && curate.stderr.contains("SQLite database only"), "\(curate.stderr)")
+    }
+}

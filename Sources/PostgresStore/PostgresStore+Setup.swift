@@ -3,6 +3,9 @@ import HarvestStore
 import SQLiteStore
 
 extension PostgresStore {
+    /// Key of the transaction-scoped advisory lock that serializes prompt imports.
+    static let importLockKey: Int64 = 0x6861_7276_6573_7402
+
     /// Imports prompts into set `setName` (created when missing) in one all-or-nothing transaction, with the rules of
     /// ``SQLiteStore/importPrompts(setName:prompts:sourceName:)``: prompts stored once by content hash, a re-import is a
     /// no-op, an id of the set with other messages throws ``StoreError/conflict(setName:externalId:location:)``.
@@ -12,7 +15,10 @@ extension PostgresStore {
     }
 
     /// The statements of ``importPrompts(setName:prompts:sourceName:)`` on `c`, inside the caller's transaction.
+    /// Imports take a transaction-scoped advisory lock (``importLockKey``): two imports of overlapping prompts in
+    /// different orders would otherwise wait on each other's rows (a deadlock PostgreSQL would break by failing one).
     static func importPrompts(_ c: PostgresConnection, setName: String, prompts: [PromptInput], sourceName: String) throws -> ImportSummary {
+        try c.execute("SELECT pg_advisory_xact_lock($1)", [.int(importLockKey)])
         let set = try c.execute("""
             INSERT INTO prompt_sets(name, created_at) VALUES($1, \(now)) ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id
             """, [.text(setName)]).int64(0, 0)

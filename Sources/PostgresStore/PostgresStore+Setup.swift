@@ -46,18 +46,20 @@ extension PostgresStore {
             }
         }
         var summary = SweepSummary(sweepId: sweepId, totalJobs: wanted.count, newJobs: 0, alreadyDone: 0, requeuedFailed: 0)
-        for chunk in stride(from: 0, to: wanted.count, by: 1000).map({ wanted[$0..<min(wanted.count, $0 + 1000)] }) {
-            var values: [PostgresValue] = [.int(teacherId), .int(paramId)]
-            var rows: [String] = []
+        // The rows go as binary arrays (one per column, unpacked with `unnest`), 5,000 per statement.
+        for chunk in stride(from: 0, to: wanted.count, by: 5000).map({ wanted[$0..<min(wanted.count, $0 + 5000)] }) {
+            var keys = PostgresBinaryArray(.bytea), promptIds = PostgresBinaryArray(.int8), sampleIndexes = PostgresBinaryArray(.int8)
             for job in chunk {
-                values += [.bytes(job.key), .int(job.promptId), .int(Int64(job.sample))]
-                let n = values.count
-                rows.append("($\(n - 2), $\(n - 1), $1, $2, $\(n)::int, 'pending', 0, \(now), \(now))")
+                keys.append(job.key)
+                promptIds.append(job.promptId)
+                sampleIndexes.append(Int64(job.sample))
             }
             summary.newJobs += try c.execute("""
                 INSERT INTO jobs(key, prompt_id, teacher_id, param_set_id, sample_index, state, attempts, created_at, updated_at)
-                VALUES \(rows.joined(separator: ", ")) ON CONFLICT(key) DO NOTHING
-                """, values).changed
+                SELECT u.key, u.prompt_id, $1, $2, u.sample_index, 'pending', 0, \(now), \(now)
+                FROM unnest($3::bytea[], $4::bigint[], $5::bigint[]) AS u(key, prompt_id, sample_index)
+                ON CONFLICT(key) DO NOTHING
+                """, [.int(teacherId), .int(paramId), .binaryArray(keys), .binaryArray(promptIds), .binaryArray(sampleIndexes)]).changed
         }
         let found = try c.execute("""
             SELECT id, key, state FROM jobs WHERE teacher_id = $1 AND param_set_id = $2
@@ -77,8 +79,10 @@ extension PostgresStore {
                 UPDATE jobs SET state = 'pending', updated_at = \(now) WHERE id = ANY($1::bigint[]) AND state = 'failed'
                 """, [.intArray(failed)]).changed
         }
+        var jobIds = PostgresBinaryArray(.int8)
+        for id in ids { jobIds.append(id) }
         try c.execute("INSERT INTO sweep_jobs(sweep_id, job_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING",
-                      [.int(sweepId), .intArray(ids)])
+                      [.int(sweepId), .binaryArray(jobIds)])
         return summary
     }
 

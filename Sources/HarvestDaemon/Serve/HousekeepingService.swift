@@ -93,7 +93,8 @@ public final class HousekeepingService: Service, Sendable {
             metrics.databaseWrite(error: nil, at: Date().timeIntervalSince1970)
             if notifier.watchdogInterval != nil { notifier.watchdog() }
             if held > 0 { logger.trace("leases renewed", metadata: ["jobs": "\(held)"]) }
-            depthCache.set(try? await store.queueDepth())
+            // SQLite's depth is read live by /metrics; another backend's is read here, off the endpoint's thread.
+            if !(store is SQLiteStore) { depthCache.set(try? await store.queueDepth()) }
         } catch {
             metrics.databaseWrite(error: "\(error)", at: Date().timeIntervalSince1970)
             logger.error("cannot renew leases: the database refused a write", metadata: ["error": "\(error)"])

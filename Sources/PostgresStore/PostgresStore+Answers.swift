@@ -1,6 +1,7 @@
 import HarvestCore
 
-/// One stored answer as read back from PostgreSQL (for checks and tests; the exporter still reads SQLite).
+/// One stored answer as read back from PostgreSQL (for checks and tests; export, inspect and stats read through
+/// `CorpusReader`).
 public struct PostgresAnswer: Sendable, Equatable {
     /// Response row id.
     public var id: Int64

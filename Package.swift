@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "HarvestKit",
             dependencies: [
-                "HarvestCore", "HarvestJSON", "OpenAIWire", "CurlTransport", "SQLiteStore", "HarvestExport", "HarvestCurate",
+                "HarvestCore", "HarvestJSON", "OpenAIWire", "CurlTransport", "SQLiteStore", "PostgresStore", "HarvestExport", "HarvestCurate",
                 "HarvestVerify", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -80,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "harvest",
             dependencies: [
-                "HarvestKit", "HarvestDaemon", "HarvestCore", "HarvestCrypto", "HarvestJSON", "CurlTransport", "SQLiteStore", "HarvestExport", "MockTeacher",
+                "HarvestKit", "HarvestDaemon", "HarvestCore", "HarvestCrypto", "HarvestJSON", "CurlTransport", "SQLiteStore", "PostgresStore", "HarvestExport", "MockTeacher",
                 "HarvestCurate", "HarvestVerify", "StoreCopy", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "SQLiteStore", "HarvestKit", "MockTeacher"]),
         // `harvest db copy` (SQLite ⇄ PostgreSQL round trips, resume, refusals).
         .testTarget(name: "StoreCopyTests", dependencies: ["StoreCopy", "SQLiteStore", "PostgresStore", "HarvestCore", "harvest", "MockTeacher"]),
-        .testTarget(name: "HarvestCLITests", dependencies: ["harvest", "MockTeacher", "SQLiteStore", "HarvestTestSupport"]),
+        .testTarget(name: "HarvestCLITests", dependencies: ["harvest", "MockTeacher", "SQLiteStore", "PostgresStore", "HarvestTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -36,14 +36,17 @@ final class PostgresVocabulary: Sendable {
         let sorted = missing.sorted { $0.lexicographicallyPrecedes($1) }
         var start = 0
         while start < sorted.count {
-            let chunk = Array(sorted[start..<min(sorted.count, start + Self.insertChunk)])
-            let params: [PostgresValue] = [.int(teacherId)] + chunk.map { .bytes($0) }
-            let slots = (2...chunk.count + 1).map { "$\($0)" }
-            try c.execute("INSERT INTO logprob_vocab(teacher_id, idx, entry) VALUES "
-                          + slots.map { "($1, nextval('logprob_vocab_idx'), \($0))" }.joined(separator: ", ")
-                          + " ON CONFLICT(teacher_id, entry) DO NOTHING", params)
-            let sql = "SELECT idx, entry FROM logprob_vocab WHERE teacher_id = $1 AND entry IN (\(slots.joined(separator: ", ")))"
-            let rows = try c.execute(sql, params)
+            let chunk = sorted[start..<min(sorted.count, start + Self.insertChunk)]
+            var entries = PostgresBinaryArray(.bytea, reservingBytes: chunk.reduce(0) { $0 + $1.count + 4 })
+            for key in chunk { entries.append(key) }
+            let params: [PostgresValue] = [.int(teacherId), .binaryArray(entries)]
+            try c.executePrepared("""
+                INSERT INTO logprob_vocab(teacher_id, idx, entry)
+                SELECT $1, nextval('logprob_vocab_idx'), e.entry FROM unnest($2::bytea[]) WITH ORDINALITY AS e(entry, n) ORDER BY e.n
+                ON CONFLICT(teacher_id, entry) DO NOTHING
+                """, params)
+            let sql = "SELECT idx, entry FROM logprob_vocab WHERE teacher_id = $1 AND entry = ANY($2::bytea[])"
+            let rows = try c.executePrepared(sql, params)
             for r in 0..<rows.count {
                 guard let key = try rows.bytes(r, 1) else { continue }
                 let idx = try rows.int(r, 0)

@@ -8,7 +8,10 @@ import SQLiteStore
 /// 2. `COPY attempts` (every answer: it was paid for, cost computed from the prices read in 1.) and
 ///    `COPY responses` (answers of jobs that had none) in ``PostgresBinaryCopy`` form: no statement text grows
 ///    with the batch, no value is parsed as text, and the server inserts the rows in bulk;
-/// 3. one statement marks the stored jobs done, counts the duplicate attempts, and charges the runs' spend.
+/// 3. short statements mark the stored jobs done, count the duplicate attempts, and charge the runs' spend.
+///
+/// Every statement is planned at its execution (no cached generic plan): the EXISTS over `responses` must use its
+/// index even when the table was empty when a plan would have been made.
 ///
 /// Same outcome as ``PostgresAnswerStatement`` (the one-statement form used for single answers). A job that got
 /// its response from another process between 1. and 2. makes the `COPY` fail on `responses.job_id`'s uniqueness:
@@ -20,7 +23,7 @@ enum PostgresAnswerCopy {
         let jobIds = batch.map(\.attempt.jobId)
         let now = PostgresStore.now
         try c.transaction {
-            let info = try c.executePrepared("""
+            let info = try c.execute("""
                 SELECT v.job_id, EXISTS(SELECT 1 FROM responses r WHERE r.job_id = v.job_id), t.input_per_million, t.output_per_million,
                        (SELECT max(rj.run_id) FROM run_jobs rj WHERE rj.job_id = v.job_id), nextval('attempts_id_seq')
                 FROM unnest($1::bigint[]) WITH ORDINALITY AS v(job_id, n) JOIN jobs j ON j.id = v.job_id JOIN teachers t ON t.id = j.teacher_id
@@ -90,20 +93,23 @@ enum PostgresAnswerCopy {
                     FROM STDIN (FORMAT binary)
                     """, responses.finish())
             }
-            try c.executePrepared("""
-                WITH done AS (
-                  UPDATE jobs j SET state = 'done', attempts = j.attempts + 1, lease_owner = NULL, lease_expires = NULL,
-                    last_error = NULL, updated_at = \(now)
-                  WHERE j.id = ANY($1::bigint[]) RETURNING j.id),
-                duplicate AS (
-                  UPDATE jobs j SET attempts = j.attempts + 1, updated_at = \(now) WHERE j.id = ANY($2::bigint[]) RETURNING j.id),
-                spend AS (
-                  UPDATE sweep_runs s SET spent = s.spent + x.cost, answers = s.answers + x.n
-                  FROM (SELECT run_id, sum(cost) AS cost, count(*) AS n FROM unnest($3::bigint[], $4::float8[]) AS per(run_id, cost)
-                        GROUP BY run_id) x
-                  WHERE s.id = x.run_id RETURNING s.id)
-                SELECT (SELECT count(*) FROM done), (SELECT count(*) FROM duplicate), (SELECT count(*) FROM spend)
-                """, [.intArray(stored), .intArray(duplicates), .intArray(runs), .binaryArray(Self.doubles(costs))])
+            // Simple statements (each planned in microseconds, with the tables' current sizes), the rare ones only when needed.
+            try c.execute("""
+                UPDATE jobs SET state = 'done', attempts = attempts + 1, lease_owner = NULL, lease_expires = NULL, last_error = NULL,
+                  updated_at = \(now)
+                WHERE id = ANY($1::bigint[])
+                """, [.intArray(stored)])
+            if !duplicates.isEmpty {
+                try c.execute("UPDATE jobs SET attempts = attempts + 1, updated_at = \(now) WHERE id = ANY($1::bigint[])", [.intArray(duplicates)])
+            }
+            if !runs.isEmpty {
+                try c.execute("""
+                    UPDATE sweep_runs s SET spent = s.spent + x.cost, answers = s.answers + x.n
+                    FROM (SELECT run_id, sum(cost) AS cost, count(*) AS n FROM unnest($1::bigint[], $2::float8[]) AS per(run_id, cost)
+                          GROUP BY run_id) x
+                    WHERE s.id = x.run_id
+                    """, [.intArray(runs), .binaryArray(Self.doubles(costs))])
+            }
         }
     }
 

@@ -38,7 +38,7 @@ enum PostgresAnswerStatement {
             columns[20].append(r.rawBody)
         }
         let unnest = Self.columns.enumerated().map { "$\($0.offset + 1)::\($0.element.sql)[]" }.joined(separator: ", ")
-        try c.executePrepared("""
+        try c.execute("""
             WITH v AS (
               SELECT * FROM unnest(\(unnest)) AS v(job_id, started_at, latency_ms, http_status, error, pt, ct, choice_index,
                 content, reasoning, finish_reason, prompt_tokens, completion_tokens, total_tokens, reasoning_tokens, model,

@@ -13,8 +13,6 @@ public final class PostgresConnection: @unchecked Sendable {
     let conn: OpaquePointer
     /// Where it is connected (no secrets).
     public let url: PostgresURL
-    /// Statements prepared on this connection: SQL → name (PostgresConnection+Prepared.swift).
-    var prepared: [String: String] = [:]
 
     /// Connects to `url` (the libpq URI form; `application_name` is set to `harvest`).
     public init(url: PostgresURL) throws(PostgresError) {
@@ -41,9 +39,35 @@ public final class PostgresConnection: @unchecked Sendable {
     @discardableResult
     public func execute(_ sql: String, _ params: [PostgresValue] = []) throws(PostgresError) -> PostgresResult {
         try ensureConnected()
-        try Self.refuseNUL(params, sql: sql)
-        let raw = Self.withParameters(params) { n, types, values, lengths, formats in
-            PQexecParams(conn, sql, n, types, values, lengths, formats, 0)
+        // Text goes as a C string: an inner NUL would cut it short without a word. PostgreSQL text cannot hold U+0000
+        // anyway; refuse it as the server would (SQLSTATE 22021).
+        for (i, p) in params.enumerated() {
+            if case .text(let t) = p, t.utf8.contains(0) {
+                throw .query(sql: sql, sqlstate: "22021", message: "parameter $\(i + 1) holds U+0000, which PostgreSQL text cannot store",
+                             detail: nil)
+            }
+        }
+        let wires = params.map(\.wire)
+        let types = params.map(\.oid)
+        let formats = params.map(\.format)
+        let lengths = wires.map { Int32($0?.count ?? 0) }
+        // Copies that live until the call returns; nil entries are NULLs.
+        let buffers: [UnsafeMutablePointer<UInt8>?] = wires.map { w in
+            guard let w else { return nil }
+            let p = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, w.count))
+            p.initialize(from: w, count: w.count)
+            return p
+        }
+        defer { for b in buffers { b?.deallocate() } }
+        let values = buffers.map { $0.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } }
+        let raw = values.withUnsafeBufferPointer { v in
+            types.withUnsafeBufferPointer { t in
+                lengths.withUnsafeBufferPointer { l in
+                    formats.withUnsafeBufferPointer { f in
+                        PQexecParams(conn, sql, Int32(params.count), t.baseAddress, v.baseAddress, l.baseAddress, f.baseAddress, 0)
+                    }
+                }
+            }
         }
         return try check(raw, sql: sql)
     }

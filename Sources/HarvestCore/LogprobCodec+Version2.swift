@@ -24,9 +24,59 @@ extension LogprobCodec {
             let value = Double(bitPattern: bits)
             let narrow = Float(value)
             if Double(narrow).bitPattern == bits { return .float32 }
-            if narrow.isFinite, let back = Double(narrow.description), back.bitPattern == bits { return .float32Shortest }
+            if narrow.isFinite, let back = parseShortest(narrow.description), back.bitPattern == bits { return .float32Shortest }
             return .float64
         }
+
+        /// `Double(text)` for a float32's shortest text (`-0.05`, `1e-05`, `-3.4028235e+38`): at most 9 significant
+        /// digits, so when the decimal exponent is within ±22 the value is `digits × 10^e` or `digits / 10^-e` with one
+        /// IEEE rounding of two exact doubles, which is the correctly rounded result (Clinger's fast path); other texts
+        /// go to `Double(text)`. Two to three times cheaper than `Double(text)` on the commit path, where most teachers'
+        /// logprobs (float32 printed shortest) come through here.
+        static func parseShortest(_ text: String) -> Double? {
+            var digits: UInt64 = 0, significant = 0, exponent = 0, negative = false
+            var seenPoint = false, seenDigit = false
+            var utf8 = text.utf8.makeIterator()
+            var c = utf8.next()
+            if c == UInt8(ascii: "-") { negative = true; c = utf8.next() }
+            while let ch = c {
+                if ch >= UInt8(ascii: "0"), ch <= UInt8(ascii: "9") {
+                    seenDigit = true
+                    if digits != 0 || ch != UInt8(ascii: "0") {
+                        guard significant < 19 else { return Double(text) }
+                        digits = digits &* 10 &+ UInt64(ch &- UInt8(ascii: "0"))
+                        significant += 1
+                    }
+                    if seenPoint { exponent -= 1 }
+                } else if ch == UInt8(ascii: "."), !seenPoint {
+                    seenPoint = true
+                } else {
+                    break
+                }
+                c = utf8.next()
+            }
+            guard seenDigit else { return Double(text) }
+            if let e = c {
+                guard e == UInt8(ascii: "e") || e == UInt8(ascii: "E") else { return Double(text) }
+                var sign = 1, value = 0, any = false
+                c = utf8.next()
+                if c == UInt8(ascii: "-") || c == UInt8(ascii: "+") { sign = c == UInt8(ascii: "-") ? -1 : 1; c = utf8.next() }
+                while let ch = c, ch >= UInt8(ascii: "0"), ch <= UInt8(ascii: "9"), value < 1000 {
+                    value = value * 10 + Int(ch - UInt8(ascii: "0"))
+                    any = true
+                    c = utf8.next()
+                }
+                guard any, c == nil else { return Double(text) }
+                exponent += sign * value
+            }
+            if digits == 0 { return negative ? -0.0 : 0.0 }
+            guard digits < 1 << 53, (-22...22).contains(exponent) else { return Double(text) }
+            let magnitude = exponent < 0 ? Double(digits) / powersOfTen[-exponent] : Double(digits) * powersOfTen[exponent]
+            return negative ? -magnitude : magnitude
+        }
+
+        /// 10^0 … 10^22, each exact in a double.
+        private static let powersOfTen: [Double] = (0...22).map { e in (0..<e).reduce(1.0) { r, _ in r * 10 } }
     }
 
     /// One vocabulary entry: everything about a logprob entry except the logprob.

@@ -58,55 +58,41 @@ public struct PostgresBinaryArray: Sendable, Equatable {
 
     /// Appends a NULL.
     public mutating func appendNull() {
-        Self.put(&body, UInt32(bitPattern: -1))
-        hasNulls = true
-        count += 1
+        PostgresBinaryField.put(&body, UInt32(bitPattern: -1))
+        appended(isNull: true)
     }
 
     /// Appends a `bigint` (or `integer`) element; nil is NULL. A value outside 32 bits traps in an `integer` array
     /// (a programming error: use `bigint` and let the server narrow it, refusing what is out of range).
     public mutating func append(_ v: Int64?) {
-        guard let v else { return appendNull() }
-        switch element {
-        case .int8:
-            Self.put(&body, UInt32(8))
-            Self.put(&body, UInt64(bitPattern: v))
-        case .int4:
-            precondition(Int64(Int32.min)...Int64(Int32.max) ~= v, "\(v) does not fit an integer element")
-            Self.put(&body, UInt32(4))
-            Self.put(&body, UInt32(bitPattern: Int32(v)))
-        default:
-            preconditionFailure("an integer appended to a \(element) array")
-        }
-        count += 1
+        precondition(element == .int8 || element == .int4, "an integer appended to a \(element) array")
+        PostgresBinaryField.append(v, as: element, to: &body)
+        appended(isNull: v == nil)
     }
 
     /// Appends a `double precision` element; nil is NULL.
     public mutating func append(_ v: Double?) {
         precondition(element == .float8, "a double appended to a \(element) array")
-        guard let v else { return appendNull() }
-        Self.put(&body, UInt32(8))
-        Self.put(&body, v.bitPattern)
-        count += 1
+        PostgresBinaryField.append(v, as: element, to: &body)
+        appended(isNull: v == nil)
     }
 
     /// Appends a `text` element (its UTF-8 bytes); nil is NULL. The server refuses text holding U+0000 (SQLSTATE 22021).
     public mutating func append(_ v: String?) {
         precondition(element == .text, "a string appended to a \(element) array")
-        guard var v else { return appendNull() }
-        v.withUTF8 { appendBytes($0) }
+        PostgresBinaryField.append(v, as: element, to: &body)
+        appended(isNull: v == nil)
     }
 
     /// Appends a `bytea` element; nil is NULL.
     public mutating func append(_ v: [UInt8]?) {
         precondition(element == .bytea, "bytes appended to a \(element) array")
-        guard let v else { return appendNull() }
-        v.withUnsafeBufferPointer { appendBytes($0) }
+        PostgresBinaryField.append(v, as: element, to: &body)
+        appended(isNull: v == nil)
     }
 
-    private mutating func appendBytes(_ bytes: UnsafeBufferPointer<UInt8>) {
-        Self.put(&body, UInt32(bytes.count))
-        body.append(contentsOf: bytes)
+    private mutating func appended(isNull: Bool) {
+        if isNull { hasNulls = true }
         count += 1
     }
 
@@ -114,20 +100,12 @@ public struct PostgresBinaryArray: Sendable, Equatable {
     var wire: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(20 + body.count)
-        Self.put(&out, UInt32(1))
-        Self.put(&out, UInt32(hasNulls ? 1 : 0))
-        Self.put(&out, element.oid)
-        Self.put(&out, UInt32(count))
-        Self.put(&out, UInt32(1))
+        PostgresBinaryField.put(&out, UInt32(1))
+        PostgresBinaryField.put(&out, UInt32(hasNulls ? 1 : 0))
+        PostgresBinaryField.put(&out, element.oid)
+        PostgresBinaryField.put(&out, UInt32(count))
+        PostgresBinaryField.put(&out, UInt32(1))
         out.append(contentsOf: body)
         return out
-    }
-
-    private static func put(_ out: inout [UInt8], _ v: UInt32) {
-        withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) }
-    }
-
-    private static func put(_ out: inout [UInt8], _ v: UInt64) {
-        withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) }
     }
 }

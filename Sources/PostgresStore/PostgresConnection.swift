@@ -9,7 +9,8 @@ import Glibc
 ///
 /// Not safe for concurrent use: one thread at a time (``PostgresPool`` gives each connection its own thread).
 public final class PostgresConnection: @unchecked Sendable {
-    private let conn: OpaquePointer
+    /// The libpq connection (internal: `COPY` lives in an extension, PostgresConnection+Copy.swift).
+    let conn: OpaquePointer
     /// Where it is connected (no secrets).
     public let url: PostgresURL
 
@@ -94,13 +95,13 @@ public final class PostgresConnection: @unchecked Sendable {
     public var isConnected: Bool { PQstatus(conn) == CONNECTION_OK }
 
     /// Reconnects a broken connection (outside a transaction: a broken transaction is lost with it).
-    private func ensureConnected() throws(PostgresError) {
+    func ensureConnected() throws(PostgresError) {
         guard PQstatus(conn) != CONNECTION_OK else { return }
         PQreset(conn)
         guard PQstatus(conn) == CONNECTION_OK else { throw .connectionLost(url: url.value, message: Self.message(conn)) }
     }
 
-    private func check(_ raw: OpaquePointer?, sql: String) throws(PostgresError) -> PostgresResult {
+    func check(_ raw: OpaquePointer?, sql: String) throws(PostgresError) -> PostgresResult {
         guard let raw else {
             throw PQstatus(conn) == CONNECTION_OK ? .query(sql: sql, sqlstate: nil, message: Self.message(conn), detail: nil)
                 : .connectionLost(url: url.value, message: Self.message(conn))

@@ -12,7 +12,7 @@ import Synchronization
 final class PostgresVocabulary: Sendable {
     /// One teacher's known keys.
     struct Teacher: Sendable {
-        var index: [Key: Int] = [:]
+        var index = VocabularyKeyTable()
         var keys: [Int: [UInt8]] = [:]
     }
 
@@ -31,42 +31,59 @@ final class PostgresVocabulary: Sendable {
     func encode(_ tables: [LogprobTable], teacherId: Int64, _ c: PostgresConnection) throws -> [[UInt8]] {
         let known = teachers.withLock { $0[teacherId] } ?? Teacher()
         var missing = Set<[UInt8]>()
-        for table in tables { for key in table.keys where known.index[Key(key)] == nil { missing.insert(key) } }
+        for table in tables { for key in table.keys where known.index.index(of: key) == nil { missing.insert(key) } }
         var found = Teacher()
         let sorted = missing.sorted { $0.lexicographicallyPrecedes($1) }
         var start = 0
         while start < sorted.count {
-            let chunk = Array(sorted[start..<min(sorted.count, start + Self.insertChunk)])
-            let params: [PostgresValue] = [.int(teacherId)] + chunk.map { .bytes($0) }
-            let slots = (2...chunk.count + 1).map { "$\($0)" }
-            try c.execute("INSERT INTO logprob_vocab(teacher_id, idx, entry) VALUES "
-                          + slots.map { "($1, nextval('logprob_vocab_idx'), \($0))" }.joined(separator: ", ")
-                          + " ON CONFLICT(teacher_id, entry) DO NOTHING", params)
-            let sql = "SELECT idx, entry FROM logprob_vocab WHERE teacher_id = $1 AND entry IN (\(slots.joined(separator: ", ")))"
-            let rows = try c.execute(sql, params)
-            for r in 0..<rows.count {
-                guard let key = try rows.bytes(r, 1) else { continue }
-                let idx = try rows.int(r, 0)
-                found.index[Key(key)] = idx
-                found.keys[idx] = key
-            }
-            guard rows.count == chunk.count else {
-                throw PostgresError.unexpected(sql: sql, detail: "\(chunk.count - rows.count) vocabulary keys of teacher \(teacherId) vanished")
+            let chunk = sorted[start..<min(sorted.count, start + Self.insertChunk)]
+            var entries = PostgresBinaryArray(.bytea, reservingBytes: chunk.reduce(0) { $0 + $1.count + 4 })
+            for key in chunk { entries.append(key) }
+            // The keys this statement inserts come back with their indices; a key another process inserted first is
+            // read after (looked up one by one in UNIQUE(teacher_id, entry): a handful, not the vocabulary).
+            let inserted = try c.execute("""
+                INSERT INTO logprob_vocab(teacher_id, idx, entry)
+                SELECT $1, nextval('logprob_vocab_idx'), e.entry FROM unnest($2::bytea[]) WITH ORDINALITY AS e(entry, n) ORDER BY e.n
+                ON CONFLICT(teacher_id, entry) DO NOTHING RETURNING idx, entry
+                """, [.int(teacherId), .binaryArray(entries)])
+            var chunkFound = 0
+            try Self.collect(inserted, into: &found, count: &chunkFound)
+            if chunkFound < chunk.count {
+                var others = PostgresBinaryArray(.bytea)
+                for key in chunk where found.index.index(of: key) == nil { others.append(key) }
+                let sql = """
+                    SELECT x.idx, e.entry FROM unnest($2::bytea[]) AS e(entry)
+                    CROSS JOIN LATERAL (SELECT v.idx FROM logprob_vocab v WHERE v.teacher_id = $1 AND v.entry = e.entry LIMIT 1) x
+                    """
+                try Self.collect(try c.execute(sql, [.int(teacherId), .binaryArray(others)]), into: &found, count: &chunkFound)
+                guard chunkFound == chunk.count else {
+                    throw PostgresError.unexpected(sql: sql, detail: "\(chunk.count - chunkFound) vocabulary keys of teacher \(teacherId) vanished")
+                }
             }
             start += chunk.count
         }
         let merged = teachers.withLock { all in
-            var t = all[teacherId] ?? Teacher()
-            t.index.merge(found.index) { old, _ in old }
-            t.keys.merge(found.keys) { old, _ in old }
-            all[teacherId] = t
-            return t
+            // In place: a copy of the teacher's dictionaries here would cost the whole vocabulary per new key batch.
+            all[teacherId, default: Teacher()].index.merge(found.index)
+            all[teacherId, default: Teacher()].keys.merge(found.keys) { old, _ in old }
+            return all[teacherId]!
         }
         return try tables.map { table in
             guard let indices = Self.indices(table.keys, in: merged) else {
                 throw PostgresError.unexpected(sql: "logprob_vocab", detail: "a key of teacher \(teacherId) has no index")
             }
             return table.encode(vocabularyIndex: indices)
+        }
+    }
+
+    /// Adds the `(idx, entry)` rows to `found`, counting them.
+    private static func collect(_ rows: PostgresResult, into found: inout Teacher, count: inout Int) throws {
+        for r in 0..<rows.count {
+            guard let key = try rows.bytes(r, 1) else { continue }
+            let idx = try rows.int(r, 0)
+            found.index.insert(key, idx)
+            found.keys[idx] = key
+            count += 1
         }
     }
 
@@ -77,14 +94,12 @@ final class PostgresVocabulary: Sendable {
         for r in 0..<rows.count {
             guard let key = try rows.bytes(r, 1) else { continue }
             let idx = try rows.int(r, 0)
-            t.index[Key(key)] = idx
+            t.index.insert(key, idx)
             t.keys[idx] = key
         }
         teachers.withLock { all in
-            var known = all[teacherId] ?? Teacher()
-            known.index.merge(t.index) { old, _ in old }
-            known.keys.merge(t.keys) { old, _ in old }
-            all[teacherId] = known
+            all[teacherId, default: Teacher()].index.merge(t.index)
+            all[teacherId, default: Teacher()].keys.merge(t.keys) { old, _ in old }
         }
         return t.keys
     }
@@ -93,32 +108,9 @@ final class PostgresVocabulary: Sendable {
         var out: [Int] = []
         out.reserveCapacity(keys.count)
         for key in keys {
-            guard let i = t.index[Key(key)] else { return nil }
+            guard let i = t.index.index(of: key) else { return nil }
             out.append(i)
         }
         return out
-    }
-
-    /// A vocabulary entry as a dictionary key. Entries up to 32 bytes (most: flags, token text, bytes, id) are
-    /// held inline as four words, so a lookup compares words in the table without following a pointer; longer ones
-    /// keep their bytes. A 128 × top-5 answer looks up ~640 keys in a vocabulary of tens of thousands: with `[UInt8]`
-    /// keys (hashed byte by byte, each probe a cache miss) that was a third of the client's CPU per answer.
-    struct Key: Hashable, Sendable {
-        private var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
-        private var count: Int
-        private var long: [UInt8]?
-
-        init(_ bytes: [UInt8]) {
-            count = bytes.count
-            if bytes.count > 32 {
-                long = bytes
-                return
-            }
-            var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-            withUnsafeMutableBytes(of: &words) { raw in
-                bytes.withUnsafeBytes { raw.copyMemory(from: $0) }
-            }
-            (w0, w1, w2, w3) = words
-        }
     }
 }

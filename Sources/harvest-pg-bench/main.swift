@@ -2,13 +2,16 @@ import Foundation
 import HarvestCore
 import PostgresStore
 
-/// `harvest-pg-bench --url postgres://… [--answers 20000] [--positions 128] [--top 5] [--writers 64] [--connections 3]`
+/// `harvest-pg-bench --url postgres://… [--answers 20000] [--positions 128] [--top 5] [--writers 64] [--connections 3]
+/// [--setup-only | --prepared]`
 ///
 /// Stores synthetic answers (every position with `--top` alternatives, tokens drawn from a 32,000-token vocabulary)
 /// into a PostgreSQL database through `PostgresStore.commitSuccess`, from `--writers` concurrent tasks (as a
 /// runner's in-flight answers arrive), and prints answers/s. The answers are built before the clock starts, so
 /// the figure is the store's: statements, `HLP2` encoding against the teacher's vocabulary, commits.
-/// Use an empty database: it imports a prompt set and creates a sweep named `bench`.
+/// Use an empty database: it imports a prompt set and creates a sweep named `bench`. For repeated runs,
+/// `--setup-only` prepares a database and exits; copies of it (`CREATE DATABASE … TEMPLATE …`) are then run with
+/// `--prepared`, which skips the import (the sweep is looked up, its jobs already exist).
 struct Args {
     var url = ""
     var answers = 20_000
@@ -16,11 +19,15 @@ struct Args {
     var top = 5
     var writers = 64
     var connections = 3
+    var setupOnly = false
+    var prepared = false
 
     static func parse() -> Args {
         var a = Args()
         var it = CommandLine.arguments.dropFirst().makeIterator()
         while let flag = it.next() {
+            if flag == "--setup-only" { a.setupOnly = true; continue }
+            if flag == "--prepared" { a.prepared = true; continue }
             guard let value = it.next() else { fail("\(flag) needs a value") }
             switch flag {
             case "--url": a.url = value
@@ -33,7 +40,7 @@ struct Args {
             }
         }
         guard !a.url.isEmpty, a.answers > 0, a.positions > 0, a.top >= 0, a.writers > 0, a.connections > 0 else {
-            fail("usage: harvest-pg-bench --url postgres://… [--answers N] [--positions N] [--top K] [--writers N] [--connections N]")
+            fail("usage: harvest-pg-bench --url postgres://… [--answers N] [--positions N] [--top K] [--writers N] [--connections N] [--setup-only | --prepared]")
         }
         return a
     }
@@ -42,6 +49,11 @@ struct Args {
         FileHandle.standardError.write(Data((message + "\n").utf8))
         exit(2)
     }
+}
+
+/// Writes a line to standard output at once (unbuffered, also into a file: a profiler waits for "setup:").
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 /// A deterministic answer for job `i`: `positions` tokens with `top` alternatives each.
@@ -77,10 +89,15 @@ let prompts = (0..<args.answers).map { i in
     PromptInput(externalId: "b\(i)", messages: [ChatMessage(role: "user", content: "benchmark prompt \(i)")], source: InputLocation(file: "bench", line: i + 1))
 }
 var clock = ContinuousClock.now
-_ = try await store.importPrompts(setName: "bench", prompts: prompts, sourceName: "bench")
+if !args.prepared { _ = try await store.importPrompts(setName: "bench", prompts: prompts, sourceName: "bench") }
 let sweep = try await store.createSweep(name: "bench", setName: "bench", teacher: TeacherEndpoint(baseURL: "http://127.0.0.1:9/v1", model: "bench"),
                                         params: SamplingParams(maxTokens: args.positions, topLogprobs: args.top), samples: 1)
 let setup = ContinuousClock.now - clock
+if args.setupOnly {
+    say("setup: \(args.answers) prompts imported and jobs created in \(setup); use this database as a template with --prepared")
+    store.close()
+    exit(0)
+}
 var jobs: [Job] = []
 clock = ContinuousClock.now
 while true {
@@ -90,7 +107,7 @@ while true {
 }
 let claiming = ContinuousClock.now - clock
 let work = jobs.map { answer($0, positions: args.positions, top: args.top) }
-print("setup: \(args.answers) prompts imported and jobs created in \(setup); \(jobs.count) jobs claimed in \(claiming)")
+say("setup: \(args.answers) prompts imported and jobs created in \(setup); \(jobs.count) jobs claimed in \(claiming)")
 
 let watcher = try PostgresConnection(url: PostgresURL(args.url))
 let backends = try ServerCPU(watcher)
@@ -111,10 +128,10 @@ let elapsed = ContinuousClock.now - clock
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 let cpuAfter = (own: ServerCPU.ownSeconds(), server: backends.seconds())
 let states = try await store.jobStates(sweepId: sweep.sweepId)
-print(String(format: "stored %d answers (%d positions × top-%d) in %.2f s: %.0f answers/s (%d writers, %d connections); done jobs: %d",
+say(String(format: "stored %d answers (%d positions × top-%d) in %.2f s: %.0f answers/s (%d writers, %d connections); done jobs: %d",
              work.count, args.positions, args.top, seconds, Double(work.count) / seconds, args.writers, args.connections, states[.done] ?? 0))
 let perAnswer = { (a: Double?, b: Double?) in a.flatMap { a in b.map { String(format: "%.3f ms", ($0 - a) * 1000 / Double(work.count)) } } ?? "n/a" }
-print("CPU per answer: this process \(perAnswer(cpuBefore.own, cpuAfter.own)), its PostgreSQL backends \(perAnswer(cpuBefore.server, cpuAfter.server))"
+say("CPU per answer: this process \(perAnswer(cpuBefore.own, cpuAfter.own)), its PostgreSQL backends \(perAnswer(cpuBefore.server, cpuAfter.server))"
       + " (\(backends.pids.count) backends; n/a when the server is not local)")
 store.close()
 

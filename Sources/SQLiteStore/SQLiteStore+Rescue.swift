@@ -73,3 +73,11 @@ extension SQLiteStore {
         }
     }
 }
+
+/// A store that rescued answers can be put back into, exactly once per job (SQLite; PostgreSQL conforms in its module).
+public protocol RescueImportTarget: Sendable {
+    /// Stores rescued answers: a job already done keeps its answer; unknown job keys are reported, not stored.
+    func importRescued(_ answers: [RescuedAnswer]) async throws -> RescueImportCounts
+}
+
+extension SQLiteStore: RescueImportTarget {}

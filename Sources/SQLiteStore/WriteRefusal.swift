@@ -1,4 +1,5 @@
 import CSQLite
+import HarvestStore
 
 /// The database refuses writes: the disk is full, or the file or its directory became read-only or unreachable.
 ///
@@ -22,9 +23,11 @@ public struct WriteRefusal: Sendable, Equatable, CustomStringConvertible {
     /// One line for people.
     public var description: String { reason }
 
-    /// True for the SQLite errors that mean "this database cannot take writes now" (full, read-only, I/O, permission).
+    /// True for the SQLite errors that mean "this database cannot take writes now" (full, read-only, I/O, permission),
+    /// and for another backend's outage (``StoreOutageError``: e.g. PostgreSQL unreachable).
     public static func isRefusal(_ error: any Error) -> Bool {
-        refusalCode(error) != nil
+        if let outage = error as? any StoreOutageError, outage.isOutage { return true }
+        return refusalCode(error) != nil
     }
 
     static func refusalCode(_ error: any Error) -> Int32? {

@@ -22,12 +22,19 @@ import SQLiteStore
 /// server supports it (PostgreSQL 14 or later built with LZ4; otherwise they keep pglz): a 128 × top-5 `HLP2` blob (~4.6 KB)
 /// is over the 2 KB TOAST threshold, and pglz spent a fifth of the server's CPU per stored answer. Affects rows
 /// written from then on; stored rows stay readable as they are.
+///
+/// # Fleet: run notifications and shared limits (many daemons)
+///
+/// A trigger on `sweep_runs` sends `NOTIFY harvest_runs, '<run id>'` when a run is queued or becomes active again
+/// (delivered at commit), so idle daemons listening there wake at once (``PostgresStore/runsChannel``). Table
+/// `fleet_members(teacher, owner, heartbeat_at)` holds one heartbeat row per daemon and teacher it serves; the live
+/// rows divide each teacher's limits among the daemons (``PostgresStore/heartbeat(owner:teachers:ttlSeconds:)``).
 public enum PostgresMigrations {
     /// Key of the session advisory lock held while migrations are checked and applied.
     public static let lockKey: Int64 = 0x6861_7276_6573_7401
 
     /// The migrations, oldest first. Append only.
-    public static let all: [String] = [v1, v2]
+    public static let all: [String] = [v1, v2, fleet]
 
     /// The schema version this code writes.
     public static var latestVersion: Int { all.count }
@@ -169,6 +176,23 @@ public enum PostgresMigrations {
           NULL;
         END
         $$;
+        """
+
+    static let fleet = """
+        CREATE FUNCTION harvest_notify_run() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          PERFORM pg_notify('harvest_runs', NEW.id::text);
+          RETURN NEW;
+        END
+        $$;
+        CREATE TRIGGER sweep_runs_notify AFTER INSERT OR UPDATE OF state ON sweep_runs
+          FOR EACH ROW WHEN (NEW.state = 'active') EXECUTE FUNCTION harvest_notify_run();
+        CREATE TABLE fleet_members(
+          teacher text NOT NULL,
+          owner text NOT NULL,
+          heartbeat_at double precision NOT NULL,
+          PRIMARY KEY(teacher, owner)
+        );
         """
 
     /// Brings the database to ``latestVersion`` under the advisory lock; returns the version found before.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HarvestKit
+import PostgresStore
 import SQLiteStore
 
 /// `harvest init`: create the database (running migrations) and an example config.
@@ -23,8 +24,11 @@ struct InitCommand: AsyncParsableCommand {
             throw ExitCode(HarvestExit.badInput)
         }
         do {
-            _ = try SQLiteStore(path: global.databasePath)
-            printStatus("database ready: \(global.databasePath) (schema version \(Migrations.latestVersion))")
+            let location = try global.location()
+            let store = try StoreFactory.open(location)
+            store.close()
+            let version = location.isPostgres ? PostgresMigrations.latestVersion : Migrations.latestVersion
+            printStatus("database ready: \(location) (schema version \(version))")
             if !FileManager.default.fileExists(atPath: config) {
                 // withoutOverwriting (O_EXCL): never follows a link created meanwhile, never replaces a file.
                 try Data(ConfigExample.text.utf8).write(to: URL(fileURLWithPath: config), options: .withoutOverwriting)

@@ -31,11 +31,19 @@ struct InitCommand: AsyncParsableCommand {
             printStatus("database ready: \(location) (schema version \(version))")
             if !FileManager.default.fileExists(atPath: config) {
                 // withoutOverwriting (O_EXCL): never follows a link created meanwhile, never replaces a file.
-                try Data(ConfigExample.text.utf8).write(to: URL(fileURLWithPath: config), options: .withoutOverwriting)
+                try Data(Self.exampleConfig(for: location).utf8).write(to: URL(fileURLWithPath: config), options: .withoutOverwriting)
                 printStatus("example config written: \(config)")
             }
         } catch {
             throw fail(error)
         }
+    }
+
+    /// The example config; for a PostgreSQL database it names it (`database.url`), so `harvest serve --config` and
+    /// `harvest sweep NAME --config` use the database just created.
+    static func exampleConfig(for location: StoreLocation) -> String {
+        guard case .postgres(let url) = location else { return ConfigExample.text }
+        let quoted = url.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return ConfigExample.text.replacingOccurrences(of: "{\n  \"server\"", with: "{\n  \"database\": {\"url\": \"\(quoted)\"},\n  \"server\"")
     }
 }

@@ -189,6 +189,19 @@ struct PostgresCLITests {
         #expect(status.pending > 150, "the rest waits for the next run")
     }
 
+    @Test func initCreatesTheSchemaAndAConfigNamingTheDatabase() async throws {
+        let pg = try PostgresScratch()
+        defer { pg.drop() }
+        let f = try DaemonFixture()
+        let config = f.dir.appendingPathComponent("init.json").path
+        let initialized = try await CLIRunner.run(["init", "--db", pg.url, "--config", config])
+        #expect(initialized.status == 0 && initialized.stderr.contains("database ready: \(pg.url)"), "\(initialized.stderr)")
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        #expect(text.contains("\"database\": {\"url\": \"\(pg.url)\"}"))
+        let status = try await CLIRunner.run(["status", "--config", config])
+        #expect(status.status == 0 && status.stdout.contains("database \(pg.url)"), "\(status.stderr)")
+    }
+
     @Test func badDatabaseSettingsAreRefusedClearly() async throws {
         let f = try DaemonFixture()
         try f.writePrompts(3)

@@ -38,6 +38,6 @@ import Testing
             _ = try StoreLocation.postgres(url: "postgres://u@h/d").sqlitePath(for: "backup")
         }
         #expect(StoreLocation.sqlite(path: "/data/h.sqlite").defaultRescueFile() == "/data/harvest-rescue.jsonl")
-        #expect(StoreLocation.postgres(url: "postgres://u@h/d").defaultRescueFile(directory: "/work") == "/work/harvest-rescue.jsonl")
+        #expect(StoreLocation.postgres(url: "postgres://u@h/d").defaultRescueFile(directory: "/srv/harvest") == "/srv/harvest/harvest-rescue.jsonl")
     }
 }

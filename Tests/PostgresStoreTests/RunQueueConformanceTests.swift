@@ -119,6 +119,27 @@ import Testing
     }
 
     @Test(arguments: Backend.available)
+    func importRulesAreTheSame(_ backend: Backend) async throws {
+        let db = try QueueDatabase(backend)
+        defer { db.cleanup() }
+        let store = try db.open()
+        let prompts = conformancePrompts(3)
+        let first = try await store.importPrompts(setName: "s", prompts: prompts + [prompts[0]], sourceName: "a.jsonl")
+        #expect(first == ImportSummary(setName: "s", added: 3, unchanged: 1), "an id repeated with the same messages counts once")
+        #expect(try await store.importPrompts(setName: "t", prompts: prompts, sourceName: "b.jsonl").added == 3, "another set, same prompts")
+        var changed = prompts[1]
+        changed.messages = [ChatMessage(role: "user", content: "something else")]
+        changed.source = InputLocation(file: "c.jsonl", line: 7)
+        do {
+            _ = try await store.importPrompts(setName: "s", prompts: [prompts[2], changed], sourceName: "c.jsonl")
+            Issue.record("a changed prompt under a known id was accepted")
+        } catch StoreError.conflict(let set, let id, let location) {
+            #expect(set == "s" && id == "q1" && location == InputLocation(file: "c.jsonl", line: 7))
+        }
+        #expect(try await store.setNames().map(\.count) == [3, 3], "the refused import kept nothing")
+    }
+
+    @Test(arguments: Backend.available)
     func rescuedAnswersAreStoredOncePerJob(_ backend: Backend) async throws {
         let db = try QueueDatabase(backend)
         defer { db.cleanup() }

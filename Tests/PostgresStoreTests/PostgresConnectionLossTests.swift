@@ -38,6 +38,7 @@ import Testing
         let (pipeline, first) = try Self.runner(store: store, url: teacherURL, rescue: rescue)
         defer { pipeline.shutdown() }
         let running = Task { try await first.run(sweepId: sweep) }
+        defer { running.cancel() }  // a failed wait must not leave the runner going after the test
         try await waitFor("60 answers stored before the outage") { (try? Self.count(cluster.url, "SELECT count(*) FROM responses")) ?? 0 >= 60 }
         try cluster.stop()
         let outcome = try await running.value
@@ -67,7 +68,7 @@ import Testing
 
         // Claims resume: the rest of the sweep is harvested (a claim whose reply was lost in the cut leaves its jobs
         // leased until the 10 s lease expires, so run again until every job is done).
-        try await waitFor("every job done", seconds: 120) {
+        try await waitFor("every job done", seconds: 300) {
             let (p, runner) = try Self.runner(store: store, url: teacherURL, rescue: rescue)
             defer { p.shutdown() }
             _ = try await runner.run(sweepId: sweep)

@@ -64,10 +64,10 @@ import Testing
         let a = try PostgresStore(url: db.url, connections: 1)
         let b = try PostgresStore(url: db.url, connections: 1)
         defer { a.close(); b.close() }
-        #expect(try await a.heartbeat(owner: "daemon-a", teachers: ["gpt"], ttlSeconds: 30) == ["gpt": .alone])
-        #expect(try await b.heartbeat(owner: "daemon-b", teachers: ["gpt", "mini"], ttlSeconds: 30)
+        #expect(try await a.heartbeat(owner: "daemon-a", teachers: ["gpt"], ttlSeconds: 3600) == ["gpt": .alone])
+        #expect(try await b.heartbeat(owner: "daemon-b", teachers: ["gpt", "mini"], ttlSeconds: 3600)
                 == ["gpt": FleetShare(rank: 1, members: 2), "mini": .alone])
-        let shareA = try #require(try await a.heartbeat(owner: "daemon-a", teachers: ["gpt"], ttlSeconds: 30)["gpt"])
+        let shareA = try #require(try await a.heartbeat(owner: "daemon-a", teachers: ["gpt"], ttlSeconds: 3600)["gpt"])
         let shareB = FleetShare(rank: 1, members: 2)
         #expect(shareA == FleetShare(rank: 0, members: 2))
         let limits = TeacherLimits(maxInFlight: 33, requestsPerMinute: 600, tokensPerMinute: 90_000)
@@ -75,13 +75,14 @@ import Testing
         #expect(pa.maxInFlight + pb.maxInFlight == 33)
         #expect(pa.requestsPerMinute == 300 && pb.requestsPerMinute == 300)
         #expect(pa.tokensPerMinute == 45_000)
-        // A daemon whose heartbeat is older than the TTL no longer counts; one that leaves is gone at once.
+        // A daemon whose heartbeat is older than the TTL (an hour here, so a starved test run cannot expire a live row)
+        // no longer counts; one that leaves is gone at once.
         let c = try PostgresConnection(url: PostgresURL(db.url))
-        try c.execute("UPDATE fleet_members SET heartbeat_at = heartbeat_at - 60 WHERE owner = 'daemon-b' AND teacher = 'gpt'")
-        #expect(try await a.heartbeat(owner: "daemon-a", teachers: ["gpt"], ttlSeconds: 30)["gpt"] == .alone)
-        #expect(try await b.heartbeat(owner: "daemon-b", teachers: ["gpt"], ttlSeconds: 30)["gpt"] == FleetShare(rank: 1, members: 2))
+        try c.execute("UPDATE fleet_members SET heartbeat_at = heartbeat_at - 7200 WHERE owner = 'daemon-b' AND teacher = 'gpt'")
+        #expect(try await a.heartbeat(owner: "daemon-a", teachers: ["gpt"], ttlSeconds: 3600)["gpt"] == .alone)
+        #expect(try await b.heartbeat(owner: "daemon-b", teachers: ["gpt"], ttlSeconds: 3600)["gpt"] == FleetShare(rank: 1, members: 2))
         try await b.leaveFleet(owner: "daemon-b")
-        #expect(try await a.heartbeat(owner: "daemon-a", teachers: ["gpt"], ttlSeconds: 30)["gpt"] == .alone)
+        #expect(try await a.heartbeat(owner: "daemon-a", teachers: ["gpt"], ttlSeconds: 3600)["gpt"] == .alone)
         #expect(try c.execute("SELECT count(*) FROM fleet_members WHERE owner = 'daemon-b'").int(0, 0) == 0)
     }
 
@@ -118,8 +119,8 @@ import Testing
     }
 }
 
-/// Waits (up to 30 s) for `condition`, checking every 50 ms; fails the test naming `what` when it never holds.
-func waitFor(_ what: String, seconds: Double = 30, _ condition: () async throws -> Bool) async throws {
+/// Waits (up to `seconds`, default 120 s) for `condition`, checking every 50 ms; fails the test naming `what` when it never holds.
+func waitFor(_ what: String, seconds: Double = 120, _ condition: () async throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if try await condition() { return }

@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "HarvestDaemon",
             dependencies: [
-                "HarvestKit", "HarvestCore", "HarvestJSON", "CurlTransport", "SQLiteStore", "LoopbackHTTP",
+                "HarvestKit", "HarvestCore", "HarvestJSON", "CurlTransport", "SQLiteStore", "PostgresStore", "LoopbackHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

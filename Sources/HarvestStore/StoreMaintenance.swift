@@ -1,6 +1,7 @@
 /// Where a store is and whether it accepts writes, for the daemon's housekeeping and the commands' messages.
 ///
-/// The write gate is SQLite's (a full disk, a read-only file): PostgreSQL reports no refusal here. Other
+/// A write refusal is a full disk or a read-only file on SQLite, an outage on PostgreSQL (connection lost, server
+/// shutting down, disk full, read-only standby; see ``StoreOutageError``). Other
 /// backend-specific chores (SQLite's WAL checkpoint and backup) are not part of the seam: callers ask for the
 /// concrete store.
 public protocol StoreMaintenance: Sendable {

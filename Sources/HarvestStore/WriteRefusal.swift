@@ -1,7 +1,7 @@
 /// The database refuses writes: the disk is full, or the file or its directory became read-only or unreachable.
 ///
 /// While a store is in this state it claims no new jobs (claims return nothing), so nothing more is paid for that
-/// could not be stored. `SQLiteStore.retryWrites()` ends the state once the disk has room again.
+/// could not be stored. `retryWrites()` ends the state once the disk has room again (SQLite) or the database is reachable (PostgreSQL).
 public struct WriteRefusal: Sendable, Equatable, CustomStringConvertible {
     /// The refused write's error, for people.
     public var reason: String

@@ -8,15 +8,22 @@ import Glibc
 /// libpq reads `PGPASSWORD`, `.pgpass` or the service file itself).
 ///
 /// Not safe for concurrent use: one thread at a time (``PostgresPool`` gives each connection its own thread).
+///
+/// A lost connection (server restarted, network cut) is detected on the failing call (``PostgresError/connectionLost(url:message:)``)
+/// and re-established by the next call (`PQreset`: a new session on the same handle), at most as often as its
+/// ``PostgresBackoff`` allows; calls made before then fail at once with `connectionLost` instead of waiting.
 public final class PostgresConnection: @unchecked Sendable {
     /// The libpq connection (internal: `COPY` lives in an extension, PostgresConnection+Copy.swift).
     let conn: OpaquePointer
+    /// When the next reconnection may be tried.
+    private var backoff: PostgresBackoff
     /// Where it is connected (no secrets).
     public let url: PostgresURL
 
     /// Connects to `url` (the libpq URI form; `application_name` is set to `harvest`).
-    public init(url: PostgresURL) throws(PostgresError) {
+    public init(url: PostgresURL, backoff: PostgresBackoff = .standard) throws(PostgresError) {
         self.url = url
+        self.backoff = backoff
         let keywords = ["dbname", "application_name"]
         let values = [url.value, "harvest"]
         let made: OpaquePointer? = Self.withCStrings(keywords) { k in
@@ -94,11 +101,22 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Whether the connection is usable (false after the server went away, until a statement reconnects it).
     public var isConnected: Bool { PQstatus(conn) == CONNECTION_OK }
 
-    /// Reconnects a broken connection (outside a transaction: a broken transaction is lost with it).
-    func ensureConnected() throws(PostgresError) {
-        guard PQstatus(conn) != CONNECTION_OK else { return }
+    /// Reconnects a broken connection (outside a transaction: a broken transaction is lost with it), unless the
+    /// backoff says to wait: then it throws `connectionLost` at once. Returns true when it reconnected.
+    @discardableResult
+    func ensureConnected() throws(PostgresError) -> Bool {
+        guard PQstatus(conn) != CONNECTION_OK else { return false }
+        let wait = backoff.wait()
+        guard wait == 0 else {
+            throw .connectionLost(url: url.value, message: "reconnecting: next try in \(Double(Int(wait * 10 + 1)) / 10) s")
+        }
         PQreset(conn)
-        guard PQstatus(conn) == CONNECTION_OK else { throw .connectionLost(url: url.value, message: Self.message(conn)) }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            backoff.failed()
+            throw .connectionLost(url: url.value, message: Self.message(conn))
+        }
+        backoff.succeeded()
+        return true
     }
 
     func check(_ raw: OpaquePointer?, sql: String) throws(PostgresError) -> PostgresResult {
@@ -110,8 +128,9 @@ public final class PostgresConnection: @unchecked Sendable {
         let status = PQresultStatus(raw)
         guard status != PGRES_COMMAND_OK, status != PGRES_TUPLES_OK else { return result }
         let state = Self.field(raw, "C")
-        if PQstatus(conn) != CONNECTION_OK, state == nil || state!.hasPrefix("08") {
-            throw .connectionLost(url: url.value, message: Self.message(conn))
+        // Whatever the SQLSTATE (08…, 57P01 when the server shuts down), a connection that broke is a lost connection.
+        if PQstatus(conn) != CONNECTION_OK {
+            throw .connectionLost(url: url.value, message: Self.field(raw, "M") ?? Self.message(conn))
         }
         throw .query(sql: sql, sqlstate: state, message: Self.field(raw, "M") ?? Self.message(conn), detail: Self.field(raw, "D"))
     }
@@ -121,7 +140,7 @@ public final class PostgresConnection: @unchecked Sendable {
         return String(cString: p)
     }
 
-    private static func message(_ conn: OpaquePointer) -> String {
+    static func message(_ conn: OpaquePointer) -> String {
         let text = PQerrorMessage(conn).map { String(cString: $0) } ?? ""
         let trimmed = text.split(whereSeparator: \.isNewline).joined(separator: "; ")
         return trimmed.isEmpty ? "unknown error" : trimmed

@@ -1,6 +1,8 @@
+import HarvestStore
+
 /// What went wrong talking to PostgreSQL, printed for people: what failed, where (the URL without secrets, the SQL),
 /// and what to do. A password never appears in it.
-public enum PostgresError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum PostgresError: Error, Sendable, Equatable, CustomStringConvertible, StoreOutageError {
     /// The database URL is not usable (not `postgres://`/`postgresql://`, or it carries a password).
     case badURL(reason: String)
     /// The connection could not be made (server down, wrong host or port, authentication refused).
@@ -18,6 +20,18 @@ public enum PostgresError: Error, Sendable, Equatable, CustomStringConvertible {
     public var sqlstate: String? {
         if case .query(_, let state, _, _) = self { return state }
         return nil
+    }
+
+    /// True when the database cannot take writes now and may later: the connection is lost or cannot be made, the
+    /// server is shutting down or starting (SQLSTATE class 08, 57P01–57P03), its disk is full (53100), or it became a
+    /// read-only standby (25006). The runner then stops claiming and rescues paid answers (``StoreOutageError``).
+    public var isOutage: Bool {
+        switch self {
+        case .connect, .connectionLost: return true
+        case .query(_, let state?, _, _):
+            return state.hasPrefix("08") || state.hasPrefix("57P") || state == "53100" || state == "25006"
+        default: return false
+        }
     }
 
     /// A text for people.

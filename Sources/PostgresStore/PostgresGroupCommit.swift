@@ -93,6 +93,7 @@ final class PostgresGroupCommit: @unchecked Sendable {
                         try write([item], c)
                         item.done.resume()
                     } catch {
+                        pool.observe(error)  // an outage: the store reports it and claims stop (PostgresStore+Health)
                         item.done.resume(throwing: error)
                     }
                 }

@@ -33,12 +33,19 @@ import SQLiteStore
 /// jobs had before SQLite's prompt re-key, so a database copied from SQLite keeps resolving old rescue files). Also
 /// SQLite's index `sweep_runs_sweep` and its CHECKs on `jobs.sample_index` and `sweep_runs.budget`. Intended
 /// differences that stay are listed in the schema parity test (Tests/PostgresStoreTests/SchemaParityTests.swift).
+///
+/// # Version 4 (fleet): run notifications and shared limits (many daemons)
+///
+/// A trigger on `sweep_runs` sends `NOTIFY harvest_runs, '<run id>'` when a run is queued or becomes active again
+/// (delivered at commit), so idle daemons listening there wake at once (``PostgresStore/runsChannel``). Table
+/// `fleet_members(teacher, owner, heartbeat_at)` holds one heartbeat row per daemon and teacher it serves; the live
+/// rows divide each teacher's limits among the daemons (``PostgresStore/heartbeat(owner:teachers:ttlSeconds:)``).
 public enum PostgresMigrations {
     /// Key of the session advisory lock held while migrations are checked and applied.
     public static let lockKey: Int64 = 0x6861_7276_6573_7401
 
     /// The migrations, oldest first. Append only.
-    public static let all: [String] = [v1, v2, v3SchemaParity]
+    public static let all: [String] = [v1, v2, v3SchemaParity, fleet]
 
     /// The schema version this code writes.
     public static var latestVersion: Int { all.count }
@@ -280,6 +287,22 @@ public enum PostgresMigrations {
         CREATE INDEX sweep_runs_sweep ON sweep_runs(sweep_id, id);
         ALTER TABLE jobs ADD CONSTRAINT jobs_sample_index_check CHECK(sample_index >= 0);
         ALTER TABLE sweep_runs ADD CONSTRAINT sweep_runs_budget_check CHECK(budget IS NULL OR budget >= 0);
+
+    static let fleet = """
+        CREATE FUNCTION harvest_notify_run() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          PERFORM pg_notify('harvest_runs', NEW.id::text);
+          RETURN NEW;
+        END
+        $$;
+        CREATE TRIGGER sweep_runs_notify AFTER INSERT OR UPDATE OF state ON sweep_runs
+          FOR EACH ROW WHEN (NEW.state = 'active') EXECUTE FUNCTION harvest_notify_run();
+        CREATE TABLE fleet_members(
+          teacher text NOT NULL,
+          owner text NOT NULL,
+          heartbeat_at double precision NOT NULL,
+          PRIMARY KEY(teacher, owner)
+        );
         """
 
     /// Brings the database to ``latestVersion`` under the advisory lock; returns the version found before.

@@ -6,9 +6,10 @@ extension PostgresStore {
     /// Leases up to `limit` (at most ``maxClaimBatch``) jobs of the sweep to `owner` for `leaseSeconds`, lowest id
     /// first: pending ones and those whose lease expired (by the server's clock). Rows another claimer is taking are
     /// skipped (`FOR UPDATE SKIP LOCKED`), so concurrent claimers never get the same job. Each claimed job gets a new
-    /// fencing token. Throws ``StoreError/unknownSweep(_:)``.
+    /// fencing token. Claims nothing while ``writeRefusal`` is set. Throws ``StoreError/unknownSweep(_:)``.
     public func claimJobs(sweepId: Int64, owner: String, limit: Int, leaseSeconds: Double) async throws -> [Job] {
-        guard limit > 0 else { return [] }
+        // While the database is unreachable (or refuses writes) nothing is claimed: see PostgresStore+Health.
+        guard limit > 0, pool.outage == nil else { return [] }
         let batch = Int64(min(limit, Self.maxClaimBatch))
         let now = Self.now
         let rows = try await pool.perform { c -> [ClaimRow] in
@@ -83,7 +84,9 @@ extension PostgresStore {
     /// Returns jobs this process claimed for `owner` to pending, each only under its claim's fencing token (a job
     /// claimed since by someone else, or finished, is left alone).
     public func release(jobIds: [Int64], owner: String) async throws {
-        let held = takeFences(jobIds, owner: owner, remove: true)
+        // The fences are forgotten only once the release is committed: a release refused while the database is
+        // unreachable can be made again after it is back (the daemon hands such jobs back then).
+        let held = takeFences(jobIds, owner: owner, remove: false)
         guard !held.ids.isEmpty else { return }
         let now = Self.now
         try await pool.perform { c -> Void in
@@ -92,6 +95,9 @@ extension PostgresStore {
                 FROM unnest($1::bigint[], $2::bigint[]) AS h(id, token)
                 WHERE j.id = h.id AND j.state = 'leased' AND j.lease_owner = $3 AND j.lease_token = h.token
                 """, [.intArray(held.ids), .intArray(held.tokens), .text(owner)])
+        }
+        fences.withLock { f in
+            for (id, token) in zip(held.ids, held.tokens) where f[id]?.token == token { f[id] = nil }
         }
     }
 

@@ -70,7 +70,8 @@ extension PostgresStore {
     /// marked `done`. `cursors` is returned unchanged (the open-jobs index makes a cursor unnecessary here).
     public func claimQueued(teacher: TeacherEndpoint, owner: String, limit: Int, leaseSeconds: Double,
                             cursors: [Int64: Int64] = [:]) async throws -> QueueClaim {
-        guard limit > 0 else { return QueueClaim(jobs: [], cursors: cursors, finishedRuns: [], budgetStoppedRuns: []) }
+        // Nothing is claimed while the database is unreachable (PostgresStore+Health): an answer paid now might not be storable.
+        guard limit > 0, pool.outage == nil else { return QueueClaim(jobs: [], cursors: cursors, finishedRuns: [], budgetStoppedRuns: []) }
         let batch = min(limit, Self.maxClaimBatch)
         let claimed = try await pool.perform { c -> QueueClaimResult in
             try Self.claimQueued(c, teacher: teacher, owner: owner, limit: batch, leaseSeconds: leaseSeconds)

@@ -1,9 +1,12 @@
 import CSQLite
+import HarvestStore
 
 extension WriteRefusal {
-    /// True for the SQLite errors that mean "this database cannot take writes now" (full, read-only, I/O, permission).
+    /// True for the SQLite errors that mean "this database cannot take writes now" (full, read-only, I/O, permission),
+    /// and for another backend's outage (``StoreOutageError``: e.g. PostgreSQL unreachable).
     public static func isRefusal(_ error: any Error) -> Bool {
-        refusalCode(error) != nil
+        if let outage = error as? any StoreOutageError, outage.isOutage { return true }
+        return refusalCode(error) != nil
     }
 
     static func refusalCode(_ error: any Error) -> Int32? {

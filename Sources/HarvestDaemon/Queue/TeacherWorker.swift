@@ -1,6 +1,7 @@
 import HarvestCore
 import HarvestKit
 import Logging
+import SQLiteStore
 import Synchronization
 
 /// Works off the queued jobs of one teacher: runs ``SweepRunner``s over a ``TeacherQueue`` (claims across all
@@ -26,6 +27,8 @@ final class TeacherWorker: Sendable {
         var pipeline: TeacherPipeline?
         /// Jobs a runner left leased to this daemon because the database refused to release them (disk full).
         var leftLeased: [Int64] = []
+        /// This daemon's part of the teacher's limits when several daemons share it (PostgreSQL; ``FleetService``).
+        var share = FleetShare.alone
     }
 
     let name: String
@@ -54,23 +57,46 @@ final class TeacherWorker: Sendable {
     /// Applies `teacher`: live when only limits, replicas, breaker, prices or sampling changed; otherwise after
     /// the in-flight requests of the current runner are stored.
     func update(_ teacher: TeacherConfig) {
-        let live = state.withLock { s -> TeacherPipeline? in
+        let live = state.withLock { s -> (TeacherPipeline, TeacherConfig)? in
             guard s.pending == nil, let pipeline = s.pipeline, pipeline.canApply(teacher), teacher.differsOnlyLive(from: s.settings) else {
                 s.pending = teacher
                 return nil
             }
             s.settings = teacher
-            return pipeline
+            return (pipeline, Self.applying(s.share, to: teacher))
         }
-        if let live {
-            live.update(teacher)
+        if let (live, effective) = live {
+            live.update(effective)
             queue.resume(teacher)
-            context.metrics.setLimit(teacher: name, maxInFlight: teacher.limits.maxInFlight)
+            context.metrics.setLimit(teacher: name, maxInFlight: effective.limits.maxInFlight)
             logger.notice("new limits applied live", metadata: ["limits.max_in_flight": "\(teacher.limits.maxInFlight)",
                                                                  "limits.rpm": "\(teacher.limits.requestsPerMinute.map { "\($0)" } ?? "none")"])
         } else {
             queue.pause()
         }
+    }
+
+    /// Applies this daemon's part of the teacher's limits (several daemons share them; ``FleetService``): live, on
+    /// the traffic controller in use, and to every later runner generation.
+    func setShare(_ share: FleetShare) {
+        let live = state.withLock { s -> (TeacherPipeline?, TeacherConfig)? in
+            guard s.share != share else { return nil }
+            s.share = share
+            return (s.pipeline, Self.applying(share, to: s.settings))
+        }
+        guard let (pipeline, effective) = live else { return }
+        pipeline?.update(effective)
+        context.metrics.setLimit(teacher: name, maxInFlight: effective.limits.maxInFlight)
+        logger.notice("shared limits: this daemon's part of the teacher's limits", metadata: [
+            "fleet.daemons": "\(share.members)", "limits.max_in_flight": "\(effective.limits.maxInFlight)",
+            "limits.rpm": "\(effective.limits.requestsPerMinute.map { "\($0)" } ?? "none")"])
+    }
+
+    /// `teacher` with its limits divided by `share`.
+    static func applying(_ share: FleetShare, to teacher: TeacherConfig) -> TeacherConfig {
+        var out = teacher
+        out.limits = teacher.limits.part(for: share)
+        return out
     }
 
     /// A config reload happened: a teacher paused by a fail-fast rule tries again.
@@ -120,8 +146,9 @@ final class TeacherWorker: Sendable {
             if ending { return }
             await handBackLeftLeased()
             queue.resume(settings)
-            context.metrics.setLimit(teacher: name, maxInFlight: settings.limits.maxInFlight)
+            context.metrics.setLimit(teacher: name, maxInFlight: Self.applying(state.withLock { $0.share }, to: settings).limits.maxInFlight)
             let claimedBefore = queue.claimedCount
+            let wakeupsBefore = context.wakeups.current
             let outcome = try await runGeneration(settings, stop: stop)
             let (shutdown, retired, reloading) = state.withLock { ($0.shutdown > .running, $0.retired, $0.pending != nil) }
             if shutdown || retired { return }
@@ -130,7 +157,7 @@ final class TeacherWorker: Sendable {
             if stop.isStopping {
                 await pause(reason: outcome.failFast?.description ?? outcome.stopReason ?? "stopped", cooldown: self.settings.failFastCooldown)
             } else if queue.claimedCount == claimedBefore {
-                await waitForQueuedWork()
+                await waitForQueuedWork(wakeupsBefore: wakeupsBefore)
             }
         }
     }
@@ -152,12 +179,13 @@ final class TeacherWorker: Sendable {
 
     private func runGeneration(_ settings: TeacherConfig, stop: StopSignal) async throws -> SweepOutcome {
         let pipeline = try state.withLock { s throws -> TeacherPipeline in
-            if let current = s.pipeline, current.canApply(settings) {
-                current.update(settings)
+            let effective = Self.applying(s.share, to: settings)
+            if let current = s.pipeline, current.canApply(effective) {
+                current.update(effective)
                 return current
             }
             s.pipeline?.shutdown()  // no request is in flight between generations
-            let fresh = try TeacherPipeline(spec: settings, environment: context.environment)
+            let fresh = try TeacherPipeline(spec: effective, environment: context.environment)
             s.pipeline = fresh
             return fresh
         }
@@ -217,9 +245,12 @@ final class TeacherWorker: Sendable {
     }
 
     /// The idle wait after a generation that claimed nothing: until work may have been queued (`poll_seconds`), a
-    /// reload or shutdown. The one place a wake-up on newly queued work (e.g. PostgreSQL `LISTEN/NOTIFY`) belongs.
-    private func waitForQueuedWork() async {
-        await idle(until: { $0.pending != nil || $0.shutdown > .running || $0.retired }, seconds: context.pollSeconds)
+    /// reload or shutdown, or a wake-up (PostgreSQL `LISTEN/NOTIFY`: a run was queued) since `wakeupsBefore` —
+    /// read before the generation started, so a run queued while it ran is not missed.
+    private func waitForQueuedWork(wakeupsBefore: Int) async {
+        let wakeups = context.wakeups
+        await idle(until: { $0.pending != nil || $0.shutdown > .running || $0.retired || wakeups.current != wakeupsBefore },
+                   seconds: context.pollSeconds)
     }
 
     private func idle(until done: (State) -> Bool, seconds: Double) async {

@@ -21,4 +21,6 @@ struct WorkerContext: Sendable {
     var notifier: SystemdNotifier
     /// The daemon's logger.
     var logger: Logger
+    /// Wake-ups of idle workers when work is queued (PostgreSQL `LISTEN/NOTIFY`; see ``FleetService``).
+    var wakeups = WorkWakeups()
 }

@@ -57,7 +57,9 @@ public final class HousekeepingService: Service, Sendable {
                 notifier.status(await statusLine())
             }
             try? await cancelWhenGracefulShutdown {
-                try await Task.sleep(for: .milliseconds(Int(self.interval * 1000)))
+                // While writes are refused, look again every second (a database back after a restart resumes claims soon).
+                let wait = self.store.writeRefusal == nil ? self.interval : min(self.interval, 1)
+                try await Task.sleep(for: .milliseconds(Int(wait * 1000)))
             }
         }
         // Keep the leases of anything still in flight until the queue service has finished draining.
@@ -80,7 +82,8 @@ public final class HousekeepingService: Service, Sendable {
                 metrics.databaseWrite(error: text, at: Date().timeIntervalSince1970)
                 // The process is alive and doing the right thing (waiting for space): keep systemd's watchdog fed.
                 if notifier.watchdogInterval != nil { notifier.watchdog() }
-                notifier.status("unhealthy: the database refuses writes (\(refusal.diskFull ? "disk full" : "read-only or I/O error")); "
+                let why = refusal.diskFull ? "disk full" : store is SQLiteStore ? "read-only or I/O error" : "unreachable: \(refusal.reason)"
+                notifier.status("unhealthy: the database refuses writes (\(why)); "
                                 + "no jobs are claimed until it accepts writes again")
                 return
             }

@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import Synchronization
+import SQLiteStore
 import UnixSignals
 
 /// The service that sends queued jobs: one ``TeacherWorker`` per configured teacher, claiming across every
@@ -59,6 +60,13 @@ public final class QueueService: Service, Sendable {
             worker.retire()
             state.withLock { _ = $0.workers.removeValue(forKey: name) }
         }
+    }
+
+    /// Applies this daemon's part of each teacher's limits (``FleetService``); a teacher missing from `shares` gets
+    /// its whole limits.
+    func applyShares(_ shares: [String: FleetShare]) {
+        let workers = state.withLock { $0.workers }
+        for (name, worker) in workers { worker.setShare(shares[name] ?? .alone) }
     }
 
     /// Runs the workers until graceful shutdown, then drains them within the deadline.

@@ -2,6 +2,7 @@ import Foundation
 import HarvestCore
 import HarvestKit
 import Logging
+import PostgresStore
 import ServiceLifecycle
 import SQLiteStore
 
@@ -137,14 +138,21 @@ public final class ServeService: Sendable {
             services.append(.init(service: BatchService(store: sqlite, config: box, environment: environment, interval: config.pollSeconds,
                                                         logger: logger)))
         }
+        // Several daemons on PostgreSQL: run notifications and shared limits; stops after the queue drained.
+        let fleet = (store as? PostgresStore).map {
+            FleetService(store: $0, owner: owner, config: box, queue: queue, wakeups: context.wakeups, logger: logger)
+        }
+        if let fleet { services.append(.init(service: fleet)) }
         services.append(.init(service: queue))
         // SIGTERM/SIGINT drain; a second one (Ctrl-C twice) abandons in-flight requests at once (QueueService).
         var groupConfig = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfig.maximumGracefulShutdownDuration = .milliseconds(Int((config.drainSeconds + 30) * 1000))
         let group = ServiceGroup(configuration: groupConfig)
 
-        // A first renewal proves the database is writable before READY=1 and primes /healthz.
+        // A first renewal proves the database is writable before READY=1 and primes /healthz; the first heartbeat
+        // gives the workers their part of shared limits before they claim.
         await housekeeping.tick()
+        await fleet?.beat()
         // Jobs left leased by harvest processes of this host that are gone (kill -9, a crash) go back to the queue
         // now (every claim would take them anyway); the log says so.
         do {

@@ -287,7 +287,9 @@ public enum PostgresMigrations {
         CREATE INDEX sweep_runs_sweep ON sweep_runs(sweep_id, id);
         ALTER TABLE jobs ADD CONSTRAINT jobs_sample_index_check CHECK(sample_index >= 0);
         ALTER TABLE sweep_runs ADD CONSTRAINT sweep_runs_budget_check CHECK(budget IS NULL OR budget >= 0);
+        """
 
+    /// Version 4 (fleet): run notifications and the heartbeat table; see the type's documentation.
     static let fleet = """
         CREATE FUNCTION harvest_notify_run() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN

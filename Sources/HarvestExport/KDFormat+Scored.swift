@@ -89,6 +89,7 @@ extension KDFormat {
     /// The k of the lists a row is written with (the manifest's `top_k`): over the written positions.
     public func writtenK(_ row: StoredResponse) -> Int {
         if row.params.score != nil { return Self.uniformK(Array(scoredPositions(row) ?? [])) }
+        if let columns = row.logprobColumns { return columns.uniformK }
         return Self.uniformK(row.choice.logprobs ?? [])
     }
 }

@@ -109,7 +109,7 @@ public enum ShortestDouble {
     private static let powersOfTen: [UInt64] = (0..<20).map { (0..<$0).reduce(1) { r, _ in r &* 10 } }
 
     /// The number of decimal digits of `v` (1 for 0).
-    @inline(__always) private static func decimalLength(_ v: UInt64) -> Int {
+    @inlinable @inline(__always) static func decimalLength(_ v: UInt64) -> Int {
         var n = 1
         var t: UInt64 = 10
         while n < 20 && v >= t {
@@ -121,7 +121,7 @@ public enum ShortestDouble {
     }
 
     /// Writes the decimal digits of `v` so that the last one is just before `end`.
-    @inline(__always) private static func writeDigits(_ v: UInt64, endingAt end: UnsafeMutablePointer<UInt8>) {
+    @inlinable @inline(__always) static func writeDigits(_ v: UInt64, endingAt end: UnsafeMutablePointer<UInt8>) {
         var v = v
         var p = end
         let pairs = digitPairs.utf8Start
@@ -157,7 +157,7 @@ public enum ShortestDouble {
     }
 
     /// "00", "01", … "99".
-    private static let digitPairs: StaticString = """
+    @usableFromInline static let digitPairs: StaticString = """
         00010203040506070809101112131415161718192021222324252627282930313233343536373839\
         40414243444546474849505152535455565758596061626364656667686970717273747576777879\
         8081828384858687888990919293949596979899

@@ -36,6 +36,18 @@ public struct LogprobColumns: Sendable, Equatable {
         topLogprobs.reserveCapacity(alternatives)
     }
 
+    /// Columns read whole by a decoder.
+    init(sampledIds: [Int], sampledLogprobs: [Double], topStarts: [Int], topIds: [Int], topLogprobs: [Double],
+         allHaveIds: Bool, maxTokenId: Int) {
+        self.sampledIds = sampledIds
+        self.sampledLogprobs = sampledLogprobs
+        self.topStarts = topStarts
+        self.topIds = topIds
+        self.topLogprobs = topLogprobs
+        self.allHaveIds = allHaveIds
+        self.maxTokenId = maxTokenId
+    }
+
     /// The ids and logprobs of `tokens` (texts and `bytes` left out).
     public init(_ tokens: [TokenLogprob]) {
         self.init(reservingPositions: tokens.count, alternatives: tokens.reduce(0) { $0 + $1.top.count })

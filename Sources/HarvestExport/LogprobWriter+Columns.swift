@@ -17,22 +17,13 @@ extension LogprobWriter {
                 c.topIds.withUnsafeBufferPointer { ids in
                     c.sampledIds.withUnsafeBufferPointer { sampled in
                         for p in 0..<sampled.count {
-                            s.ensure(2 &+ valueRoom)
-                            if p > 0 { s.byte(UInt8(ascii: ",")) }
-                            s.byte(UInt8(ascii: "["))
+                            if p > 0 { s.ensure(1); s.byte(UInt8(ascii: ",")) }
                             let start = starts[p], n = starts[p &+ 1] &- start
                             if n == 0 {
-                                s.int(sampled[p])
+                                s.intList(sampled.baseAddress! + p, count: 1)
                             } else {
-                                s.int(ids[start])
-                                for j in 1..<Swift.max(1, Swift.min(k, n)) {
-                                    s.ensure(valueRoom)
-                                    s.byte(UInt8(ascii: ","))
-                                    s.int(ids[start &+ j])
-                                }
+                                s.intList(ids.baseAddress! + start, count: Swift.min(k, n))
                             }
-                            s.ensure(1)
-                            s.byte(UInt8(ascii: "]"))
                         }
                     }
                 }
@@ -52,22 +43,13 @@ extension LogprobWriter {
                 c.topLogprobs.withUnsafeBufferPointer { values in
                     c.sampledLogprobs.withUnsafeBufferPointer { sampled in
                         for p in 0..<sampled.count {
-                            s.ensure(2 &+ valueRoom)
-                            if p > 0 { s.byte(UInt8(ascii: ",")) }
-                            s.byte(UInt8(ascii: "["))
+                            if p > 0 { s.ensure(1); s.byte(UInt8(ascii: ",")) }
                             let start = starts[p], n = starts[p &+ 1] &- start
                             if n == 0 {
-                                s.double(sampled[p])
+                                s.doubleList(sampled.baseAddress! + p, count: 1)
                             } else {
-                                s.double(values[start])
-                                for j in 1..<Swift.max(1, Swift.min(k, n)) {
-                                    s.ensure(valueRoom)
-                                    s.byte(UInt8(ascii: ","))
-                                    s.double(values[start &+ j])
-                                }
+                                s.doubleList(values.baseAddress! + start, count: Swift.min(k, n))
                             }
-                            s.ensure(1)
-                            s.byte(UInt8(ascii: "]"))
                         }
                     }
                 }
@@ -95,18 +77,21 @@ extension LogprobWriter {
         }
     }
 
+    /// `{"token":"token_id:N","logprob":x}`.
+    @inline(__always)
+    private static func legacyEntry(_ id: Int, _ logprob: Double, to s: inout JSONScratch) {
+        s.ensure(entryRoom)
+        s.literal(#"{"token":"token_id:"#)
+        s.int(id)
+        s.literal(#"","logprob":"#)
+        s.double(logprob)
+        s.byte(UInt8(ascii: "}"))
+    }
+
     /// `kd --kd-shape legacy`'s `logprobs` (see ``writeLegacyLists(_:to:)``).
     static func writeLegacyLists(_ c: LogprobColumns, to w: inout JSONWriter) {
         w.beginArray()
         w.withScratch { s in
-            @inline(__always) func entry(_ id: Int, _ logprob: Double) {
-                s.ensure(entryRoom)
-                s.literal(#"{"token":"token_id:"#)
-                s.int(id)
-                s.literal(#"","logprob":"#)
-                s.double(logprob)
-                s.byte(UInt8(ascii: "}"))
-            }
             c.topStarts.withUnsafeBufferPointer { starts in
                 c.topIds.withUnsafeBufferPointer { ids in
                     c.topLogprobs.withUnsafeBufferPointer { values in
@@ -116,11 +101,11 @@ extension LogprobWriter {
                             s.byte(UInt8(ascii: "["))
                             let start = starts[p], end = starts[p &+ 1]
                             if start == end {
-                                entry(c.sampledIds[p], c.sampledLogprobs[p])
+                                legacyEntry(c.sampledIds[p], c.sampledLogprobs[p], to: &s)
                             } else {
                                 for j in start..<end {
                                     if j > start { s.ensure(1); s.byte(UInt8(ascii: ",")) }
-                                    entry(ids[j], values[j])
+                                    legacyEntry(ids[j], values[j], to: &s)
                                 }
                             }
                             s.ensure(1)

@@ -73,6 +73,33 @@ public struct JSONScratch {
         used &+= JSONWriter.writeInt(value, to: base + used)
     }
 
+    /// Writes `[v0,v1,…]`: `count` integers from `values` (room: none needed; reserves its own). One call per list
+    /// for callers in other modules, the loop compiled here.
+    public mutating func intList(_ values: UnsafePointer<Int>, count: Int) {
+        ensure(1 &+ 21)
+        byte(UInt8(ascii: "["))
+        for i in 0..<count {
+            ensure(1 &+ 21)
+            if i > 0 { byte(UInt8(ascii: ",")) }
+            int(values[i])
+        }
+        ensure(1)
+        byte(UInt8(ascii: "]"))
+    }
+
+    /// Writes `[x0,x1,…]`: `count` doubles from `values` as ``double(_:)`` writes each (room: none needed).
+    public mutating func doubleList(_ values: UnsafePointer<Double>, count: Int) {
+        ensure(1 &+ ShortestDouble.maxLength)
+        byte(UInt8(ascii: "["))
+        for i in 0..<count {
+            ensure(1 &+ ShortestDouble.maxLength)
+            if i > 0 { byte(UInt8(ascii: ",")) }
+            double(values[i])
+        }
+        ensure(1)
+        byte(UInt8(ascii: "]"))
+    }
+
     /// Writes `[b0,b1,…]` of any length (room: none needed; reserves its own).
     @inline(__always) public mutating func byteArray(_ values: [UInt8]) {
         values.withUnsafeBufferPointer { buf in

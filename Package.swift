@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "HarvestKit",
             dependencies: [
-                "HarvestCore", "HarvestJSON", "OpenAIWire", "CurlTransport", "SQLiteStore", "HarvestExport", "HarvestCurate",
+                "HarvestCore", "HarvestJSON", "OpenAIWire", "CurlTransport", "SQLiteStore", "PostgresStore", "HarvestExport", "HarvestCurate",
                 "HarvestVerify", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "harvest",
             dependencies: [
-                "HarvestKit", "HarvestDaemon", "HarvestCore", "HarvestCrypto", "HarvestJSON", "CurlTransport", "SQLiteStore", "HarvestExport", "MockTeacher",
+                "HarvestKit", "HarvestDaemon", "HarvestCore", "HarvestCrypto", "HarvestJSON", "CurlTransport", "SQLiteStore", "PostgresStore", "HarvestExport", "MockTeacher",
                 "HarvestCurate", "HarvestVerify", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(name: "HarvestDaemonTests", dependencies: ["HarvestDaemon", "HarvestKit", "HarvestTestSupport"]),
         // The JobStore conformance suite (SQLite and PostgreSQL) and the PostgreSQL store's own tests.
         .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "SQLiteStore", "HarvestKit", "MockTeacher"]),
-        .testTarget(name: "HarvestCLITests", dependencies: ["harvest", "MockTeacher", "SQLiteStore", "HarvestTestSupport"]),
+        .testTarget(name: "HarvestCLITests", dependencies: ["harvest", "MockTeacher", "SQLiteStore", "PostgresStore", "HarvestTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

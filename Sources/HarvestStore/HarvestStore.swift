@@ -6,5 +6,5 @@
 /// re-exports this module, so its callers keep compiling unchanged.
 public enum HarvestStoreModule {
     /// The schema family this seam describes (bumped when a protocol changes shape).
-    public static let seamVersion = 1
+    public static let seamVersion = 2
 }

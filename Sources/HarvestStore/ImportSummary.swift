@@ -1,4 +1,4 @@
-/// What ``SQLiteStore/importPrompts(setName:prompts:sourceName:)`` did.
+/// What ``SetupStore/importPrompts(setName:prompts:sourceName:)`` did.
 public struct ImportSummary: Sendable, Equatable {
     /// The prompt set imported into.
     public var setName: String

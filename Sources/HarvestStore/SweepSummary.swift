@@ -1,4 +1,4 @@
-/// What ``SQLiteStore/createSweep(name:setName:teacher:params:samples:)`` did.
+/// What ``SetupStore/createSweep(name:setName:teacher:params:samples:)`` did.
 public struct SweepSummary: Sendable, Equatable {
     /// The sweep's id (the existing one when the sweep was created before).
     public var sweepId: Int64

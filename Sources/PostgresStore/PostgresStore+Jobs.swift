@@ -1,4 +1,5 @@
 import HarvestCore
+import HarvestStore
 import SQLiteStore
 
 extension PostgresStore {

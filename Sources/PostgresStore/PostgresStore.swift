@@ -1,4 +1,5 @@
 import HarvestCore
+import HarvestStore
 import SQLiteStore
 import Synchronization
 
@@ -9,8 +10,10 @@ import Synchronization
 /// only while the job has none (`responses.job_id` is UNIQUE): never twice.
 ///
 /// Lease times use the database server's clock, so daemons on machines with skewed clocks agree on expiry.
-/// Blocking libpq calls run on the pool's own threads. Setup (`importPrompts`, `createSweep`) and the job path
-/// are here; the other commands still need ``SQLiteStore`` (docs/OPERATIONS.md, *PostgreSQL (preview)*).
+/// Blocking libpq calls run on the pool's own threads. Setup and the job path are here, the daemon's run queue,
+/// status and recovery in `PostgresStore+Runs`, `+Status` and `+Recovery`: it is a ``HarvestDatabase`` like
+/// `SQLiteStore`, opened by `StoreFactory` (HarvestKit) for `--db postgres://…` / `database.url`
+/// (docs/OPERATIONS.md, *PostgreSQL*).
 public final class PostgresStore: JobStore, Sendable {
     /// Most jobs one claim leases (a claim asking for more gets this many; the runner claims again).
     public static let maxClaimBatch = 128

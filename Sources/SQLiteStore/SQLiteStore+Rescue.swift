@@ -1,39 +1,5 @@
 import HarvestCore
 
-/// An answer that was paid for but could not be committed, as read back from a rescue file.
-public struct RescuedAnswer: Sendable {
-    /// The job key (32 bytes): identifies the job in any database that has it.
-    public var jobKey: [UInt8]
-    /// The successful attempt (its `jobId` is ignored; the key decides).
-    public var attempt: AttemptRecord
-    /// The answer (its `jobId` is ignored; the key decides).
-    public var response: ResponseRecord
-
-    /// Creates a rescued answer.
-    public init(jobKey: [UInt8], attempt: AttemptRecord, response: ResponseRecord) {
-        self.jobKey = jobKey
-        self.attempt = attempt
-        self.response = response
-    }
-}
-
-/// What ``SQLiteStore/importRescued(_:)`` did with each rescued answer.
-public struct RescueImportCounts: Sendable, Equatable {
-    /// Answers stored now (their jobs became done).
-    public var stored = 0
-    /// Answers skipped because their job was already done (imported before, or answered again meanwhile).
-    public var alreadyDone = 0
-    /// Indexes (0-based, in the given order) of answers whose job key this database does not have.
-    public var unknown: [Int] = []
-
-    /// Creates counts.
-    public init(stored: Int = 0, alreadyDone: Int = 0, unknown: [Int] = []) {
-        self.stored = stored
-        self.alreadyDone = alreadyDone
-        self.unknown = unknown
-    }
-}
-
 extension SQLiteStore {
     /// Stores rescued answers in one transaction, exactly once per job: a job that is already done keeps its
     /// response and the rescued one is skipped; an answer whose job key is unknown here is skipped and reported.

@@ -36,8 +36,14 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
     let vocabularyCache = LogprobVocabularyCache()
 
     /// Opens (creating if needed) the database at `path`, applies pending migrations and starts the writer.
-    /// Throws ``StoreError/schemaTooNew(path:found:supported:)`` when the file is newer than this code.
+    /// Throws ``StoreError/schemaTooNew(path:found:supported:)`` when the file is newer than this code, and
+    /// ``StoreError/invalidInput(_:)`` for a PostgreSQL URL (a command that works on SQLite only was given one; no
+    /// file named after the URL is created).
     public init(path: String, options: StoreOptions = .init()) throws {
+        if path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") {
+            throw StoreError.invalidInput("--db names a PostgreSQL database, but this command works on a SQLite database only so far "
+                + "(PostgreSQL: import, sweep, serve, status, init — docs/OPERATIONS.md); give a SQLite file with --db")
+        }
         self.path = path
         self.options = options
         gate = WriteGate(reserve: options.reserveBytes > 0 ? SpaceReserve(path: path + ".reserve", bytes: options.reserveBytes) : nil,

@@ -47,7 +47,7 @@ struct DaemonScenario {
             """
         let configPath = dir.appendingPathComponent("harvest.json").path
         try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
-        let run = try SweepQueue(store: store).enqueue(sweepNamed: "bench", config: try DaemonConfig.load(path: configPath))
+        let run = try await SweepQueue(store: store).enqueue(sweepNamed: "bench", config: try DaemonConfig.load(path: configPath))
         var logger = Logger(label: "harvest-bench.daemon")
         logger.logLevel = .error
         let serve = try await ServeService.start(configPath: configPath, databaseFlag: nil, logger: logger)

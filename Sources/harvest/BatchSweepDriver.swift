@@ -38,7 +38,7 @@ struct BatchSweepDriver {
                 printStatus("no --teacher given: using the built-in mock teacher at \(url!) (its batches live only while this command runs)")
             }
             if spec.baseURLs.count > 1 { printStatus("note: batch mode uses the first --teacher only (\(TeacherURL.redacted(url!)))") }
-            let identity = try SweepIdentity.resolve(store: store, setName: setName, explicitName: explicitName, model: spec.model,
+            let identity = try await SweepIdentity.resolve(store: store, setName: setName, explicitName: explicitName, model: spec.model,
                                                      kind: spec.endpoint, params: spec.sampling, builtinMock: mock != nil)
             for line in identity.warnings { printStatus(line) }
             let teacher = TeacherEndpoint(baseURL: url!, model: spec.model, kind: spec.endpoint, apiKeyEnv: spec.apiKeyEnv,

@@ -5,6 +5,7 @@ import HarvestCurate
 import HarvestDaemon
 import HarvestExport
 import HarvestKit
+import PostgresStore
 import SQLiteStore
 
 /// Exit codes, documented in README.md and `harvest --help`.
@@ -31,6 +32,9 @@ func fail(_ error: any Error) -> ExitCode {
         default: (code, text) = (HarvestExit.database, e.description)
         }
     case let e as SQLiteError: (code, text) = (HarvestExit.database, e.description)
+    case let e as PostgresError:
+        if case .badURL = e { (code, text) = (HarvestExit.badInput, e.description) } else { (code, text) = (HarvestExit.database, e.description) }
+    case let e as StoreLocationError: (code, text) = (HarvestExit.badInput, e.description)
     case let e as TeacherProbe.ProbeError: (code, text) = (HarvestExit.teacher, e.description)
     case let e as DaemonConfigError: (code, text) = (HarvestExit.badInput, e.description)
     case let e as ScoringSetupError: (code, text) = (HarvestExit.badInput, e.description)

@@ -57,7 +57,7 @@ struct DemoCommand: AsyncParsableCommand {
             throw fail(error)
         }
         printStatus("2/3 harvesting (\(samples) samples per prompt, top-\(options.logprobs!) logprobs)")
-        let code = await SweepDriver(databasePath: global.databasePath, setName: set, spec: spec, samples: samples).run()
+        let code = await SweepDriver(location: .sqlite(path: global.databasePath), setName: set, spec: spec, samples: samples).run()
         if code != 0 { throw ExitCode(code) }
         do {
             let store = try SQLiteStore(path: global.databasePath)

@@ -12,7 +12,7 @@ enum DiskSafety {
     }
 
     /// Imports the rescue file at `path` (if any) and prints what happened.
-    static func importRescued(_ path: String, into store: SQLiteStore) async throws {
+    static func importRescued(_ path: String, into store: any RecoveryStore) async throws {
         guard let summary = try await RescueImporter.importFile(path, into: store) else { return }
         printStatus(describe(summary))
     }
@@ -28,11 +28,11 @@ enum DiskSafety {
     }
 
     /// The exit code when the database refused writes during the run (after printing what to do), else nil.
-    static func refusalExit(store: SQLiteStore, rescued: Int, rescuePath: String) -> Int32? {
+    static func refusalExit(store: any StoreMaintenance, rescued: Int, rescuePath: String) -> Int32? {
         guard let refusal = store.writeRefusal ?? (rescued > 0 ? WriteRefusal(reason: "an answer could not be stored", diskFull: false, since: 0) : nil) else {
             return nil
         }
-        printError("the database \(store.path) refused writes (\(refusal.reason)); no new jobs were claimed. "
+        printError("the database \(store.location) refused writes (\(refusal.reason)); no new jobs were claimed. "
                    + (rescued > 0 ? "\(rescued) paid answers were saved to \(rescuePath). " : "Every paid answer was stored. ")
                    + (refusal.diskFull ? "Free space on its disk, " : "Make the database and its directory writable, ")
                    + "then run the same command again (it imports the rescue file first), or `harvest rescue import`.")

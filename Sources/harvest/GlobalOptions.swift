@@ -5,14 +5,21 @@ import Logging
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("SQLite database file.", discussion: "Default: $HARVEST_DB, else ./harvest.sqlite.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("SQLite database file, or a PostgreSQL URL postgres://user@host/db (no password: PGPASSWORD or ~/.pgpass).",
+                                            discussion: "Default: $HARVEST_DB, else ./harvest.sqlite. PostgreSQL works with import, sweep, serve, status and init.",
+                                            valueName: "path|url"))
     var db: String?
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "notice"
 
     var databasePath: String {
-        db ?? ProcessInfo.processInfo.environment["HARVEST_DB"] ?? "harvest.sqlite"
+        db ?? ProcessInfo.processInfo.environment["HARVEST_DB"] ?? StoreLocation.defaultPath
+    }
+
+    /// The database as a location of either backend (a URL with a password is refused).
+    func location() throws -> StoreLocation {
+        try StoreLocation(parsing: databasePath)
     }
 
     func validate() throws {

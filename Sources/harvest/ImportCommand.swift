@@ -64,8 +64,9 @@ struct ImportCommand: AsyncParsableCommand {
             reader.defaultVerifier = verifier.flatMap(VerifierKind.init(name:))
             reader.sft = sft
             let prompts = try reader.read(path: file, format: format.flatMap(PromptFileFormat.init(rawValue:)))
-            let store = try SQLiteStore(path: global.databasePath)
-            let summary = try store.importPrompts(setName: set, prompts: prompts, sourceName: file)
+            let store = try StoreFactory.open(try global.location())
+            defer { store.close() }
+            let summary = try await store.importPrompts(setName: set, prompts: prompts, sourceName: file)
             print("imported \(file) into set \"\(set)\": \(summary.added) added, \(summary.unchanged) already present")
         } catch {
             throw fail(error)

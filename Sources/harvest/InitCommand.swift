@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HarvestKit
+import PostgresStore
 import SQLiteStore
 
 /// `harvest init`: create the database (running migrations) and an example config.
@@ -23,15 +24,26 @@ struct InitCommand: AsyncParsableCommand {
             throw ExitCode(HarvestExit.badInput)
         }
         do {
-            _ = try SQLiteStore(path: global.databasePath)
-            printStatus("database ready: \(global.databasePath) (schema version \(Migrations.latestVersion))")
+            let location = try global.location()
+            let store = try StoreFactory.open(location)
+            store.close()
+            let version = location.isPostgres ? PostgresMigrations.latestVersion : Migrations.latestVersion
+            printStatus("database ready: \(location) (schema version \(version))")
             if !FileManager.default.fileExists(atPath: config) {
                 // withoutOverwriting (O_EXCL): never follows a link created meanwhile, never replaces a file.
-                try Data(ConfigExample.text.utf8).write(to: URL(fileURLWithPath: config), options: .withoutOverwriting)
+                try Data(Self.exampleConfig(for: location).utf8).write(to: URL(fileURLWithPath: config), options: .withoutOverwriting)
                 printStatus("example config written: \(config)")
             }
         } catch {
             throw fail(error)
         }
+    }
+
+    /// The example config; for a PostgreSQL database it names it (`database.url`), so `harvest serve --config` and
+    /// `harvest sweep NAME --config` use the database just created.
+    static func exampleConfig(for location: StoreLocation) -> String {
+        guard case .postgres(let url) = location else { return ConfigExample.text }
+        let quoted = url.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return ConfigExample.text.replacingOccurrences(of: "{\n  \"server\"", with: "{\n  \"database\": {\"url\": \"\(quoted)\"},\n  \"server\"")
     }
 }

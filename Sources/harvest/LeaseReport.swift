@@ -6,7 +6,7 @@ import SQLiteStore
 enum LeaseReport {
     /// Before the run: returns the jobs of lease owners known to be gone to pending (claims would take them
     /// anyway) and says so, so a re-run after a crash shows why it can go on at once.
-    static func takeOver(_ store: SQLiteStore) async {
+    static func takeOver(_ store: any RecoveryStore) async {
         do {
             for holding in try await store.takeOverDeadLeases() {
                 printStatus("resuming \(holding.jobs) jobs left leased by \(describe(holding.owner)), which is no longer running")
@@ -17,8 +17,8 @@ enum LeaseReport {
     }
 
     /// After a run that left jobs open: one line per other holder of this sweep's jobs, saying what to do.
-    static func explainOpen(_ store: SQLiteStore, sweepId: Int64) {
-        guard let holdings = try? store.leaseHoldings(sweepId: sweepId) else { return }
+    static func explainOpen(_ store: any RecoveryStore, sweepId: Int64) async {
+        guard let holdings = try? await store.leaseHoldings(sweepId: sweepId) else { return }
         let now = Date().timeIntervalSince1970
         for holding in holdings {
             let who = describe(holding.owner)

@@ -88,7 +88,7 @@ struct ScoreCommand: AsyncParsableCommand {
             throw fail(error)
         }
         guard let spec else { return }
-        let code = await SweepDriver(databasePath: global.databasePath, setName: into, spec: spec, samples: 1, sweepName: name,
+        let code = await SweepDriver(location: .sqlite(path: global.databasePath), setName: into, spec: spec, samples: 1, sweepName: name,
                                      drainSeconds: drainSeconds ?? 30).run()
         if code != 0 { throw ExitCode(code) }
     }

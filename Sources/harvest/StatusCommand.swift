@@ -20,7 +20,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Read the database path from this daemon config (database.path) when --db is not given.")
+    @Option(help: "Read the database from this daemon config (database.path or database.url) when --db is not given.")
     var config: String?
 
     @Flag(help: "Print JSON instead of a table.")
@@ -35,10 +35,12 @@ struct StatusCommand: AsyncParsableCommand {
                 daemon = try DaemonConfig.load(path: path)
                 if global.db == nil, let daemon { database = daemon.resolveDatabase(flag: nil) }
             }
-            let store = try SQLiteStore(path: database)
+            let store = try StoreFactory.open(try StoreLocation(parsing: database))
             defer { store.close() }
-            let report = StatusReport(sets: try store.setNames(), sweeps: try store.sweepStatuses(),
-                                      runs: try store.latestRuns(), spend: try store.sweepSpend(), batches: try store.batches())
+            // Provider batches are SQLite's only so far.
+            let batches = try (store as? SQLiteStore)?.batches() ?? []
+            let report = StatusReport(sets: try await store.setNames(), sweeps: try await store.sweepStatuses(),
+                                      runs: try await store.latestRuns(now: nil), spend: try await store.sweepSpend(), batches: batches)
             if json {
                 print(report.json())
             } else {

@@ -91,11 +91,18 @@ struct SweepCommand: AsyncParsableCommand {
 
     func run() async throws {
         global.bootstrapLogging()
-        guard run else { return try enqueue() }
+        guard run else { return try await enqueue() }
         let spec: TeacherSpec
         do {
             spec = try SweepTeacher.resolve(configPath: config, options: teacherOptions, traffic: traffic, maxInFlight: concurrency,
                                             maxAttempts: maxAttempts, keepRaw: keepRaw)
+        } catch {
+            throw fail(error)
+        }
+        let location: StoreLocation
+        do {
+            location = try global.location()
+            if batch.via == .batch { _ = try location.sqlitePath(for: "sweep --via batch") }
         } catch {
             throw fail(error)
         }
@@ -105,7 +112,7 @@ struct SweepCommand: AsyncParsableCommand {
             if code != 0 { throw ExitCode(code) }
             return
         }
-        let code = await SweepDriver(databasePath: global.databasePath, setName: set, spec: spec, samples: samples ?? 1, sweepName: name,
+        let code = await SweepDriver(location: location, setName: set, spec: spec, samples: samples ?? 1, sweepName: name,
                                      drainSeconds: drainSeconds ?? 30, rescueFile: rescueFile).run()
         if code != 0 { throw ExitCode(code) }
     }
@@ -113,15 +120,15 @@ struct SweepCommand: AsyncParsableCommand {
 
 extension SweepCommand {
     /// Queues a run of the configured sweep `set` and prints its id on stdout.
-    func enqueue() throws {
+    func enqueue() async throws {
         let path = ConfigPaths.locate(explicit: config, useSystemDefault: true) ?? ConfigPaths.systemDefault
         do {
             let daemonConfig = try DaemonConfig.load(path: path)
             let database = daemonConfig.resolveDatabase(flag: global.db)
-            let store = try SQLiteStore(path: database)
+            let store = try StoreFactory.open(try StoreLocation(parsing: database))
             defer { store.close() }
             let who = ProcessInfo.processInfo.environment["USER"] ?? "uid \(getuid())"
-            let run = try SweepQueue(store: store).enqueue(sweepNamed: set, config: daemonConfig, requestedBy: who)
+            let run = try await SweepQueue(store: store).enqueue(sweepNamed: set, config: daemonConfig, requestedBy: who)
             let sweep = run.sweep
             let what: String
             switch (run.reused, run.state) {

@@ -9,7 +9,8 @@ import SQLiteStore
 
 /// Runs one foreground sweep for the CLI: mock or real teacher, pre-flight, enqueue, run with progress, summary.
 struct SweepDriver {
-    var databasePath: String
+    /// The database (SQLite or PostgreSQL).
+    var location: StoreLocation
     var setName: String
     /// The teacher; no base URL means the built-in mock teacher.
     var spec: TeacherSpec
@@ -19,7 +20,8 @@ struct SweepDriver {
     var sweepName: String? = nil
     /// Seconds a first SIGINT/SIGTERM waits for in-flight requests before abandoning them.
     var drainSeconds: Double = 30
-    /// Where refused answers go (nil: harvest-rescue.jsonl beside the database).
+    /// Where refused answers go (nil: harvest-rescue.jsonl beside a SQLite database, in the working directory for
+    /// PostgreSQL).
     var rescueFile: String? = nil
 
     /// `SET:MODEL:xxxxxx`, stable for the same set, teacher identity, parameters and sample count.
@@ -33,19 +35,19 @@ struct SweepDriver {
         var mock: MockTeacherServer?
         defer { mock?.stop() }
         do {
-            let store = try SQLiteStore(path: databasePath, options: DiskSafety.payingStoreOptions)
+            let store = try StoreFactory.open(location, options: DiskSafety.payingStoreOptions)
             defer { store.close() }
-            guard try store.setNames().contains(where: { $0.name == setName }) else {
+            guard try await store.setNames().contains(where: { $0.name == setName }) else {
                 throw StoreError.unknownSet(setName)
             }
             if spec.sampling.score != nil {
-                let unscorable = try store.unscorableMembers(setName: setName)
+                let unscorable = try await store.unscorableMembers(setName: setName)
                 if unscorable.count > 0 {
                     throw ScoringSetupError("set \"\(setName)\": \(unscorable.count) prompts do not end with the assistant turn to score (first: id \"\(unscorable.firstId ?? "?")\"); "
                         + "build a scoring set from stored answers with harvest score SET --into NAME, or import an SFT file with --sft")
                 }
             }
-            let rescuePath = rescueFile ?? RescueLog.defaultPath(database: databasePath)
+            let rescuePath = rescueFile ?? location.defaultRescueFile()
             try await DiskSafety.importRescued(rescuePath, into: store)
             var spec = self.spec
             // A name other than the derived default was chosen (configured teacher or --teacher-name).
@@ -62,7 +64,7 @@ struct SweepDriver {
             // One identity for all replicas and ports (SweepIdentity: a configured name or --teacher-name,
             // builtin-mock, a stored legacy URL identity, else model@kind); a set answered under another identity is
             // named before anything is sent.
-            let identity = try SweepIdentity.resolve(store: store, setName: setName, explicitName: explicitName, model: spec.model,
+            let identity = try await SweepIdentity.resolve(store: store, setName: setName, explicitName: explicitName, model: spec.model,
                                                      kind: spec.endpoint, params: spec.sampling, builtinMock: mock != nil)
             for line in identity.warnings { printStatus(line) }
             spec.name = identity.name
@@ -78,7 +80,7 @@ struct SweepDriver {
             }
             let params = spec.sampling
             let name = sweepName ?? Self.defaultName(set: setName, teacher: teacher, params: params, samples: samples)
-            let summary = try store.createSweep(name: name, setName: setName, teacher: teacher, params: params, samples: samples)
+            let summary = try await store.createSweep(name: name, setName: setName, teacher: teacher, params: params, samples: samples)
             printStatus("sweep \(summary.sweepId) \"\(name)\": \(summary.totalJobs) jobs (\(summary.newJobs) new, \(summary.alreadyDone) already done, \(summary.requeuedFailed) failed jobs retried) → \(teacher.publicBaseURL) model \(teacher.model)")
             let stop = StopSignal()
             let trap = SignalTrap(stop: stop, drainSeconds: drainSeconds)
@@ -97,7 +99,7 @@ struct SweepDriver {
                 }
                 printStatus("  traffic: window \(shaped.window), halved \(shaped.windowDecreases)×, \(shaped.pauses) rate-limit pauses, \(shaped.breakerOpens) breaker openings")
             }
-            let states = try store.jobStates(sweepId: summary.sweepId)
+            let states = try await store.jobStates(sweepId: summary.sweepId)
             let failed = states[.failed] ?? 0
             let open = (states[.pending] ?? 0) + (states[.leased] ?? 0)
             if let reason = outcome.stopReason { printStatus("stopped: \(reason)") }
@@ -111,7 +113,7 @@ struct SweepDriver {
             }
             if open > 0 {
                 printStatus("\(open) jobs not done yet; run the same command again to continue")
-                LeaseReport.explainOpen(store, sweepId: summary.sweepId)
+                await LeaseReport.explainOpen(store, sweepId: summary.sweepId)
                 return HarvestExit.interrupted
             }
             if failed > 0 {

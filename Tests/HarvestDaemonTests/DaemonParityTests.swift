@@ -17,8 +17,8 @@ import Testing
         try f.writeConfig(teachers: teachers, sweeps: """
             [{"name": "a", "prompt_set": "main", "teacher": "per-minute"}, {"name": "b", "prompt_set": "main", "teacher": "per-second"}]
             """)
-        try f.enqueue("a")
-        try f.enqueue("b")
+        try await f.enqueue("a")
+        try await f.enqueue("b")
         try await f.start()
         // Measured from the first admission of each teacher (a loaded machine may take a while to get there).
         let admitted = { (t: String) in f.metric("harvest_admitted_total{teacher=\"\(t)\"}") ?? 0 }
@@ -49,7 +49,7 @@ import Testing
         // max_tokens 8) and charged what the teacher reports. Unlimited, the 40 jobs take well under a second.
         try f.writeConfig(teachers: "[" + ParityFixture.teacher("tokens", url: url, limits: "{\"max_in_flight\": 8, \"tpm\": 1200}") + "]",
                           sweeps: "[{\"name\": \"a\", \"prompt_set\": \"main\", \"teacher\": \"tokens\"}]")
-        try f.enqueue("a")
+        try await f.enqueue("a")
         let started = Date()  // before the bucket exists, so the bound below can only be looser than the real one
         try await f.start()
         let admitted = { f.metric("harvest_admitted_total{teacher=\"tokens\"}") ?? 0 }
@@ -76,7 +76,7 @@ import Testing
         try f.writeConfig(teachers: "[" + ParityFixture.teacher("hosted", url: url, limits: "{\"max_in_flight\": 16, \"adaptive\": true}",
                                                                 extra: "\"max_attempts\": 30, \"fail_fast\": false") + "]",
                           sweeps: "[{\"name\": \"a\", \"prompt_set\": \"main\", \"teacher\": \"hosted\"}]")
-        let run = try f.enqueue("a")
+        let run = try await f.enqueue("a")
         try await f.start()
         #expect(try await f.waitUntil(seconds: 60) { try f.settled(run) })
         #expect((f.metric("harvest_window_decreases_total{teacher=\"hosted\"}") ?? 0) >= 1)
@@ -93,7 +93,7 @@ import Testing
         try f.importPrompts(6)
         try f.writeConfig(teachers: "[" + ParityFixture.teacher("hosted", url: url, limits: "{\"max_in_flight\": 4}") + "]",
                           sweeps: "[{\"name\": \"a\", \"prompt_set\": \"main\", \"teacher\": \"hosted\"}]")
-        let run = try f.enqueue("a")
+        let run = try await f.enqueue("a")
         let started = Date()
         try await f.start()
         #expect(try await f.waitUntil(seconds: 30) { try f.settled(run) })
@@ -115,7 +115,7 @@ import Testing
              "sampling": {"max_tokens": 8}, "breaker_failures": 2, "breaker_cooldown": 60, "max_attempts": 10}
             """
         try f.writeConfig(teachers: "[\(teacher)]", sweeps: "[{\"name\": \"a\", \"prompt_set\": \"main\", \"teacher\": \"pair\"}]", metrics: true)
-        let run = try f.enqueue("a")
+        let run = try await f.enqueue("a")
         let serve = try await f.start()
         #expect(try await f.waitUntil(seconds: 60) { try f.settled(run) })
         #expect(try f.states(sweepId: run.sweepId)[.done] == 40)
@@ -140,7 +140,7 @@ import Testing
         try f.importPrompts(20)
         try f.writeConfig(teachers: "[" + ParityFixture.teacher("slow", url: url, extra: "\"idle_timeout\": 0.4, \"max_attempts\": 20, \"fail_fast\": false") + "]",
                           sweeps: "[{\"name\": \"a\", \"prompt_set\": \"main\", \"teacher\": \"slow\"}]")
-        let run = try f.enqueue("a")
+        let run = try await f.enqueue("a")
         let started = Date()
         try await f.start()
         #expect(try await f.waitUntil(seconds: 30) { try f.settled(run) })
@@ -160,7 +160,7 @@ import Testing
              "max_response_mb": 1, "max_attempts": 2, "fail_fast": false}
             """
         try f.writeConfig(teachers: "[\(teacher)]", sweeps: "[{\"name\": \"a\", \"prompt_set\": \"main\", \"teacher\": \"big\"}]")
-        let run = try f.enqueue("a")
+        let run = try await f.enqueue("a")
         try await f.start()
         #expect(try await f.waitUntil(seconds: 60) { try f.settled(run) })
         #expect(try f.states(sweepId: run.sweepId)[.failed] == 3)
@@ -180,8 +180,8 @@ import Testing
         try f.writeConfig(teachers: teachers, sweeps: """
             [{"name": "a", "prompt_set": "main", "teacher": "broke"}, {"name": "b", "prompt_set": "main", "teacher": "fine"}]
             """)
-        let broke = try f.enqueue("a")
-        let fine = try f.enqueue("b")
+        let broke = try await f.enqueue("a")
+        let fine = try await f.enqueue("b")
         let systemd = try NotifySocket(abstract: false)
         try await f.start(environment: ["NOTIFY_SOCKET": systemd.name])
         #expect(try await f.waitUntil(seconds: 30) { try f.settled(fine) })
@@ -215,7 +215,7 @@ import Testing
         try f.importPrompts(5)
         try f.writeConfig(teachers: "[" + ParityFixture.teacher("broke", url: url, model: "broke", extra: "\"fail_fast_cooldown\": 0.5") + "]",
                           sweeps: "[{\"name\": \"a\", \"prompt_set\": \"main\", \"teacher\": \"broke\"}]")
-        try f.enqueue("a")
+        try await f.enqueue("a")
         try await f.start()
         #expect(await f.waitUntil(seconds: 10) { mock.stats().responses(status: 429) >= 1 })
         let first = mock.stats().responses(status: 429)
@@ -229,7 +229,7 @@ import Testing
         try f.importPrompts(30)
         let sweeps = "[{\"name\": \"a\", \"prompt_set\": \"main\", \"teacher\": \"t\"}]"
         try f.writeConfig(teachers: "[" + ParityFixture.teacher("t", url: url, limits: "{\"max_in_flight\": 8, \"rpm\": 60}") + "]", sweeps: sweeps)
-        let run = try f.enqueue("a")
+        let run = try await f.enqueue("a")
         try await f.start()
         try await Task.sleep(for: .milliseconds(1200))
         #expect((f.metric("harvest_admitted_total{teacher=\"t\"}") ?? 99) <= 4, "1/s with a burst of 1")

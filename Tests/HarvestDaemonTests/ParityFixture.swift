@@ -58,10 +58,10 @@ final class ParityFixture: @unchecked Sendable {
 
     /// Queues a run of `sweep` (what `harvest sweep NAME` does).
     @discardableResult
-    func enqueue(_ sweep: String) throws -> RunSummary {
+    func enqueue(_ sweep: String) async throws -> RunSummary {
         let store = try SQLiteStore(path: database)
         defer { store.close() }
-        return try SweepQueue(store: store).enqueue(sweepNamed: sweep, config: try DaemonConfig.load(path: configPath))
+        return try await SweepQueue(store: store).enqueue(sweepNamed: sweep, config: try DaemonConfig.load(path: configPath))
     }
 
     /// Starts the daemon in this process.

@@ -9,8 +9,11 @@ import HarvestKit
 public struct DaemonConfig: Sendable, Equatable {
     /// The file it was read from.
     public var file: String
-    /// The SQLite database (`database.path`); nil = `--db`, `$HARVEST_DB` or `./harvest.sqlite`.
+    /// The SQLite database (`database.path`); nil = `database.url`, `--db`, `$HARVEST_DB` or `./harvest.sqlite`.
     public var databasePath: String?
+    /// The PostgreSQL database (`database.url`, `postgres://…` without a password); never set together with
+    /// ``databasePath``.
+    public var databaseURL: String?
     /// Where answers the database refused are appended (`database.rescue_file`); nil = next to the database.
     public var rescueFile: String?
     /// The metrics and health endpoint (`server.metrics_address`); nil = off.
@@ -27,11 +30,12 @@ public struct DaemonConfig: Sendable, Equatable {
     public var sweeps: [SweepConfig]
 
     /// Creates a config with the documented defaults.
-    public init(file: String = "", databasePath: String? = nil, rescueFile: String? = nil, metricsAddress: MetricsAddress? = nil,
+    public init(file: String = "", databasePath: String? = nil, databaseURL: String? = nil, rescueFile: String? = nil, metricsAddress: MetricsAddress? = nil,
                 drainSeconds: Double = 30, leaseSeconds: Double = 60, pollSeconds: Double = 1,
                 teachers: [TeacherConfig] = [], sweeps: [SweepConfig] = []) {
         self.file = file
         self.databasePath = databasePath
+        self.databaseURL = databaseURL
         self.rescueFile = rescueFile
         self.metricsAddress = metricsAddress
         self.drainSeconds = drainSeconds
@@ -47,14 +51,23 @@ public struct DaemonConfig: Sendable, Equatable {
     /// The sweep named `name`.
     public func sweep(named name: String) -> SweepConfig? { sweeps.first { $0.name == name } }
 
-    /// The database to use: `--db` first, then `database.path`, then `$HARVEST_DB`, then `./harvest.sqlite`.
+    /// The database to use: `--db` first, then `database.url` or `database.path`, then `$HARVEST_DB`, then
+    /// `./harvest.sqlite` (a SQLite path or a `postgres://` URL; ``StoreLocation`` tells them apart).
     public func resolveDatabase(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        flag ?? databasePath ?? environment["HARVEST_DB"] ?? "harvest.sqlite"
+        flag ?? databaseURL ?? databasePath ?? environment["HARVEST_DB"] ?? StoreLocation.defaultPath
     }
 
-    /// The rescue file for database `database`: `database.rescue_file`, else `harvest-rescue.jsonl` beside the database.
+    /// ``resolveDatabase(flag:environment:)`` as a location (a URL with a password is refused).
+    public func resolveLocation(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> StoreLocation {
+        try StoreLocation(parsing: resolveDatabase(flag: flag, environment: environment))
+    }
+
+    /// The rescue file for database `database`: `database.rescue_file`, else `harvest-rescue.jsonl` beside a SQLite
+    /// database, or beside this config file for PostgreSQL.
     public func resolveRescueFile(database: String) -> String {
-        rescueFile ?? ConfigPaths.resolve("harvest-rescue.jsonl", against: ConfigPaths.directory(of: database))
+        if let rescueFile { return rescueFile }
+        let anchor = ConfigPaths.directory(of: StoreLocation.isURL(database) ? file : database)
+        return ConfigPaths.resolve("harvest-rescue.jsonl", against: anchor)
     }
 
     static let topKeys = ["database", "server", "teachers", "sweeps", "drain_seconds", "lease_seconds", "poll_seconds"]
@@ -83,8 +96,19 @@ public struct DaemonConfig: Sendable, Equatable {
         let r = try ConfigReader(file: file, path: "", value: root, keys: topKeys)
         let base = ConfigPaths.directory(of: file)
         var c = DaemonConfig(file: file)
-        if let db = try r.object("database", keys: ["path", "rescue_file"]) {
+        if let db = try r.object("database", keys: ["path", "url", "rescue_file"]) {
             c.databasePath = try db.string("path").map { ConfigPaths.resolve($0, against: base) }
+            if let url = try db.string("url") {
+                guard c.databasePath == nil else {
+                    throw db.bad("url", "set either database.path (a SQLite file) or database.url (PostgreSQL), not both")
+                }
+                guard StoreLocation.isURL(url) else { throw db.bad("url", "must start with postgres:// or postgresql:// (a SQLite file goes in database.path)") }
+                do {
+                    c.databaseURL = try StoreLocation(parsing: url).description
+                } catch {
+                    throw db.bad("url", "\(error)")
+                }
+            }
             c.rescueFile = try db.string("rescue_file").map { ConfigPaths.resolve($0, against: base) }
         }
         if let server = try r.object("server", keys: ["metrics_address"]), let text = try server.string("metrics_address") {

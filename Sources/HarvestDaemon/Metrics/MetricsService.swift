@@ -21,14 +21,17 @@ public final class MetricsService: Service, Sendable {
     }
 
     /// The request handler: `/metrics`, `/healthz`, 404 otherwise.
-    static func handler(metrics: DaemonMetrics, store: SQLiteStore, staleAfter: Double) -> MetricsServer.Handler {
-        { path in
+    /// The queue depth is read live from SQLite; from another backend (read asynchronously) it is the value
+    /// housekeeping last read into `depthCache`. Provider batches are SQLite's only.
+    static func handler(metrics: DaemonMetrics, store: any HarvestDatabase, depthCache: QueueDepthCache, staleAfter: Double) -> MetricsServer.Handler {
+        let sqlite = store as? SQLiteStore
+        return { path in
             let now = Date().timeIntervalSince1970
             switch path {
             case "/metrics":
-                let depth = try? store.queueDepth()
+                let depth = sqlite.map { try? $0.queueDepth() } ?? depthCache.depth
                 var body = PrometheusText.render(metrics.snapshot(), queueDepth: depth, now: now)
-                if let counts = try? store.batchStateCounts(), !counts.isEmpty, let open = try? store.openBatches() {
+                if let sqlite, let counts = try? sqlite.batchStateCounts(), !counts.isEmpty, let open = try? sqlite.openBatches() {
                     body += PrometheusBatches.render(counts: counts, open: open)
                 }
                 return .init(status: 200, contentType: PrometheusText.contentType, body: body)

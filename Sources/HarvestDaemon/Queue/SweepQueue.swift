@@ -5,10 +5,10 @@ import SQLiteStore
 /// Queues runs of configured sweeps for `harvest serve` (what `harvest sweep NAME` does).
 public struct SweepQueue: Sendable {
     /// The database.
-    public let store: SQLiteStore
+    public let store: any RunQueueStore
 
-    /// Creates a queue over `store`.
-    public init(store: SQLiteStore) {
+    /// Creates a queue over `store` (either backend).
+    public init(store: any RunQueueStore) {
         self.store = store
     }
 
@@ -30,7 +30,7 @@ public struct SweepQueue: Sendable {
     /// Imports the sweep's prompt file when it has one (idempotent), then queues a run in one transaction and
     /// returns it. Never contacts the teacher: the daemon does, with retries. Throws ``QueueError``,
     /// `ImportError` (the prompt file), `StoreError` (unknown prompt set, database busy or unreadable).
-    public func enqueue(sweepNamed name: String, config: DaemonConfig, requestedBy: String? = nil) throws -> RunSummary {
+    public func enqueue(sweepNamed name: String, config: DaemonConfig, requestedBy: String? = nil) async throws -> RunSummary {
         guard let sweep = config.sweep(named: name) else {
             throw QueueError.unknownSweep(name: name, configFile: config.file, known: config.sweeps.map(\.name))
         }
@@ -43,6 +43,6 @@ public struct SweepQueue: Sendable {
             samples: sweep.samples, budget: sweep.budget,
             prices: teacher.prices.map { ($0.inputPerMillion, $0.outputPerMillion) }, requestedBy: requestedBy, importing: importing,
             via: sweep.via)
-        return try store.enqueueRun(request)
+        return try await store.enqueueRun(request)
     }
 }

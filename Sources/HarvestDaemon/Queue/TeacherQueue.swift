@@ -17,13 +17,13 @@ final class TeacherQueue: JobStore {
         var claimed = 0
     }
 
-    let store: SQLiteStore
+    let store: any HarvestDatabase
     let identity: TeacherEndpoint
     let metrics: DaemonMetrics
     let logger: Logger
     private let routing: Mutex<Routing>
 
-    init(store: SQLiteStore, teacher: TeacherConfig, metrics: DaemonMetrics, logger: Logger) {
+    init(store: any HarvestDatabase, teacher: TeacherConfig, metrics: DaemonMetrics, logger: Logger) {
         self.store = store
         identity = teacher.endpointForJobs
         self.metrics = metrics

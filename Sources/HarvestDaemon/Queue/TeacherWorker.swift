@@ -130,7 +130,7 @@ final class TeacherWorker: Sendable {
             if stop.isStopping {
                 await pause(reason: outcome.failFast?.description ?? outcome.stopReason ?? "stopped", cooldown: self.settings.failFastCooldown)
             } else if queue.claimedCount == claimedBefore {
-                await idle(until: { $0.pending != nil || $0.shutdown > .running || $0.retired }, seconds: context.pollSeconds)
+                await waitForQueuedWork()
             }
         }
     }
@@ -214,6 +214,12 @@ final class TeacherWorker: Sendable {
             try? await Task.sleep(for: .milliseconds(200))
         }
         return true
+    }
+
+    /// The idle wait after a generation that claimed nothing: until work may have been queued (`poll_seconds`), a
+    /// reload or shutdown. The one place a wake-up on newly queued work (e.g. PostgreSQL `LISTEN/NOTIFY`) belongs.
+    private func waitForQueuedWork() async {
+        await idle(until: { $0.pending != nil || $0.shutdown > .running || $0.retired }, seconds: context.pollSeconds)
     }
 
     private func idle(until done: (State) -> Bool, seconds: Double) async {

@@ -3,8 +3,8 @@ import SQLiteStore
 
 /// What every teacher worker of one daemon shares.
 struct WorkerContext: Sendable {
-    /// The database.
-    var store: SQLiteStore
+    /// The database (either backend).
+    var store: any HarvestDatabase
     /// Lease owner of this daemon (``LeaseOwner`` text: host, pid, start time, boot, pid namespace, random part).
     var owner: String
     /// Lease length in seconds.

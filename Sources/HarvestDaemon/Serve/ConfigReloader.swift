@@ -6,7 +6,7 @@ struct ConfigReloader: Sendable {
     let path: String
     let running: DaemonConfigBox
     let queue: QueueService
-    let store: SQLiteStore
+    let store: any HarvestDatabase
     let environment: [String: String]
     let notifier: SystemdNotifier
     let metrics: DaemonMetrics
@@ -25,8 +25,8 @@ struct ConfigReloader: Sendable {
             logger.error("config reload failed; keeping the running configuration", metadata: ["error": "\(error)", "config.file": "\(path)"])
             return
         }
-        if new.databasePath != old.databasePath || new.rescueFile != old.rescueFile {
-            logger.warning("database.path and database.rescue_file changes take effect at the next restart")
+        if new.databasePath != old.databasePath || new.databaseURL != old.databaseURL || new.rescueFile != old.rescueFile {
+            logger.warning("database.path, database.url and database.rescue_file changes take effect at the next restart")
         }
         if new.metricsAddress != old.metricsAddress {
             logger.warning("server.metrics_address changes take effect at the next restart")
@@ -35,7 +35,7 @@ struct ConfigReloader: Sendable {
             logger.warning("lease_seconds and poll_seconds changes take effect at the next restart")
         }
         await PriceSync.write(new, to: store, logger: logger)
-        PriceSync.checkRuns(new, store: store, logger: logger)
+        await PriceSync.checkRuns(new, store: store, logger: logger)
         running.value = new
         queue.apply(new)
         metrics.configReloaded(ok: true)

@@ -5,10 +5,12 @@ import ServiceLifecycle
 import SQLiteStore
 
 /// Periodic chores of the daemon: renews the leases of jobs in flight (a write that also proves the database is
-/// writable), checkpoints the WAL, reports progress to systemd (`STATUS=`) and feeds its watchdog (`WATCHDOG=1`,
-/// only while database writes succeed, so a wedged daemon gets restarted).
+/// writable), reads the queue depth for `/metrics`, checkpoints the WAL (SQLite only: PostgreSQL needs no chore
+/// here), reports progress to systemd (`STATUS=`) and feeds its watchdog (`WATCHDOG=1`, only while database writes
+/// succeed, so a wedged daemon gets restarted).
 public final class HousekeepingService: Service, Sendable {
-    private let store: SQLiteStore
+    private let store: any HarvestDatabase
+    private let depthCache: QueueDepthCache
     private let owner: String
     private let rescuePath: String
     private let leaseSeconds: Double
@@ -20,9 +22,10 @@ public final class HousekeepingService: Service, Sendable {
     /// Seconds between WAL checkpoints.
     static let checkpointSeconds = 60.0
 
-    init(store: SQLiteStore, owner: String, leaseSeconds: Double, rescuePath: String, notifier: SystemdNotifier, metrics: DaemonMetrics,
-         logger: Logger) {
+    init(store: any HarvestDatabase, owner: String, leaseSeconds: Double, rescuePath: String, notifier: SystemdNotifier, metrics: DaemonMetrics,
+         depthCache: QueueDepthCache, logger: Logger) {
         self.store = store
+        self.depthCache = depthCache
         self.owner = owner
         self.rescuePath = rescuePath
         self.leaseSeconds = leaseSeconds
@@ -40,10 +43,10 @@ public final class HousekeepingService: Service, Sendable {
         var lastStatus = Date.distantPast
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             await tick()
-            if Date().timeIntervalSince(lastCheckpoint) >= Self.checkpointSeconds {
+            if let sqlite = store as? SQLiteStore, Date().timeIntervalSince(lastCheckpoint) >= Self.checkpointSeconds {
                 lastCheckpoint = Date()
                 do {
-                    let (frames, done) = try store.checkpoint()
+                    let (frames, done) = try sqlite.checkpoint()
                     logger.debug("WAL checkpoint", metadata: ["wal.frames": "\(frames)", "wal.checkpointed": "\(done)"])
                 } catch {
                     logger.warning("WAL checkpoint failed", metadata: ["error": "\(error)"])
@@ -51,7 +54,7 @@ public final class HousekeepingService: Service, Sendable {
             }
             if notifier.isEnabled, Date().timeIntervalSince(lastStatus) >= 5 {
                 lastStatus = Date()
-                notifier.status(statusLine())
+                notifier.status(await statusLine())
             }
             try? await cancelWhenGracefulShutdown {
                 try await Task.sleep(for: .milliseconds(Int(self.interval * 1000)))
@@ -83,13 +86,15 @@ public final class HousekeepingService: Service, Sendable {
             }
             logger.notice("the database accepts writes again: claims resume",
                           metadata: ["refused.seconds": "\(Int(Date().timeIntervalSince1970 - refusal.since))"])
-            notifier.status(statusLine())
+            notifier.status(await statusLine())
         }
         do {
             let held = try await store.renewLeases(owner: owner, leaseSeconds: leaseSeconds)
             metrics.databaseWrite(error: nil, at: Date().timeIntervalSince1970)
             if notifier.watchdogInterval != nil { notifier.watchdog() }
             if held > 0 { logger.trace("leases renewed", metadata: ["jobs": "\(held)"]) }
+            // SQLite's depth is read live by /metrics; another backend's is read here, off the endpoint's thread.
+            if !(store is SQLiteStore) { depthCache.set(try? await store.queueDepth()) }
         } catch {
             metrics.databaseWrite(error: "\(error)", at: Date().timeIntervalSince1970)
             logger.error("cannot renew leases: the database refused a write", metadata: ["error": "\(error)"])
@@ -103,12 +108,12 @@ public final class HousekeepingService: Service, Sendable {
     }
 
     /// `STATUS=` text: queue depth and this process's throughput.
-    func statusLine() -> String {
+    func statusLine() async -> String {
         let snapshot = metrics.snapshot()
         let done = snapshot.teachers.values.reduce(0) { $0 + $1.jobsDone }
         let inFlight = snapshot.teachers.values.reduce(0) { $0 + $1.inFlight }
         var text = "\(done) answers stored, \(inFlight) in flight"
-        if let depth = try? store.queueDepth() {
+        if let depth = try? await store.queueDepth() {
             text += "; queue: \(depth[.pending] ?? 0) pending, \(depth[.leased] ?? 0) leased, \(depth[.done] ?? 0) done, \(depth[.failed] ?? 0) failed"
         }
         for (name, t) in snapshot.teachers.sorted(by: { $0.key < $1.key }) {

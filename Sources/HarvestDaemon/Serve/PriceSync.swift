@@ -4,8 +4,8 @@ import SQLiteStore
 /// Writes the configured prices of every teacher to the database, so answers are charged at them, and warns
 /// about active runs that no configured teacher can serve (their jobs would wait forever).
 enum PriceSync {
-    static func checkRuns(_ config: DaemonConfig, store: SQLiteStore, logger: Logger) {
-        guard let runs = try? store.activeRuns() else { return }
+    static func checkRuns(_ config: DaemonConfig, store: any RunQueueStore, logger: Logger) async {
+        guard let runs = try? await store.activeRuns() else { return }
         for active in runs {
             let t = active.teacher
             let served = config.teachers.contains { $0.name == t.name && $0.model == t.model && $0.endpoint == t.kind }
@@ -17,10 +17,10 @@ enum PriceSync {
         }
     }
 
-    static func write(_ config: DaemonConfig, to store: SQLiteStore, logger: Logger) async {
+    static func write(_ config: DaemonConfig, to store: any RunQueueStore, logger: Logger) async {
         for teacher in config.teachers {
             do {
-                try await store.setPrices(teacher: teacher.endpointForJobs, inputPerMillion: teacher.prices?.inputPerMillion,
+                _ = try await store.setPrices(teacher: teacher.endpointForJobs, inputPerMillion: teacher.prices?.inputPerMillion,
                                           outputPerMillion: teacher.prices?.outputPerMillion)
             } catch {
                 logger.error("cannot store the teacher's prices", metadata: ["teacher": "\(teacher.name)", "error": "\(error)"])

@@ -5,7 +5,7 @@ import Logging
 import ServiceLifecycle
 import SQLiteStore
 
-/// `harvest serve`: opens the database, then runs the queue workers, the metrics endpoint, config reloads and
+/// `harvest serve`: opens the database (SQLite or PostgreSQL, ``StoreFactory``), then runs the queue workers, the metrics endpoint, config reloads and
 /// housekeeping as one `ServiceGroup` until SIGTERM/SIGINT, and tells systemd about each step.
 ///
 /// ```swift
@@ -17,8 +17,8 @@ public final class ServeService: Sendable {
     public enum StartError: Error, Sendable, CustomStringConvertible {
         /// The config file is missing or invalid.
         case config(DaemonConfigError)
-        /// The database cannot be opened or migrated.
-        case database(StoreError)
+        /// The database cannot be opened or migrated (a `StoreError`, or a `PostgresError` naming the URL).
+        case database(any Error)
         /// The metrics endpoint cannot listen.
         case metrics(MetricsServer.StartError)
 
@@ -26,7 +26,7 @@ public final class ServeService: Sendable {
         public var description: String {
             switch self {
             case .config(let e): e.description
-            case .database(let e): e.description
+            case .database(let e): "\(e)"
             case .metrics(let e): e.description
             }
         }
@@ -34,20 +34,20 @@ public final class ServeService: Sendable {
 
     /// The config in use at start.
     public let config: DaemonConfig
-    /// The database file.
+    /// The database: a SQLite file or a PostgreSQL URL (without a password).
     public let databasePath: String
     /// This daemon's lease owner (``LeaseOwner`` text: host, pid, start time, boot, pid namespace, random part).
     public let owner: String
     /// The metrics server, when configured.
     public let metricsServer: MetricsServer?
-    private let store: SQLiteStore
+    private let store: any HarvestDatabase
     private let metrics: DaemonMetrics
     private let notifier: SystemdNotifier
     private let group: ServiceGroup
     private let reloader: ConfigReloader
     private let logger: Logger
 
-    private init(config: DaemonConfig, databasePath: String, owner: String, metricsServer: MetricsServer?, store: SQLiteStore,
+    private init(config: DaemonConfig, databasePath: String, owner: String, metricsServer: MetricsServer?, store: any HarvestDatabase,
                  metrics: DaemonMetrics, notifier: SystemdNotifier, group: ServiceGroup, reloader: ConfigReloader, logger: Logger) {
         self.config = config
         self.databasePath = databasePath
@@ -73,12 +73,13 @@ public final class ServeService: Sendable {
             throw .config(error)
         }
         let databasePath = config.resolveDatabase(flag: databaseFlag, environment: environment)
-        let store: SQLiteStore
+        let store: any HarvestDatabase
         do {
-            store = try SQLiteStore(path: databasePath, options: StoreOptions(reserveBytes: StoreOptions.reserveBytes(environment: environment),
-                                                                         checkpointOnClose: true))
+            let location = try StoreLocation(parsing: databasePath)
+            store = try StoreFactory.open(location, options: StoreOptions(reserveBytes: StoreOptions.reserveBytes(environment: environment),
+                                                                          checkpointOnClose: true))
         } catch {
-            throw .database(error as? StoreError ?? .invalidInput("\(databasePath): \(error)"))
+            throw .database(error)
         }
         let started = Date().timeIntervalSince1970
         let metrics = DaemonMetrics(startedAt: started)
@@ -87,7 +88,7 @@ public final class ServeService: Sendable {
         // this daemon's jobs at once when it is gone, and never while it runs.
         let owner = LeaseOwner.thisProcess().description
         await PriceSync.write(config, to: store, logger: logger)
-        PriceSync.checkRuns(config, store: store, logger: logger)
+        await PriceSync.checkRuns(config, store: store, logger: logger)
 
         let rescuePath = config.resolveRescueFile(database: databasePath)
         do {
@@ -98,12 +99,14 @@ public final class ServeService: Sendable {
             // A full disk: the housekeeping tick imports it once the database accepts writes again.
             logger.error("cannot import the rescue file yet", metadata: ["rescue.file": "\(rescuePath)", "error": "\(error)"])
         }
+        let depthCache = QueueDepthCache()
         let housekeeping = HousekeepingService(store: store, owner: owner, leaseSeconds: config.leaseSeconds, rescuePath: rescuePath,
-                                               notifier: notifier, metrics: metrics, logger: logger)
+                                               notifier: notifier, metrics: metrics, depthCache: depthCache, logger: logger)
         var metricsServer: MetricsServer?
         if let address = config.metricsAddress {
             let staleAfter = max(10, config.leaseSeconds)
-            let server = MetricsServer(address: address, handler: MetricsService.handler(metrics: metrics, store: store, staleAfter: staleAfter))
+            let server = MetricsServer(address: address, handler: MetricsService.handler(metrics: metrics, store: store, depthCache: depthCache,
+                                                                                           staleAfter: staleAfter))
             do {
                 try server.start()
             } catch {
@@ -129,8 +132,11 @@ public final class ServeService: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: housekeeping)]
         if let metricsServer { services.append(.init(service: MetricsService(server: metricsServer))) }
         services.append(.init(service: reload))
-        services.append(.init(service: BatchService(store: store, config: box, environment: environment, interval: config.pollSeconds,
-                                                    logger: logger)))
+        // Provider batches are SQLite's only so far: a PostgreSQL store refuses to queue a batch run.
+        if let sqlite = store as? SQLiteStore {
+            services.append(.init(service: BatchService(store: sqlite, config: box, environment: environment, interval: config.pollSeconds,
+                                                        logger: logger)))
+        }
         services.append(.init(service: queue))
         // SIGTERM/SIGINT drain; a second one (Ctrl-C twice) abandons in-flight requests at once (QueueService).
         var groupConfig = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

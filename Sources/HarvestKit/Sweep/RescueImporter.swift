@@ -32,7 +32,7 @@ public enum RescueImporter {
     }
 
     /// Imports `path` into `store`; nil when there is no such file or it is empty (nothing to do).
-    public static func importFile(_ path: String, into store: SQLiteStore) async throws -> Summary? {
+    public static func importFile(_ path: String, into store: any RecoveryStore) async throws -> Summary? {
         let fd = open(path, O_RDWR | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }

@@ -21,12 +21,12 @@ public struct SweepIdentity: Sendable {
     public var warnings: [String]
 
     /// Resolves the identity for a sweep of `setName`.
-    public static func resolve(store: SQLiteStore, setName: String, explicitName: String?, model: String, kind: EndpointKind,
-                               params: SamplingParams, builtinMock: Bool) throws -> SweepIdentity {
+    public static func resolve(store: any SetupStore, setName: String, explicitName: String?, model: String, kind: EndpointKind,
+                               params: SamplingParams, builtinMock: Bool) async throws -> SweepIdentity {
         var name = TeacherIdentity.resolve(explicitName: explicitName, model: model, kind: kind, builtinMock: builtinMock)
         var adopted = false
         if explicitName?.isEmpty ?? true, !builtinMock,
-           let legacy = try store.legacyTeacherIdentity(setName: setName, model: model, kind: kind, canonicalParams: params.canonicalJSON) {
+           let legacy = try await store.legacyTeacherIdentity(setName: setName, model: model, kind: kind, canonicalParams: params.canonicalJSON) {
             name = legacy
             adopted = true
         }
@@ -35,7 +35,7 @@ public struct SweepIdentity: Sendable {
             warnings.append("note: keeping the teacher identity \"\(shown(name))\" stored by an earlier version for this set, model and parameters "
                 + "(so its answers count); new sweeps without --teacher-name use \"\(TeacherIdentity.defaultName(model: model, kind: kind))\"")
         }
-        let others = try store.answeredIdentities(setName: setName, model: model, kind: kind).filter { $0.name != name }
+        let others = try await store.answeredIdentities(setName: setName, model: model, kind: kind).filter { $0.name != name }
         if !others.isEmpty {
             let listed = others.prefix(3).map { "\"\(shown($0.name))\" (\($0.answers) answers)" }.joined(separator: ", ")
             warnings.append("warning: set \"\(setName)\" already has answers from model \(model) under another teacher identity: \(listed); "

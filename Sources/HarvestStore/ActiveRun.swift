@@ -1,6 +1,6 @@
 import HarvestCore
 
-/// An active run and the teacher its jobs need (see ``SQLiteStore/activeRuns()``).
+/// An active run and the teacher its jobs need (see ``RunQueueStore/activeRuns()``).
 public struct ActiveRun: Sendable, Equatable {
     /// The run.
     public var run: RunRef

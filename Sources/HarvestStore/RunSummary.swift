@@ -1,4 +1,4 @@
-/// What ``SQLiteStore/enqueueRun(_:)`` did.
+/// What ``RunQueueStore/enqueueRun(_:)`` did.
 public struct RunSummary: Sendable, Equatable {
     /// The run's id (printed by `harvest sweep NAME`).
     public var runId: Int64

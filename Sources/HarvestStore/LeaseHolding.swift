@@ -1,6 +1,6 @@
 /// Jobs leased to one owner: who holds them, how many, and until when at the latest.
 public struct LeaseHolding: Sendable, Equatable {
-    /// The stored `lease_owner` value (see ``LeaseOwner``).
+    /// The stored `lease_owner` value (`LeaseOwner` text in SQLiteStore: host, pid, start time, …).
     public var owner: String
     /// Jobs leased to it.
     public var jobs: Int
@@ -13,11 +13,4 @@ public struct LeaseHolding: Sendable, Equatable {
         self.jobs = jobs
         self.expires = expires
     }
-
-    /// The owner's identity, when it is in the ``LeaseOwner`` format.
-    public var parsedOwner: LeaseOwner? { LeaseOwner(parsing: owner) }
-
-    /// Whether the owner still runs, as far as this machine can tell (``LeaseOwner/Liveness/unknown`` for other
-    /// hosts and legacy owner values).
-    public var liveness: LeaseOwner.Liveness { parsedOwner?.liveness ?? .unknown }
 }

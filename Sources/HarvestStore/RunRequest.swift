@@ -1,6 +1,6 @@
 import HarvestCore
 
-/// A request to queue a run of a sweep (see ``SQLiteStore/enqueueRun(_:)``).
+/// A request to queue a run of a sweep (see ``RunQueueStore/enqueueRun(_:)``).
 public struct RunRequest: Sendable {
     /// Sweep name.
     public var sweepName: String

@@ -1,6 +1,6 @@
 import HarvestCore
 
-/// What one ``SQLiteStore/claimQueued(teacher:owner:limit:leaseSeconds:cursors:)`` did.
+/// What one ``RunQueueStore/claimQueued(teacher:owner:limit:leaseSeconds:cursors:)`` did.
 public struct QueueClaim: Sendable {
     /// The jobs leased to the caller.
     public var jobs: [Job]

@@ -30,6 +30,9 @@ public struct StoredResponse: Sendable, Equatable {
     public var responseId: String?
     /// Unix time received.
     public var receivedAt: Double
+    /// The answer's token ids and logprobs in flat columns, set instead of `choice.logprobs` when the reader asked
+    /// for them (the `kd` export: `ResponseQuery.logprobColumns`); nil otherwise.
+    public var logprobColumns: LogprobColumns?
 
     /// Creates a stored response.
     public init(id: Int64, jobId: Int64, promptId: Int64, promptHash: String, externalId: String?, metadataJSON: String?,

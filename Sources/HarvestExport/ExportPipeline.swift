@@ -119,7 +119,7 @@ public final class ExportPipeline {
             throw error
         }
         stats.add(row)
-        if let kd = plan.format as? KDFormat, kd.shape == .current, row.choice.logprobs != nil {
+        if let kd = plan.format as? KDFormat, kd.shape == .current, row.choice.logprobs != nil || row.logprobColumns != nil {
             stats.noteKDTopK(kd.writtenK(row))
         }
         rows += 1

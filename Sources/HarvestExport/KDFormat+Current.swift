@@ -31,6 +31,29 @@ extension KDFormat {
         closingTokenIds[Self.closingOverlap(logprobs, closing: closingTokenIds)...]
     }
 
+    /// How many of `closing` the sampled ids of `columns` already end with (see ``closingOverlap(_:closing:)``;
+    /// `columns` has every id, as rows lacking one are refused).
+    public static func closingOverlap(_ columns: LogprobColumns, closing: [Int]) -> Int {
+        let ids = columns.sampledIds
+        var m = min(ids.count, closing.count)
+        while m > 0 {
+            if ids[(ids.count - m)...].elementsEqual(closing[..<m]) { return m }
+            m -= 1
+        }
+        return 0
+    }
+
+    /// Writes `target_token_ids` and `logprobs` from flat columns (same bytes as from the ``TokenLogprob`` list).
+    func writeCurrent(_ columns: LogprobColumns, to w: inout JSONWriter) {
+        let k = columns.uniformK
+        let closing = closingTokenIds[Self.closingOverlap(columns, closing: closingTokenIds)...]
+        w.key("target_token_ids")
+        LogprobWriter.writeIdLists(columns, k: k, closing: closing, to: &w)
+        w.key("logprobs")
+        let share = k > 1 ? -log(Double(k)) : 0
+        LogprobWriter.writeLogprobLists(columns, k: k, closingCount: closing.count, share: share, to: &w)
+    }
+
     /// Writes `target_token_ids` and `logprobs` (see ``KDShape/current``).
     func writeCurrent(_ logprobs: [TokenLogprob], to w: inout JSONWriter) {
         let k = Self.uniformK(logprobs)

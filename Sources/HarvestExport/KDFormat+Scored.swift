@@ -48,15 +48,23 @@ extension KDFormat {
             text.append(contentsOf: p.bytes ?? Array(p.token.utf8))
         }
         starts.append(text.count)
-        var endIndex: [Int: Int] = [:]
-        for (i, offset) in starts.enumerated() { endIndex[offset] = i }
         for first in positions.indices.reversed() {
             let start = starts[first]
-            guard start + target.count <= text.count, let last = endIndex[start + target.count], last > first,
+            guard start + target.count <= text.count, let last = lastBoundary(starts, at: start + target.count), last > first,
                   text[start..<(start + target.count)].elementsEqual(target) else { continue }
             return first..<last
         }
         return nil
+    }
+
+    /// The last index of the non-decreasing `starts` whose value is `offset`, or nil (binary search).
+    private static func lastBoundary(_ starts: [Int], at offset: Int) -> Int? {
+        var low = 0, high = starts.count
+        while low < high {
+            let mid = (low + high) / 2
+            if starts[mid] <= offset { low = mid + 1 } else { high = mid }
+        }
+        return low > 0 && starts[low - 1] == offset ? low - 1 : nil
     }
 
     /// Why a scored row cannot be written (``KDShape/current``), or nil: `scored_sequence` in the legacy shape,
@@ -89,6 +97,7 @@ extension KDFormat {
     /// The k of the lists a row is written with (the manifest's `top_k`): over the written positions.
     public func writtenK(_ row: StoredResponse) -> Int {
         if row.params.score != nil { return Self.uniformK(Array(scoredPositions(row) ?? [])) }
+        if let columns = row.logprobColumns { return columns.uniformK }
         return Self.uniformK(row.choice.logprobs ?? [])
     }
 }

@@ -24,6 +24,9 @@ import HarvestJSON
 /// (`KDFormat+Scored`). `temperature` is ``temperature`` when given (`--kd-temperature`: the temperature the
 /// teacher's logprobs describe), else the sampling temperature sent (`null` when the request left it to the
 /// server). Reasoning follows ``ExportOptions/reasoning`` as in ``OpenAIChatFormat``.
+///
+/// Rows read with ``StoredResponse/logprobColumns`` (the export's reader asks for them) are written from those flat
+/// columns, byte for byte as from ``CompletionChoice/logprobs``.
 public struct KDFormat: ExportFormat {
     /// `kd`.
     public let name = "kd"
@@ -68,6 +71,10 @@ public struct KDFormat: ExportFormat {
     /// `no_logprobs` or `no_token_ids` for rows axolotl cannot read; nil otherwise.
     public func skipReason(_ row: StoredResponse, options: ExportOptions) -> String? {
         if row.params.score != nil { return scoredSkipReason(row) }
+        if let columns = row.logprobColumns {
+            if columns.isEmpty { return Self.noLogprobs }
+            return columns.allHaveIds ? nil : Self.noTokenIds
+        }
         guard let lp = row.choice.logprobs, !lp.isEmpty else { return Self.noLogprobs }
         return Self.hasAllIds(lp) ? nil : Self.noTokenIds
     }
@@ -81,9 +88,13 @@ public struct KDFormat: ExportFormat {
         for m in row.messages { ExportFields.writeMessage(role: m.role, content: m.content, to: &w) }
         ExportFields.writeAssistantMessage(row.choice, mode: options.reasoning, to: &w)
         w.endArray()
-        switch shape {
-        case .current: writeCurrent(row.choice.logprobs ?? [], to: &w)
-        case .legacy: Self.writeLegacy(row.choice.logprobs ?? [], to: &w)
+        switch (shape, row.logprobColumns) {
+        case (.current, let columns?): writeCurrent(columns, to: &w)
+        case (.legacy, let columns?):
+            w.key("logprobs")
+            LogprobWriter.writeLegacyLists(columns, to: &w)
+        case (.current, nil): writeCurrent(row.choice.logprobs ?? [], to: &w)
+        case (.legacy, nil): Self.writeLegacy(row.choice.logprobs ?? [], to: &w)
         }
         w.key("temperature")
         if let t = temperature ?? row.params.temperature { w.double(t) } else { w.null() }

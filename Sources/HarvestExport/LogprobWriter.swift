@@ -5,7 +5,7 @@ import HarvestJSON
 /// --with-logprobs` and `kd`). Byte-identical to writing the same values through ``JSONWriter`` value by value.
 enum LogprobWriter {
     /// Room for everything of one entry but its token text and `bytes`: keys, a double and an id.
-    private static let entryRoom = 96
+    static let entryRoom = 96
 
     /// OpenAI's `logprobs.content` array (see ``ExportFields/writeLogprobs(_:to:)``).
     static func writeOpenAI(_ tokens: [TokenLogprob], to w: inout JSONWriter) {

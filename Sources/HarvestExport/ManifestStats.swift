@@ -42,7 +42,18 @@ struct ManifestStats {
             if let k = row.params.topLogprobs { topLogprobsRequested.insert(k) }
             temperatures.insert(row.params.temperature)
         }
-        if let lp = row.choice.logprobs, !lp.isEmpty {
+        if let columns = row.logprobColumns, !columns.isEmpty {
+            rowsWithLogprobs += 1
+            logprobModes.insert(LogprobSource.mode(of: row))
+            if columns.allHaveIds {
+                tokenIds.rowsWithIds += 1
+                if columns.maxTokenId > (maxTokenId ?? -1) { maxTokenId = columns.maxTokenId }
+            } else {
+                tokenIds.rowsWithoutIds += 1
+                noteTeacherWithoutIds(row)
+            }
+            columns.topCountChanges { topKSeen.insert($0) }
+        } else if let lp = row.choice.logprobs, !lp.isEmpty {
             rowsWithLogprobs += 1
             logprobModes.insert(LogprobSource.mode(of: row))
             if KDFormat.hasAllIds(lp) {

@@ -17,10 +17,11 @@
 /// w.endArray()
 /// ```
 public struct JSONScratch {
-    private let base: UnsafeMutablePointer<UInt8>
-    private let capacity: Int
-    private var used = 0
-    private let target: UnsafeMutablePointer<[UInt8]>
+    // Internal but inlinable into the writers of other modules: every hot call is a few instructions, not a call.
+    @usableFromInline let base: UnsafeMutablePointer<UInt8>
+    @usableFromInline let capacity: Int
+    @usableFromInline var used = 0
+    @usableFromInline let target: UnsafeMutablePointer<[UInt8]>
 
     init(base: UnsafeMutablePointer<UInt8>, capacity: Int, target: UnsafeMutablePointer<[UInt8]>) {
         self.base = base
@@ -39,25 +40,25 @@ public struct JSONScratch {
     }
 
     /// Makes room for `n` more bytes (flushing when needed); `n` must be at most ``windowSize``.
-    @inline(__always) public mutating func ensure(_ n: Int) {
+    @inlinable @inline(__always) public mutating func ensure(_ n: Int) {
         if capacity &- used < n { flush() }
     }
 
     /// Writes one byte (room: 1).
-    @inline(__always) public mutating func byte(_ b: UInt8) {
+    @inlinable @inline(__always) public mutating func byte(_ b: UInt8) {
         base[used] = b
         used &+= 1
     }
 
     /// Writes ASCII text as is (room: its length).
-    @inline(__always) public mutating func literal(_ s: StaticString) {
+    @inlinable @inline(__always) public mutating func literal(_ s: StaticString) {
         let n = s.utf8CodeUnitCount
         (base + used).update(from: s.utf8Start, count: n)
         used &+= n
     }
 
     /// Writes a double as ``JSONWriter/double(_:)`` does (room: ``ShortestDouble/maxLength``).
-    @inline(__always) public mutating func double(_ value: Double) {
+    @inlinable @inline(__always) public mutating func double(_ value: Double) {
         if value.isFinite {
             used &+= ShortestDouble.write(value, to: base + used)
         } else if value.isNaN {
@@ -68,8 +69,35 @@ public struct JSONScratch {
     }
 
     /// Writes an integer (room: 20).
-    @inline(__always) public mutating func int(_ value: Int) {
+    @inlinable @inline(__always) public mutating func int(_ value: Int) {
         used &+= JSONWriter.writeInt(value, to: base + used)
+    }
+
+    /// Writes `[v0,v1,…]`: `count` integers from `values` (room: none needed; reserves its own). One call per list
+    /// for callers in other modules, the loop compiled here.
+    public mutating func intList(_ values: UnsafePointer<Int>, count: Int) {
+        ensure(1 &+ 21)
+        byte(UInt8(ascii: "["))
+        for i in 0..<count {
+            ensure(1 &+ 21)
+            if i > 0 { byte(UInt8(ascii: ",")) }
+            int(values[i])
+        }
+        ensure(1)
+        byte(UInt8(ascii: "]"))
+    }
+
+    /// Writes `[x0,x1,…]`: `count` doubles from `values` as ``double(_:)`` writes each (room: none needed).
+    public mutating func doubleList(_ values: UnsafePointer<Double>, count: Int) {
+        ensure(1 &+ ShortestDouble.maxLength)
+        byte(UInt8(ascii: "["))
+        for i in 0..<count {
+            ensure(1 &+ ShortestDouble.maxLength)
+            if i > 0 { byte(UInt8(ascii: ",")) }
+            double(values[i])
+        }
+        ensure(1)
+        byte(UInt8(ascii: "]"))
     }
 
     /// Writes `[b0,b1,…]` of any length (room: none needed; reserves its own).

@@ -330,21 +330,13 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes the decimal digits of `value` at `out` (room: 20) and returns their count.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func writeInt(_ value: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
-        var v = value.magnitude
+        let v = UInt64(value.magnitude)
         var n = 0
         if value < 0 { out[0] = UInt8(ascii: "-"); n = 1 }
-        var digits = 1
-        var probe = v
-        while probe >= 10 { probe /= 10; digits &+= 1 }
-        var i = n &+ digits
-        repeat {
-            let q = v / 10
-            i &-= 1
-            out[i] = UInt8(truncatingIfNeeded: v &- q &* 10) &+ 0x30
-            v = q
-        } while v > 0
+        let digits = ShortestDouble.decimalLength(v)
+        ShortestDouble.writeDigits(v, endingAt: out + (n &+ digits))
         return n &+ digits
     }
 

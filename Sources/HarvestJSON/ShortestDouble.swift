@@ -58,7 +58,7 @@ public enum ShortestDouble {
     /// straight into their final places.
     @inline(__always)
     static func format(digits: UInt64, exponent10: Int, magnitude: Double, to dest: UnsafeMutablePointer<UInt8>) -> Int {
-        let count = decimalLength(digits)
+        let count = decimalLength17(digits)
         // value = 0.d1d2…dn × 10^point
         let point = exponent10 &+ count
         if point < -3 || magnitude > 0x1.0p53 {
@@ -96,7 +96,7 @@ public enum ShortestDouble {
             return n &+ 2
         }
         // Digits with the point inside: the fraction's digits after it, the integer part before it.
-        let scale = powersOfTen[count &- point]
+        let scale = powerOfTen(count &- point)
         let integer = digits / scale
         let fraction = digits &- integer &* scale
         writeDigits(integer, endingAt: dest + point)
@@ -105,59 +105,119 @@ public enum ShortestDouble {
         return count &+ 1
     }
 
-    /// 10^0 … 10^19.
-    private static let powersOfTen: [UInt64] = (0..<20).map { (0..<$0).reduce(1) { r, _ in r &* 10 } }
+    /// 10^`n` for `n` in 0…19 (a constant table without a lazily initialized global).
+    @inlinable @inline(__always) static func powerOfTen(_ n: Int) -> UInt64 {
+        switch n {
+        case 0: return 1
+        case 1: return 10
+        case 2: return 100
+        case 3: return 1_000
+        case 4: return 10_000
+        case 5: return 100_000
+        case 6: return 1_000_000
+        case 7: return 10_000_000
+        case 8: return 100_000_000
+        case 9: return 1_000_000_000
+        case 10: return 10_000_000_000
+        case 11: return 100_000_000_000
+        case 12: return 1_000_000_000_000
+        case 13: return 10_000_000_000_000
+        case 14: return 100_000_000_000_000
+        case 15: return 1_000_000_000_000_000
+        case 16: return 10_000_000_000_000_000
+        case 17: return 100_000_000_000_000_000
+        case 18: return 1_000_000_000_000_000_000
+        default: return 10_000_000_000_000_000_000
+        }
+    }
 
-    /// The number of decimal digits of `v` (1 for 0).
-    @inline(__always) private static func decimalLength(_ v: UInt64) -> Int {
+    /// The number of decimal digits of `v` (1 for 0), counted up from one digit: few comparisons for small
+    /// values (token ids), all of them well predicted.
+    @inlinable @inline(__always) static func decimalLength(_ v: UInt64) -> Int {
         var n = 1
         var t: UInt64 = 10
-        while n < 20 && v >= t {
+        while v >= t {
             n &+= 1
-            if n == 20 { break }
+            if n == 20 { return 20 }
             t &*= 10
         }
         return n
     }
 
-    /// Writes the decimal digits of `v` so that the last one is just before `end`.
-    @inline(__always) private static func writeDigits(_ v: UInt64, endingAt end: UnsafeMutablePointer<UInt8>) {
+    /// The number of decimal digits of a shortest-digits value `v` < 10^17 (1 for 0), counted down from 17: one
+    /// comparison for the 16–17 digits of most logprobs.
+    @inline(__always) static func decimalLength17(_ v: UInt64) -> Int {
+        var n = 17
+        var t: UInt64 = 10_000_000_000_000_000
+        while n > 1 && v < t {
+            n &-= 1
+            t /= 10
+        }
+        return n
+    }
+
+    /// Writes the decimal digits of `v` so that the last one is just before `end`: eight digits at a time in
+    /// 32-bit arithmetic, by pairs.
+    @inlinable @inline(__always) static func writeDigits(_ v: UInt64, endingAt end: UnsafeMutablePointer<UInt8>) {
         var v = v
         var p = end
         let pairs = digitPairs.utf8Start
-        while v >= 100 {
-            let q = v / 100
-            let r = Int(truncatingIfNeeded: v &- q &* 100) &* 2
-            p -= 2
-            p[0] = pairs[r]
-            p[1] = pairs[r &+ 1]
+        while v >= 100_000_000 {
+            let q = v / 100_000_000
+            var r = UInt32(truncatingIfNeeded: v &- q &* 100_000_000)
+            for _ in 0..<4 {
+                let q2 = r / 100
+                let d = Int(truncatingIfNeeded: r &- q2 &* 100) &* 2
+                p -= 2
+                p[0] = pairs[d]
+                p[1] = pairs[d &+ 1]
+                r = q2
+            }
             v = q
         }
-        if v >= 10 {
-            let r = Int(truncatingIfNeeded: v) &* 2
+        var w = UInt32(truncatingIfNeeded: v)
+        while w >= 100 {
+            let q = w / 100
+            let d = Int(truncatingIfNeeded: w &- q &* 100) &* 2
             p -= 2
-            p[0] = pairs[r]
-            p[1] = pairs[r &+ 1]
+            p[0] = pairs[d]
+            p[1] = pairs[d &+ 1]
+            w = q
+        }
+        if w >= 10 {
+            let d = Int(truncatingIfNeeded: w) &* 2
+            p -= 2
+            p[0] = pairs[d]
+            p[1] = pairs[d &+ 1]
         } else {
             p -= 1
-            p[0] = UInt8(truncatingIfNeeded: v) &+ 0x30
+            p[0] = UInt8(truncatingIfNeeded: w) &+ 0x30
         }
     }
 
-    /// Writes exactly `count` digits of `v` (leading zeros included) ending just before `end`.
+    /// Writes exactly `count` digits of `v` (leading zeros included) ending just before `end`, by pairs.
     @inline(__always) private static func writeFixedDigits(_ v: UInt64, count: Int, endingAt end: UnsafeMutablePointer<UInt8>) {
         var v = v
         var p = end
-        for _ in 0..<count {
-            let q = v / 10
-            p -= 1
-            p[0] = UInt8(truncatingIfNeeded: v &- q &* 10) &+ 0x30
+        var left = count
+        let pairs = digitPairs.utf8Start
+        while left >= 2 {
+            let q = v / 100
+            let d = Int(truncatingIfNeeded: v &- q &* 100) &* 2
+            p -= 2
+            p[0] = pairs[d]
+            p[1] = pairs[d &+ 1]
             v = q
+            left &-= 2
+        }
+        if left == 1 {
+            p -= 1
+            p[0] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
         }
     }
 
     /// "00", "01", … "99".
-    private static let digitPairs: StaticString = """
+    @usableFromInline static let digitPairs: StaticString = """
         00010203040506070809101112131415161718192021222324252627282930313233343536373839\
         40414243444546474849505152535455565758596061626364656667686970717273747576777879\
         8081828384858687888990919293949596979899

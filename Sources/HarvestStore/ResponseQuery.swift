@@ -20,6 +20,10 @@ public struct ResponseQuery: Sendable, Equatable {
     /// nil), several times cheaper, for readers that write neither (the `kd` export). Rows of scoring sweeps
     /// (`sampling.score`) are still decoded whole: their answer is found by its token texts. Default true.
     public var logprobTexts = true
+    /// With ``includeLogprobs``: true reads token ids and logprobs into ``StoredResponse/logprobColumns`` (flat
+    /// columns, no array per position) and leaves `choice.logprobs` nil, for readers that write nothing else of
+    /// them (the `kd` export). Rows of scoring sweeps are still decoded whole into `choice.logprobs`. Default false.
+    public var logprobColumns = false
 
     /// Creates a query.
     public init(setName: String? = nil, sweepId: Int64? = nil, afterId: Int64 = 0, limit: Int = 1000, includeLogprobs: Bool,

@@ -31,11 +31,23 @@ final class LogprobVocabularyCache: @unchecked Sendable {
     /// `bytes` nil), reading new vocabulary rows through `db` when needed.
     func decodeIdsAndLogprobs(_ blob: [UInt8], teacherId: Int64, _ db: SQLiteDatabase) throws -> [TokenLogprob] {
         guard LogprobCodec.isVersion2(blob) else { return try LogprobCodec.decode(blob) }
+        return try withIds(teacherId, db) { ids throws(LogprobCodec.DecodeError) in try LogprobCodec.decodeIdsAndLogprobs(blob, ids: ids) }
+    }
+
+    /// Decodes token ids and logprobs into flat columns (``LogprobCodec/decodeColumns(_:ids:)``), reading new
+    /// vocabulary rows through `db` when needed.
+    func decodeColumns(_ blob: [UInt8], teacherId: Int64, _ db: SQLiteDatabase) throws -> LogprobColumns {
+        guard LogprobCodec.isVersion2(blob) else { return LogprobColumns(try LogprobCodec.decode(blob)) }
+        return try withIds(teacherId, db) { ids throws(LogprobCodec.DecodeError) in try LogprobCodec.decodeColumns(blob, ids: ids) }
+    }
+
+    /// Runs `decode` with the teacher's token id per vocabulary entry; when it reports an index past the cached
+    /// rows, reads the new rows and runs it again.
+    private func withIds<T>(_ teacherId: Int64, _ db: SQLiteDatabase,
+                            _ decode: (UnsafeBufferPointer<Int?>) throws(LogprobCodec.DecodeError) -> T) throws -> T {
         let cached = lock.withLock { teacherIds[teacherId] ?? [] }
         do {
-            return try cached.withUnsafeBufferPointer { ids throws(LogprobCodec.DecodeError) in
-                try LogprobCodec.decodeIdsAndLogprobs(blob, ids: ids)
-            }
+            return try cached.withUnsafeBufferPointer { ids throws(LogprobCodec.DecodeError) in try decode(ids) }
         } catch {
             // An index past the cached rows: new vocabulary rows, read below.
             if error.missingVocabularyIndex == nil { throw error }
@@ -45,9 +57,7 @@ final class LogprobVocabularyCache: @unchecked Sendable {
         lock.withLock {
             if (teacherIds[teacherId]?.count ?? 0) < ids.count { teacherIds[teacherId] = ids }
         }
-        return try ids.withUnsafeBufferPointer { ids throws(LogprobCodec.DecodeError) in
-            try LogprobCodec.decodeIdsAndLogprobs(blob, ids: ids)
-        }
+        return try ids.withUnsafeBufferPointer { ids throws(LogprobCodec.DecodeError) in try decode(ids) }
     }
 
     /// Reads the rows after the cached ones and returns the teacher's whole vocabulary.

@@ -66,31 +66,38 @@ extension SQLiteStore {
                 if let setId { try s.bind(setId, at: 3) }
                 if let sweepId = query.sweepId { try s.bind(sweepId, at: 4) }
                 var out: [StoredResponse] = []
-                while try s.step() { out.append(try storedResponse(s, db, logprobTexts: query.logprobTexts)) }
+                while try s.step() {
+                    out.append(try storedResponse(s, db, logprobTexts: query.logprobTexts, columns: query.logprobColumns))
+                }
                 return out
             }
         }
     }
 
-    private func storedResponse(_ s: SQLiteStatement, _ db: SQLiteDatabase, logprobTexts: Bool = true) throws -> StoredResponse {
+    private func storedResponse(_ s: SQLiteStatement, _ db: SQLiteDatabase, logprobTexts: Bool = true,
+                                columns: Bool = false) throws -> StoredResponse {
         let id = s.int64(0)
         guard let kind = EndpointKind(rawValue: s.string(7)) else { throw JobRows.Bad("response \(id): unknown endpoint kind '\(s.string(7))'") }
         let params = try SamplingParams.fromCanonicalJSON(s.string(9))
-        let logprobs: [TokenLogprob]?
+        var logprobs: [TokenLogprob]?
+        var logprobColumns: LogprobColumns?
         if let blob = s.optionalBlob(22) {
             do {
                 // A scored sequence's answer is found by its token texts: always decoded whole.
-                logprobs = logprobTexts || params.score != nil ? try vocabularyCache.decode(blob, teacherId: s.int64(26), db)
-                    : try vocabularyCache.decodeIdsAndLogprobs(blob, teacherId: s.int64(26), db)
+                if params.score != nil || (logprobTexts && !columns) {
+                    logprobs = try vocabularyCache.decode(blob, teacherId: s.int64(26), db)
+                } else if columns {
+                    logprobColumns = try vocabularyCache.decodeColumns(blob, teacherId: s.int64(26), db)
+                } else {
+                    logprobs = try vocabularyCache.decodeIdsAndLogprobs(blob, teacherId: s.int64(26), db)
+                }
             } catch {
                 throw JobRows.Bad("response \(id): \(error)")
             }
-        } else {
-            logprobs = nil
         }
         let usage: Usage? = (15...18).allSatisfy(s.isNull) ? nil
             : Usage(promptTokens: s.optionalInt(15), completionTokens: s.optionalInt(16), totalTokens: s.optionalInt(17), reasoningTokens: s.optionalInt(18))
-        return StoredResponse(
+        var row = StoredResponse(
             id: id, jobId: s.int64(1), promptId: s.int64(2), promptHash: PromptHash.hex(s.blob(3)),
             externalId: s.optionalString(23), metadataJSON: s.optionalString(24),
             messages: try ChatMessage.parseArray(s.string(4)),
@@ -99,6 +106,8 @@ extension SQLiteStore {
             choice: CompletionChoice(index: s.int(11), content: s.string(12), reasoning: s.optionalString(13),
                                      finishReason: s.optionalString(14), logprobs: logprobs),
             usage: usage, model: s.optionalString(19), responseId: s.optionalString(20), receivedAt: s.double(21))
+        row.logprobColumns = logprobColumns
+        return row
     }
 
     /// The raw response body kept for response `id` (with `--keep-raw`), or nil.

@@ -5,7 +5,7 @@ import Foundation
 /// ```
 /// harvest-bench [--scenario all|ceiling|harvest|latency|faults|scale|decode|export|verify] [--prompts 10000] [--max-tokens 128]
 ///               [--logprobs 5] [--concurrency 64] [--latency-ms 0] [--latency-concurrency 2000]
-///               [--samples 1] [--teacher URL] [--keep-db] [--export-db PATH] [--runs 1]
+///               [--samples 1] [--teacher URL] [--keep-db] [--export-db PATH] [--runs 1] [--exports LIST]
 /// ```
 struct BenchArgs {
     /// Which measurements to run.
@@ -48,6 +48,8 @@ struct BenchArgs {
     var exportDB: String?
     /// Export scenario: how many times each export runs.
     var runs = 1
+    /// Export scenario: which exports run (``ExportScenario/caseNames``), all when nil.
+    var exports: [String]?
     /// Internal: run this one measurement in this process (the parent runs each in a child).
     var measure: String?
 
@@ -56,7 +58,7 @@ struct BenchArgs {
         usage: harvest-bench [--scenario all|ceiling|harvest|latency|faults|scale|decode|export|verify] [--prompts 10000]
                              [--max-tokens 128] [--logprobs 5] [--concurrency 64] [--latency-ms 500]
                              [--latency-concurrency 2000] [--samples 1] [--teacher URL] [--keep-db]
-                             [--export-db PATH] [--runs 1]
+                             [--export-db PATH] [--runs 1] [--exports openai,openai-logprobs,kd,kd-legacy,kd-scored]
         Prints throughput, CPU and memory figures; build with `swift build -c release` first.
         """
 
@@ -100,6 +102,7 @@ struct BenchArgs {
             case "--keep-db": keepDB = true
             case "--export-db": exportDB = next()
             case "--runs": runs = max(1, number(next()))
+            case "--exports": exports = next().split(separator: ",").map(String.init)
             case "--measure": measure = next()
             case "--help", "-h": Self.fail(nil)
             default: Self.fail("unknown argument \(argv[i])")

@@ -85,7 +85,7 @@ func measure(_ name: String) async throws {
     case "export":
         printHeader("export throughput (SQLite → JSONL), \(args.prompts) answers")
         try await ExportScenario.run(prompts: args.prompts, maxTokens: args.maxTokens, logprobs: args.logprobs,
-                                     database: args.exportDB, runs: args.runs)
+                                     database: args.exportDB, runs: args.runs, only: args.exports)
     case "verify":
         let answers = args.promptsGiven ? args.prompts : 1_000_000
         printHeader("verify stage, \(answers) answers")

@@ -45,4 +45,33 @@ import Testing
             #expect(ids.last?.jsonString == "[99999,99999,99999]")
         }
     }
+
+    /// The export reads `kd` rows as flat columns; the file is byte for byte what the same rows read as token lists
+    /// (the path before columns) give, current and legacy shapes, rows lacking ids refused alike.
+    @Test func columnsFromTheStoreWriteTheSameBytesAsTokenLists() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try await ExporterTests.harvested(dir, prompts: 16, samples: 2, tokenIds: true, setName: "ids")
+        _ = try await ExporterTests.harvested(dir, prompts: 4, samples: 1, firstPrompt: 100, store: store, setName: "text")
+        var query = ResponseQuery(limit: 10_000, includeLogprobs: true)
+        query.logprobTexts = false
+        let tokenRows = try store.responses(query: query)
+        query.logprobColumns = true
+        let columnRows = try store.responses(query: query)
+        #expect(tokenRows.count == 36 && columnRows.count == 36)
+        #expect(tokenRows.allSatisfy { $0.logprobColumns == nil && $0.choice.logprobs != nil })
+        #expect(columnRows.allSatisfy { $0.logprobColumns != nil && $0.choice.logprobs == nil })
+        for format in [KDFormat(closingTokenIds: [2, 198]), KDFormat(shape: .legacy)] {
+            let fast = dir.path("fast-\(format.shape).jsonl"), slow = dir.path("slow-\(format.shape).jsonl")
+            let summary = try Exporter(store: store).export(ExportSelection(), plan: ExportPlan(format: format, output: .file(fast)))
+            let pipeline = try ExportPipeline(plan: ExportPlan(format: format, output: .file(slow)), harvestVersion: "0.1.0")
+            for row in tokenRows { try pipeline.consume(row) }
+            _ = try pipeline.finish()
+            #expect(summary.rows == 32 && pipeline.rows == 32)
+            #expect(summary.skipped == pipeline.skipped && summary.skipped == ["no_token_ids": 4])
+            let a = try Data(contentsOf: URL(fileURLWithPath: fast)), b = try Data(contentsOf: URL(fileURLWithPath: slow))
+            #expect(a.count > 10_000)
+            #expect(a == b)
+        }
+    }
 }

@@ -62,7 +62,8 @@ public struct ExportSelection: Sendable, Equatable {
         if let teacher, row.teacher.name != teacher, row.teacher.baseURL != teacher, row.teacher.model != teacher { return false }
         if let since, row.receivedAt < since { return false }
         if let minMeanLogprob {
-            guard let mean = Self.meanLogprob(row.choice.logprobs), mean >= minMeanLogprob else { return false }
+            guard let mean = row.logprobColumns?.meanSampledLogprob ?? Self.meanLogprob(row.choice.logprobs),
+                  mean >= minMeanLogprob else { return false }
         }
         return true
     }

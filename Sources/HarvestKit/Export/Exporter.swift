@@ -71,6 +71,8 @@ public struct Exporter: Sendable {
                                       includeLogprobs: needLogprobs, excludeMarked: !selection.includeDropped)
         // Selection by logprobs reads only their values: texts are decoded only when the format writes them.
         firstPage.logprobTexts = plan.format.needsLogprobTexts && plan.format.loadsLogprobs(plan.options)
+        // A format that writes ids and logprobs only (`kd`) reads them as flat columns: no array per position.
+        firstPage.logprobColumns = !plan.format.needsLogprobTexts && plan.format.loadsLogprobs(plan.options)
         let query = firstPage
         // Pages are read one ahead on another thread while this one writes JSON.
         let reader = PagePrefetcher { try source.openResponsePages(query: query) }

@@ -36,7 +36,8 @@ struct VerifiedSelection {
         if let correct, !correct.contains(row.id) { return nil }
         switch bestBy {
         case .logprob:
-            return ExportSelection.meanLogprob(row.choice.logprobs) ?? -Double.greatestFiniteMagnitude
+            return row.logprobColumns?.meanSampledLogprob ?? ExportSelection.meanLogprob(row.choice.logprobs)
+                ?? -Double.greatestFiniteMagnitude
         case .shortest:
             return -Double(row.usage?.completionTokens ?? row.choice.content.count)
         }

@@ -1,5 +1,4 @@
-/// The stored verdict of one answer (table `verifications`); a `wrong` or `no_answer` verdict is also the answer's
-/// mark of stage `verify`.
+/// The stored verdict of one answer (table `verifications`).
 public struct VerificationRecord: Sendable, Hashable {
     /// The curation stage name of verification (its progress row and its marks).
     public static let stage = "verify"
@@ -16,8 +15,7 @@ public struct VerificationRecord: Sendable, Hashable {
     public var reason: String
     /// The verifier kind used.
     public var verifier: String
-    /// Fingerprint of the verify stage's parameters (not stored per row: read from the set's `verify` progress, under
-    /// which every verdict of the set was written).
+    /// Fingerprint of the verify stage's parameters.
     public var paramsFingerprint: String
 
     /// Creates a record.

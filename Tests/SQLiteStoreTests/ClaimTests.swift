@@ -6,7 +6,7 @@ import Testing
     @Test func claimedJobsCarryEverythingNeededToSend() async throws {
         let dir = TempDir()
         let (store, sweepId) = try Fixtures.storeWithSweep(dir, prompts: 2, samples: 2)
-        let jobs = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 3, leaseSeconds: 60)
+        let jobs = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 3, leaseSeconds: 3600)
         #expect(jobs.count == 3)
         #expect(jobs.map(\.id) == jobs.map(\.id).sorted())
         let job = try #require(jobs.first)
@@ -27,7 +27,7 @@ import Testing
                 group.addTask {
                     var mine: [Int64] = []
                     while true {
-                        let jobs = try await store.claimJobs(sweepId: sweepId, owner: owner, limit: 7, leaseSeconds: 60)
+                        let jobs = try await store.claimJobs(sweepId: sweepId, owner: owner, limit: 7, leaseSeconds: 3600)
                         if jobs.isEmpty { return (owner, mine) }
                         mine += jobs.map(\.id)
                     }
@@ -46,15 +46,15 @@ import Testing
     @Test func expiredLeasesAreReclaimedLiveOnesAreNot() async throws {
         let dir = TempDir()
         let (store, sweepId) = try Fixtures.storeWithSweep(dir, prompts: 2)
-        // A lease that expired a second ago and one that lasts ten minutes (no sleeping: deterministic under load).
-        let long = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 1, leaseSeconds: 600)
+        // A lease that expired a second ago and one that lasts ten hours (no sleeping: deterministic under load).
+        let long = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 1, leaseSeconds: 36000)
         let short = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 1, leaseSeconds: -1)
         #expect(short.count == 1 && long.count == 1 && short[0].id != long[0].id)
-        let reclaimed = try await store.claimJobs(sweepId: sweepId, owner: "b", limit: 10, leaseSeconds: 60)
+        let reclaimed = try await store.claimJobs(sweepId: sweepId, owner: "b", limit: 10, leaseSeconds: 3600)
         #expect(reclaimed.map(\.id) == short.map(\.id))
         #expect(try store.jobInfo(id: short[0].id)?.leaseOwner == "b")
         #expect(try store.jobInfo(id: long[0].id)?.leaseOwner == "a")
-        #expect(try await store.claimJobs(sweepId: sweepId, owner: "c", limit: 10, leaseSeconds: 60).isEmpty)
+        #expect(try await store.claimJobs(sweepId: sweepId, owner: "c", limit: 10, leaseSeconds: 3600).isEmpty)
     }
 
     @Test func doneAndFailedJobsAreNeverClaimed() async throws {
@@ -63,19 +63,19 @@ import Testing
         let jobs = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 3, leaseSeconds: -1)
         try await store.commitSuccess(Fixtures.attempt(jobs[0].id), response: Fixtures.response(jobs[0].id))
         try await store.recordFailure(Fixtures.attempt(jobs[1].id, outcome: .fatal, status: 400, error: "no"), final: true)
-        let next = try await store.claimJobs(sweepId: sweepId, owner: "b", limit: 10, leaseSeconds: 60)
+        let next = try await store.claimJobs(sweepId: sweepId, owner: "b", limit: 10, leaseSeconds: 3600)
         #expect(next.map(\.id) == [jobs[2].id])
     }
 
     @Test func releaseOnlyFreesTheOwnersLeases() async throws {
         let dir = TempDir()
         let (store, sweepId) = try Fixtures.storeWithSweep(dir, prompts: 2)
-        let a = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 1, leaseSeconds: 60)
-        let b = try await store.claimJobs(sweepId: sweepId, owner: "b", limit: 1, leaseSeconds: 60)
+        let a = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 1, leaseSeconds: 3600)
+        let b = try await store.claimJobs(sweepId: sweepId, owner: "b", limit: 1, leaseSeconds: 3600)
         try await store.release(jobIds: a.map(\.id) + b.map(\.id), owner: "a")
         #expect(try store.jobInfo(id: a[0].id)?.state == .pending)
         #expect(try store.jobInfo(id: b[0].id)?.state == .leased)
-        let again = try await store.claimJobs(sweepId: sweepId, owner: "c", limit: 5, leaseSeconds: 60)
+        let again = try await store.claimJobs(sweepId: sweepId, owner: "c", limit: 5, leaseSeconds: 3600)
         #expect(again.map(\.id) == a.map(\.id))
     }
 

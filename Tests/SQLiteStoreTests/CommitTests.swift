@@ -6,7 +6,7 @@ import Testing
     @Test func secondSuccessKeepsOneResponseAndCountsTheAttempt() async throws {
         let dir = TempDir()
         let (store, sweepId) = try Fixtures.storeWithSweep(dir, prompts: 1)
-        let job = try #require(try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 1, leaseSeconds: 60).first)
+        let job = try #require(try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 1, leaseSeconds: 3600).first)
         try await store.commitSuccess(Fixtures.attempt(job.id), response: Fixtures.response(job.id, content: "first"))
         try await store.commitSuccess(Fixtures.attempt(job.id), response: Fixtures.response(job.id, content: "second"))
         #expect(try store.responseCount(jobId: job.id) == 1)
@@ -20,7 +20,7 @@ import Testing
     @Test func logprobsRoundTripBitExact() async throws {
         let dir = TempDir()
         let (store, sweepId) = try Fixtures.storeWithSweep(dir, prompts: 2)
-        let jobs = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 2, leaseSeconds: 60)
+        let jobs = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 2, leaseSeconds: 3600)
         let odd: [TokenLogprob] = [
             TokenLogprob(token: "a", logprob: -9999.0, bytes: nil, tokenId: nil,
                          top: [TopLogprob(token: "a", logprob: -0.0, bytes: [], tokenId: 0), TopLogprob(token: "b", logprob: 1e-300, bytes: [0xE2, 0x82])]),
@@ -49,13 +49,13 @@ import Testing
     @Test func failuresAreFinalOrRetried() async throws {
         let dir = TempDir()
         let (store, sweepId) = try Fixtures.storeWithSweep(dir, prompts: 3)
-        let jobs = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 3, leaseSeconds: 60)
+        let jobs = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 3, leaseSeconds: 3600)
         try await store.recordFailure(Fixtures.attempt(jobs[0].id, outcome: .retry, status: 503, error: "overloaded"), final: false)
         try await store.recordFailure(Fixtures.attempt(jobs[1].id, outcome: .fatal, status: 400, error: nil), final: true)
         let retry = try #require(try store.jobInfo(id: jobs[0].id))
         // A job to be retried stays leased to its runner, so no other claim can send it meanwhile.
         #expect(retry.state == .leased && retry.attempts == 1 && retry.lastError == "overloaded" && retry.leaseOwner == "a")
-        #expect(try await store.claimJobs(sweepId: sweepId, owner: "b", limit: 3, leaseSeconds: 60).isEmpty)
+        #expect(try await store.claimJobs(sweepId: sweepId, owner: "b", limit: 3, leaseSeconds: 3600).isEmpty)
         let fatal = try #require(try store.jobInfo(id: jobs[1].id))
         #expect(fatal.state == .failed && fatal.attempts == 1 && fatal.lastError == "HTTP 400")
         // A late failure for a job already done never undoes it.
@@ -69,7 +69,7 @@ import Testing
     @Test func thousandConcurrentCommitsAllLand() async throws {
         let dir = TempDir()
         let (store, sweepId) = try Fixtures.storeWithSweep(dir, prompts: 250, samples: 4)
-        let jobs = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 1000, leaseSeconds: 60)
+        let jobs = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 1000, leaseSeconds: 3600)
         #expect(jobs.count == 1000)
         let lp = Fixtures.logprobs(count: 8, top: 3)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -90,7 +90,7 @@ import Testing
     @Test func oneFailingOperationDoesNotSinkItsBatch() async throws {
         let dir = TempDir()
         let (store, sweepId) = try Fixtures.storeWithSweep(dir, prompts: 100)
-        let jobs = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 100, leaseSeconds: 60)
+        let jobs = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 100, leaseSeconds: 3600)
         let results = await withTaskGroup(of: Bool.self) { group in
             for (i, job) in jobs.enumerated() {
                 // Every tenth commit names a job that does not exist (foreign key violation).
@@ -116,7 +116,7 @@ import Testing
     @Test func committedResponseIsVisibleFromAFreshConnection() async throws {
         let dir = TempDir()
         let (store, sweepId) = try Fixtures.storeWithSweep(dir, prompts: 1)
-        let job = try #require(try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 1, leaseSeconds: 60).first)
+        let job = try #require(try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 1, leaseSeconds: 3600).first)
         try await store.commitSuccess(Fixtures.attempt(job.id), response: Fixtures.response(job.id, content: "kept"))
         // No close, no checkpoint: another connection (as another process would) sees it at once.
         let db = try SQLiteDatabase(path: dir.db, mode: .readOnly)
@@ -128,7 +128,7 @@ import Testing
     @Test func filesAsLeftByAKilledProcessHoldTheResponse() async throws {
         let dir = TempDir()
         let (store, sweepId) = try Fixtures.storeWithSweep(dir, prompts: 3)
-        let jobs = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 3, leaseSeconds: 60)
+        let jobs = try await store.claimJobs(sweepId: sweepId, owner: "a", limit: 3, leaseSeconds: 3600)
         for job in jobs {
             try await store.commitSuccess(Fixtures.attempt(job.id), response: Fixtures.response(job.id, content: "paid \(job.id)"))
         }

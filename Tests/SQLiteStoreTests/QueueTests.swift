@@ -34,26 +34,26 @@ import Testing
         let dir = TempDir()
         let store = try Self.store(dir, prompts: 6)
         let first = try store.enqueueRun(Self.request())
-        let claim = try await store.claimQueued(teacher: Fixtures.teacher, owner: "a", limit: 6, leaseSeconds: 60)
+        let claim = try await store.claimQueued(teacher: Fixtures.teacher, owner: "a", limit: 6, leaseSeconds: 3600)
         #expect(claim.jobs.count == 6)
         for job in claim.jobs.prefix(4) { try await store.commitSuccess(Fixtures.attempt(job.id), response: Fixtures.response(job.id)) }
         try await store.recordFailure(Fixtures.attempt(claim.jobs[4].id, outcome: .fatal, status: 400, error: "bad"), final: true)
         try await store.release(jobIds: [claim.jobs[5].id], owner: "a")
         // One pending job is left: the run stays active and is reused.
         #expect(try store.enqueueRun(Self.request()).reused)
-        let last = try await store.claimQueued(teacher: Fixtures.teacher, owner: "a", limit: 6, leaseSeconds: 60)
+        let last = try await store.claimQueued(teacher: Fixtures.teacher, owner: "a", limit: 6, leaseSeconds: 3600)
         #expect(last.jobs.map(\.id) == [claim.jobs[5].id])
         try await store.commitSuccess(Fixtures.attempt(claim.jobs[5].id), response: Fixtures.response(claim.jobs[5].id))
-        let settle = try await store.claimQueued(teacher: Fixtures.teacher, owner: "a", limit: 6, leaseSeconds: 60)
+        let settle = try await store.claimQueued(teacher: Fixtures.teacher, owner: "a", limit: 6, leaseSeconds: 3600)
         #expect(settle.jobs.isEmpty && settle.finishedRuns.map(\.runId) == [first.runId])
         // The next run retries the failed job only.
         let second = try store.enqueueRun(Self.request())
         #expect(!second.reused && second.runId != first.runId && second.queued == 1 && second.sweep.requeuedFailed == 1)
-        let retry = try await store.claimQueued(teacher: Fixtures.teacher, owner: "a", limit: 6, leaseSeconds: 60)
+        let retry = try await store.claimQueued(teacher: Fixtures.teacher, owner: "a", limit: 6, leaseSeconds: 3600)
         #expect(retry.jobs.map(\.id) == [claim.jobs[4].id])
         try await store.commitSuccess(Fixtures.attempt(claim.jobs[4].id), response: Fixtures.response(claim.jobs[4].id))
         // Nothing missing: a run is recorded, empty and done.
-        _ = try await store.claimQueued(teacher: Fixtures.teacher, owner: "a", limit: 6, leaseSeconds: 60)
+        _ = try await store.claimQueued(teacher: Fixtures.teacher, owner: "a", limit: 6, leaseSeconds: 3600)
         let third = try store.enqueueRun(Self.request())
         #expect(third.queued == 0 && third.state == .done)
     }
@@ -69,7 +69,7 @@ import Testing
                     var mine: [Int64] = []
                     var cursors: [Int64: Int64] = [:]
                     while true {
-                        let claim = try await store.claimQueued(teacher: Fixtures.teacher, owner: owner, limit: 7, leaseSeconds: 60, cursors: cursors)
+                        let claim = try await store.claimQueued(teacher: Fixtures.teacher, owner: owner, limit: 7, leaseSeconds: 3600, cursors: cursors)
                         if claim.jobs.isEmpty { return mine }
                         cursors = claim.cursors
                         mine += claim.jobs.map(\.id)
@@ -90,10 +90,10 @@ import Testing
         _ = try store.enqueueRun(Self.request())
         // Leases already expired when granted; renewal rescues the live owner's.
         let live = try await store.claimQueued(teacher: Fixtures.teacher, owner: "live", limit: 1, leaseSeconds: -1)
-        #expect(try await store.renewLeases(owner: "live", leaseSeconds: 60) == 1)
+        #expect(try await store.renewLeases(owner: "live", leaseSeconds: 3600) == 1)
         let dead = try await store.claimQueued(teacher: Fixtures.teacher, owner: "dead", limit: 1, leaseSeconds: -1)
         #expect(dead.jobs.map(\.id) != live.jobs.map(\.id))
-        let next = try await store.claimQueued(teacher: Fixtures.teacher, owner: "new", limit: 3, leaseSeconds: 60)
+        let next = try await store.claimQueued(teacher: Fixtures.teacher, owner: "new", limit: 3, leaseSeconds: 3600)
         #expect(Set(next.jobs.map(\.id)) == Set([dead.jobs[0].id, try #require(next.jobs.last).id]))
         #expect(!next.jobs.map(\.id).contains(live.jobs[0].id))
         #expect(try await store.releaseAll(owner: "new") == 2)
@@ -104,7 +104,7 @@ import Testing
         let dir = TempDir()
         let store = try Self.store(dir, prompts: 4)
         let run = try store.enqueueRun(Self.request(prices: (1_000_000, 2_000_000)))
-        let claim = try await store.claimQueued(teacher: Fixtures.teacher, owner: "a", limit: 2, leaseSeconds: 60)
+        let claim = try await store.claimQueued(teacher: Fixtures.teacher, owner: "a", limit: 2, leaseSeconds: 3600)
         for job in claim.jobs { try await store.commitSuccess(Fixtures.attempt(job.id), response: Fixtures.response(job.id)) }
         // A duplicate answer (job already done) is still paid for.
         try await store.commitSuccess(Fixtures.attempt(claim.jobs[0].id), response: Fixtures.response(claim.jobs[0].id))
@@ -122,7 +122,7 @@ import Testing
         let run = try store.enqueueRun(Self.request(budget: 100, prices: (1_000_000, 2_000_000)))
         var paid = 0
         while true {
-            let claim = try await store.claimQueued(teacher: Fixtures.teacher, owner: "a", limit: 4, leaseSeconds: 60)
+            let claim = try await store.claimQueued(teacher: Fixtures.teacher, owner: "a", limit: 4, leaseSeconds: 3600)
             if claim.jobs.isEmpty { break }
             for job in claim.jobs { try await store.commitSuccess(Fixtures.attempt(job.id), response: Fixtures.response(job.id)) }
             paid += claim.jobs.count

@@ -13,7 +13,8 @@ public struct ResponseQuery: Sendable, Equatable {
     public var limit: Int
     /// Decode the stored logprobs (otherwise `choice.logprobs` is nil, which is much cheaper).
     public var includeLogprobs: Bool
-    /// Leave out responses with a curation mark (`curation_marks`): the rows curation dropped.
+    /// Leave out responses with a curation mark (`curation_marks`, or a `wrong`/`no_answer` verdict: the mark of
+    /// `verify`): the rows curation dropped.
     public var excludeMarked: Bool
     /// With ``includeLogprobs``: false decodes only token ids and logprobs (every entry's `token` empty, `bytes`
     /// nil), several times cheaper, for readers that write neither (the `kd` export). Rows of scoring sweeps

@@ -1,4 +1,5 @@
-/// The stored verdict of one answer (table `verifications`).
+/// The stored verdict of one answer (table `verifications`); a `wrong` or `no_answer` verdict is also the answer's
+/// mark of stage `verify`.
 public struct VerificationRecord: Sendable, Hashable {
     /// The curation stage name of verification (its progress row and its marks).
     public static let stage = "verify"
@@ -15,7 +16,8 @@ public struct VerificationRecord: Sendable, Hashable {
     public var reason: String
     /// The verifier kind used.
     public var verifier: String
-    /// Fingerprint of the verify stage's parameters.
+    /// Fingerprint of the verify stage's parameters (not stored per row: read from the set's `verify` progress, under
+    /// which every verdict of the set was written).
     public var paramsFingerprint: String
 
     /// Creates a record.

@@ -151,10 +151,26 @@
 ///   in `responses` (large rows, so mostly a page read) and a second B-tree insert. Responses are never deleted and
 ///   a verdict is written only for a response id just read, so the key checked nothing; the queries by verdict scan
 ///   the set's rows through the primary key (`set_name, response_id`) anyway.
+///
+/// # Verdicts are the verify marks (`v10VerdictsAsMarks`)
+///
+/// - `verifications` is rebuilt as `(response_id INTEGER NOT NULL, set_id INTEGER NOT NULL (prompt_sets.id), verdict
+///   TEXT NOT NULL ('correct'|'wrong'|'unverifiable'|'no_answer'), extracted TEXT, rule TEXT, reason TEXT NOT NULL,
+///   verifier TEXT NOT NULL, run_id INTEGER (curation_runs.id, NULL for rows judged before this version), created_at
+///   REAL NOT NULL, PRIMARY KEY(response_id, set_id))` `WITHOUT ROWID`, no foreign keys, no other index. The set is
+///   its id instead of its name, and the per-row parameter fingerprint is gone: every verdict of a set was written
+///   under the fingerprint of the set's `curation_progress` row of stage `verify` (another fingerprint replaces them
+///   all), so readers take it from there.
+/// - A `wrong` or `no_answer` verdict **is** the response's mark of stage `verify`: the stage no longer writes
+///   `curation_marks` rows (each cost a second row with a JSON `detail`, two foreign-key lookups and an index entry;
+///   together more than half of the stage's writing). Every reader of marks (export filters, `curate` dedup and
+///   counts, `stats`, `inspect`) reads both; the key starts with `response_id` so "is this response marked" is one
+///   seek. The migration copies every verdict (with the run id of its old mark, when it had one) and deletes the
+///   `verify` rows of `curation_marks`.
 public enum Migrations {
     /// The migrations, oldest first. Append only.
     public static let all: [String] = [v1, v2DaemonQueueAndSpend, v3Curation, v4PromptIdentity, v5LogprobVocabulary, v6Verification, v7ProviderBatches,
-                                          v8DaemonBatches, v9VerificationsLean]
+                                          v8DaemonBatches, v9VerificationsLean, v10VerdictsAsMarks]
 
     /// The schema version this code writes: `all.count`.
     public static var latestVersion: Int { all.count }
@@ -440,6 +456,29 @@ public enum Migrations {
           created_at FROM verifications;
         DROP TABLE verifications;
         ALTER TABLE verifications_lean RENAME TO verifications;
+        """
+
+    /// `verifications` keyed by (response, set id) without the per-row fingerprint, and the `verify` marks folded
+    /// into it (see the type's documentation).
+    static let v10VerdictsAsMarks = """
+        CREATE TABLE verifications_marks(
+          response_id INTEGER NOT NULL,
+          set_id INTEGER NOT NULL,
+          verdict TEXT NOT NULL CHECK(verdict IN ('correct', 'wrong', 'unverifiable', 'no_answer')),
+          extracted TEXT,
+          rule TEXT,
+          reason TEXT NOT NULL,
+          verifier TEXT NOT NULL,
+          run_id INTEGER,
+          created_at REAL NOT NULL,
+          PRIMARY KEY(response_id, set_id)
+        ) WITHOUT ROWID;
+        INSERT INTO verifications_marks SELECT v.response_id, s.id, v.verdict, v.extracted, v.rule, v.reason, v.verifier,
+          (SELECT cm.run_id FROM curation_marks cm WHERE cm.response_id = v.response_id AND cm.stage = 'verify'), v.created_at
+          FROM verifications v JOIN prompt_sets s ON s.name = v.set_name;
+        DELETE FROM curation_marks WHERE stage = 'verify';
+        DROP TABLE verifications;
+        ALTER TABLE verifications_marks RENAME TO verifications;
         """
 
     /// The schema version of `db` (`PRAGMA user_version`).

@@ -6,6 +6,14 @@ extension SQLiteStore {
         "EXISTS (SELECT 1 FROM jobs j2 JOIN set_members m2 ON m2.prompt_id = j2.prompt_id WHERE j2.id = r.job_id AND m2.set_id = ?\(param))"
     }
 
+    /// The verdicts that are marks of stage `verify` (SQL over `verifications`).
+    static let verifyDropped = "verdict IN ('wrong', 'no_answer')"
+
+    /// SQL: the response `idExpr` has a `wrong`/`no_answer` verdict in some set (its `verify` mark).
+    static func verifyMarked(_ idExpr: String) -> String {
+        "EXISTS (SELECT 1 FROM verifications vm WHERE vm.response_id = \(idExpr) AND vm.\(verifyDropped))"
+    }
+
     private static func setId(_ db: SQLiteDatabase, _ name: String) throws -> Int64 {
         let id = try db.queryOne("SELECT id FROM prompt_sets WHERE name = ?1", bind: { try $0.bind(name, at: 1) }, read: { $0.int64(0) })
         guard let id else { throw StoreError.unknownSet(name) }
@@ -59,7 +67,7 @@ extension SQLiteStore {
                     try s.bind(c.setName, at: 1); try s.bind(stage, at: 2); try s.run()
                 }
                 if stage == VerificationRecord.stage {
-                    try db.with("DELETE FROM verifications WHERE set_name = ?1") { s in try s.bind(c.setName, at: 1); try s.run() }
+                    try db.with("DELETE FROM verifications WHERE set_id = ?1") { s in try s.bind(set, at: 1); try s.run() }
                 }
                 let table = stage == "dedup.exact" ? "curation_hashes" : stage == "dedup.near" ? "curation_signatures" : nil
                 if let table {
@@ -96,7 +104,7 @@ extension SQLiteStore {
                     try s.run()
                 }
             }
-            try Self.insertVerifications(db, c, now: now)
+            try Self.insertVerifications(db, c, setId: set, runId: runId, now: now)
             try db.with("INSERT OR IGNORE INTO curation_hashes(set_name, target, hash, owner_id, params_fingerprint) VALUES(?1, ?2, ?3, ?4, ?5)") { s in
                 for h in c.hashes {
                     s.reset()
@@ -131,10 +139,11 @@ extension SQLiteStore {
         }
     }
 
-    /// Stages that marked each response with `lower <= id <= upper`.
+    /// Stages that marked each response with `lower <= id <= upper` (`verify` for a `wrong`/`no_answer` verdict).
     public func curationMarkStages(from lower: Int64, through upper: Int64) throws -> [Int64: [String]] {
         try read { db in
-            try db.with("SELECT response_id, stage FROM curation_marks WHERE response_id BETWEEN ?1 AND ?2") { s in
+            try db.with("SELECT response_id, stage FROM curation_marks WHERE response_id BETWEEN ?1 AND ?2 UNION "
+                        + "SELECT response_id, 'verify' FROM verifications WHERE response_id BETWEEN ?1 AND ?2 AND verdict IN ('wrong', 'no_answer')") { s in
                 try s.bind(lower, at: 1); try s.bind(upper, at: 2)
                 var out: [Int64: [String]] = [:]
                 while try s.step() { out[s.int64(0), default: []].append(s.string(1)) }
@@ -143,50 +152,52 @@ extension SQLiteStore {
         }
     }
 
-    /// Every mark of one response, in stage order.
+    /// Every mark of one response, in stage order (its `verify` mark is its first `wrong`/`no_answer` verdict, by set).
     public func marks(responseId: Int64) throws -> [CurationMarkRecord] {
         try read { db in
             try db.with("""
-                SELECT response_id, stage, reason, detail, params_fingerprint, run_id, created_at FROM curation_marks
-                WHERE response_id = ?1 ORDER BY stage
+                SELECT * FROM (SELECT response_id, stage, reason, detail, params_fingerprint, run_id, created_at FROM curation_marks
+                WHERE response_id = ?1 UNION ALL SELECT * FROM (\(Self.verifyMarks("v.response_id = ?1")) ORDER BY v.set_id LIMIT 1)) ORDER BY stage
                 """) { s in
                 try s.bind(responseId, at: 1)
                 var out: [CurationMarkRecord] = []
-                while try s.step() {
-                    out.append(CurationMarkRecord(responseId: s.int64(0), stage: s.string(1), reason: s.string(2), detail: s.string(3),
-                                                  paramsFingerprint: s.string(4), runId: s.int64(5), createdAt: s.double(6)))
-                }
+                while try s.step() { out.append(Self.mark(s)) }
                 return out
             }
         }
     }
 
-    /// Marks by stage over the responses of set `setName` (all responses when nil), leaving out `excludingStages`.
+    /// Marks by stage over the responses of set `setName` (all responses when nil), leaving out `excludingStages`
+    /// (`verify`: responses with a `wrong`/`no_answer` verdict in any set).
     /// Throws ``StoreError/unknownSet(_:)``.
     public func curationCounts(setName: String?, excludingStages: Set<String> = []) throws -> [String: Int] {
         try read { db in
             let set = try setName.map { try Self.setId(db, $0) }
-            let sql = "SELECT cm.stage, count(*) FROM curation_marks cm JOIN responses r ON r.id = cm.response_id"
-                + (set == nil ? "" : " WHERE " + Self.inSet(1)) + " GROUP BY cm.stage"
+            let inSet = set == nil ? "" : " WHERE " + Self.inSet(1)
+            let sql = "SELECT cm.stage, count(*) FROM curation_marks cm JOIN responses r ON r.id = cm.response_id" + inSet + " GROUP BY cm.stage"
+                + " UNION ALL SELECT 'verify', count(*) FROM (SELECT DISTINCT v.response_id AS id FROM verifications v WHERE "
+                + Self.verifyDropped + ") cm JOIN responses r ON r.id = cm.id" + inSet
             return try db.with(sql) { s in
                 if let set { try s.bind(set, at: 1) }
                 var out: [String: Int] = [:]
                 while try s.step() {
                     let stage = s.string(0)
-                    if !excludingStages.contains(stage) { out[stage] = s.int(1) }
+                    if !excludingStages.contains(stage), s.int(1) > 0 { out[stage, default: 0] += s.int(1) }
                 }
                 return out
             }
         }
     }
 
-    /// Responses of set `setName` (all when nil), and how many of them carry a mark of a stage not in `excludingStages`.
+    /// Responses of set `setName` (all when nil), and how many of them carry a mark of a stage not in `excludingStages`
+    /// (a `wrong`/`no_answer` verdict is the mark of `verify`).
     public func curationTotals(setName: String?, excludingStages: Set<String> = []) throws -> (responses: Int, dropped: Int) {
         try read { db in
             let set = try setName.map { try Self.setId(db, $0) }
             let excluded = excludingStages.sorted().enumerated().map { "?\($0.offset + 2)" }.joined(separator: ", ")
-            let marked = "EXISTS (SELECT 1 FROM curation_marks cm WHERE cm.response_id = r.id"
+            var marked = "EXISTS (SELECT 1 FROM curation_marks cm WHERE cm.response_id = r.id"
                 + (excluded.isEmpty ? "" : " AND cm.stage NOT IN (\(excluded))") + ")"
+            if !excludingStages.contains(VerificationRecord.stage) { marked = "(\(marked) OR \(Self.verifyMarked("r.id")))" }
             let sql = "SELECT count(*), coalesce(sum(\(marked)), 0) FROM responses r" + (set == nil ? "" : " WHERE " + Self.inSet(1))
             return try db.with(sql) { s in
                 if let set { try s.bind(set, at: 1) }

@@ -72,7 +72,7 @@ enum ImportRows {
         }
         guard db.changes > 0 else { return }
         try db.with("DELETE FROM curation_progress WHERE set_name = ?1 AND stage = 'verify'") { s in try s.bind(setName, at: 1); try s.run() }
-        try db.with("DELETE FROM verifications WHERE set_name = ?1") { s in try s.bind(setName, at: 1); try s.run() }
+        try db.with("DELETE FROM verifications WHERE set_id = ?1") { s in try s.bind(setId, at: 1); try s.run() }
         try db.with("DELETE FROM curation_marks WHERE stage = 'verify' AND response_id IN (SELECT r.id FROM responses r JOIN jobs j "
                     + "ON j.id = r.job_id JOIN set_members m ON m.prompt_id = j.prompt_id WHERE m.set_id = ?1)") { s in
             try s.bind(setId, at: 1); try s.run()

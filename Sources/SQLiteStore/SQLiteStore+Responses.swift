@@ -27,7 +27,9 @@ extension SQLiteStore {
         }
         sql += "\nWHERE r.id > ?1"
         if bySweep { sql += " AND EXISTS (SELECT 1 FROM sweep_jobs sj WHERE sj.sweep_id = ?4 AND sj.job_id = r.job_id)" }
-        if excludeMarked { sql += " AND NOT EXISTS (SELECT 1 FROM curation_marks cm WHERE cm.response_id = r.id)" }
+        if excludeMarked {
+            sql += " AND NOT EXISTS (SELECT 1 FROM curation_marks cm WHERE cm.response_id = r.id) AND NOT " + verifyMarked("r.id")
+        }
         sql += " ORDER BY r.id LIMIT ?2"
         return sql
     }

@@ -28,12 +28,15 @@ extension SQLiteStore {
         }
     }
 
-    /// The verdict of one response in each set that judged it.
+    /// The verdict of one response in each set that judged it (the fingerprint is the set's `verify` progress
+    /// fingerprint: every verdict of a set is written under it).
     public func verifications(responseId: Int64) throws -> [(setName: String, record: VerificationRecord)] {
         try read { db in
             try db.with("""
-                SELECT set_name, verdict, extracted, rule, reason, verifier, params_fingerprint FROM verifications
-                WHERE response_id = ?1 ORDER BY set_name
+                SELECT s.name, v.verdict, v.extracted, v.rule, v.reason, v.verifier, coalesce(cp.params_fingerprint, '') FROM verifications v
+                JOIN prompt_sets s ON s.id = v.set_id
+                LEFT JOIN curation_progress cp ON cp.set_name = s.name AND cp.stage = 'verify'
+                WHERE v.response_id = ?1 ORDER BY s.name
                 """) { s in
                 try s.bind(responseId, at: 1)
                 var out: [(String, VerificationRecord)] = []
@@ -58,7 +61,7 @@ extension SQLiteStore {
         return try read { db in
             try db.with("""
                 SELECT \(key), v.verdict, count(*) FROM verifications v JOIN responses r ON r.id = v.response_id JOIN jobs j ON j.id = r.job_id
-                JOIN teachers t ON t.id = j.teacher_id WHERE v.set_name = ?1 GROUP BY 1, 2 ORDER BY \(grouping == "sample" ? "j.sample_index" : "1")
+                JOIN teachers t ON t.id = j.teacher_id WHERE v.set_id = \(Self.setIdOf(1)) GROUP BY 1, 2 ORDER BY \(grouping == "sample" ? "j.sample_index" : "1")
                 """) { s in
                 try s.bind(setName, at: 1)
                 var out: [VerdictCounts] = []
@@ -78,7 +81,7 @@ extension SQLiteStore {
         try read { db in
             try db.with("""
                 SELECT j.prompt_id, sum(v.verdict = 'correct'), count(*) FROM verifications v JOIN responses r ON r.id = v.response_id
-                JOIN jobs j ON j.id = r.job_id WHERE v.set_name = ?1 AND v.verdict != 'unverifiable' GROUP BY j.prompt_id
+                JOIN jobs j ON j.id = r.job_id WHERE v.set_id = \(Self.setIdOf(1)) AND v.verdict != 'unverifiable' GROUP BY j.prompt_id
                 """) { s in
                 try s.bind(setName, at: 1)
                 var out: [Int64: (Int, Int)] = [:]
@@ -91,7 +94,7 @@ extension SQLiteStore {
     /// Response ids of set `setName` with verdict `verdict`.
     public func responseIds(setName: String, verdict: String) throws -> Set<Int64> {
         try read { db in
-            try db.with("SELECT response_id FROM verifications WHERE set_name = ?1 AND verdict = ?2") { s in
+            try db.with("SELECT response_id FROM verifications WHERE set_id = \(Self.setIdOf(1)) AND verdict = ?2") { s in
                 try s.bind(setName, at: 1); try s.bind(verdict, at: 2)
                 var out = Set<Int64>()
                 while try s.step() { out.insert(s.int64(0)) }
@@ -115,35 +118,68 @@ extension SQLiteStore {
         }
     }
 
-    /// The marks of stage `stage` on the answers of set `setName`, by response id. Throws ``StoreError/unknownSet(_:)``.
+    /// The marks of stage `stage` on the answers of set `setName`, by response id (for `verify`: the `wrong` and
+    /// `no_answer` verdicts of any set, see ``verifyMarks(_:)``). Throws ``StoreError/unknownSet(_:)``.
     public func stageMarks(setName: String, stage: String) throws -> [Int64: CurationMarkRecord] {
         try read { db in
             let set = try Self.verifySetId(db, setName)
-            return try db.with("""
-                SELECT cm.response_id, cm.reason, cm.detail, cm.params_fingerprint, cm.run_id, cm.created_at FROM curation_marks cm
+            let sql = stage == VerificationRecord.stage
+                ? "SELECT cm.* FROM (\(Self.verifyMarks("1"))) cm JOIN responses r ON r.id = cm.response_id WHERE \(Self.inSet(1))"
+                : """
+                SELECT cm.response_id, cm.stage, cm.reason, cm.detail, cm.params_fingerprint, cm.run_id, cm.created_at FROM curation_marks cm
                 JOIN responses r ON r.id = cm.response_id WHERE cm.stage = ?2 AND \(Self.inSet(1))
-                """) { s in
-                try s.bind(set, at: 1); try s.bind(stage, at: 2)
+                """
+            return try db.with(sql) { s in
+                try s.bind(set, at: 1)
+                if stage != VerificationRecord.stage { try s.bind(stage, at: 2) }
                 var out: [Int64: CurationMarkRecord] = [:]
                 while try s.step() {
-                    out[s.int64(0)] = CurationMarkRecord(responseId: s.int64(0), stage: stage, reason: s.string(1), detail: s.string(2),
-                                                         paramsFingerprint: s.string(3), runId: s.int64(4), createdAt: s.double(5))
+                    let id = s.int64(0)
+                    if out[id] == nil { out[id] = Self.mark(s) }
                 }
                 return out
             }
         }
     }
 
-    static func insertVerifications(_ db: SQLiteDatabase, _ c: CurationCommit, now: Double) throws {
+    /// The verdicts that are marks (`wrong`, `no_answer`) as rows shaped like `curation_marks` (`response_id, stage,
+    /// reason, detail, params_fingerprint, run_id, created_at`), for responses matching `where` (SQL over `v`, the
+    /// `verifications` row): a response judged in several sets has a row per set. `detail` is the verdict as JSON
+    /// (`verdict`, `extracted`, `rule`, `verifier`, `reason`); the fingerprint is the set's `verify` progress.
+    static func verifyMarks(_ where: String) -> String {
+        """
+        SELECT v.response_id, 'verify', CASE v.verdict WHEN 'wrong' THEN 'wrong final answer' ELSE 'no final answer' END,
+          json_object('verdict', v.verdict, 'extracted', v.extracted, 'rule', v.rule, 'verifier', v.verifier, 'reason', v.reason),
+          coalesce((SELECT cp.params_fingerprint FROM curation_progress cp JOIN prompt_sets ps ON ps.name = cp.set_name
+                    WHERE ps.id = v.set_id AND cp.stage = 'verify'), ''),
+          coalesce(v.run_id, 0), v.created_at
+        FROM verifications v WHERE v.verdict IN ('wrong', 'no_answer') AND (\(`where`))
+        """
+    }
+
+    /// A mark from a row shaped like `curation_marks`.
+    static func mark(_ s: SQLiteStatement) -> CurationMarkRecord {
+        CurationMarkRecord(responseId: s.int64(0), stage: s.string(1), reason: s.string(2), detail: s.string(3),
+                           paramsFingerprint: s.string(4), runId: s.int64(5), createdAt: s.double(6))
+    }
+
+    /// SQL for the id of the set named by parameter `?param` (NULL when there is none, so nothing matches).
+    static func setIdOf(_ param: Int) -> String {
+        "(SELECT id FROM prompt_sets WHERE name = ?\(param))"
+    }
+
+    /// Inserts the commit's verdicts (one prepared statement for the page). The verdict rows are also the `verify`
+    /// marks; the fingerprint is the one of the commit's progress row, not stored per row.
+    static func insertVerifications(_ db: SQLiteDatabase, _ c: CurationCommit, setId: Int64, runId: Int64, now: Double) throws {
         guard !c.verifications.isEmpty else { return }
         try db.with("""
-            INSERT OR REPLACE INTO verifications(set_name, response_id, verdict, extracted, rule, reason, verifier, params_fingerprint, created_at)
+            INSERT OR REPLACE INTO verifications(response_id, set_id, verdict, extracted, rule, reason, verifier, run_id, created_at)
             VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
             """) { s in
             for v in c.verifications {
                 s.reset()
-                try s.bind(c.setName, at: 1); try s.bind(v.responseId, at: 2); try s.bind(v.verdict, at: 3); try s.bind(v.extracted, at: 4)
-                try s.bind(v.rule, at: 5); try s.bind(v.reason, at: 6); try s.bind(v.verifier, at: 7); try s.bind(v.paramsFingerprint, at: 8)
+                try s.bind(v.responseId, at: 1); try s.bind(setId, at: 2); try s.bind(v.verdict, at: 3); try s.bind(v.extracted, at: 4)
+                try s.bind(v.rule, at: 5); try s.bind(v.reason, at: 6); try s.bind(v.verifier, at: 7); try s.bind(runId, at: 8)
                 try s.bind(now, at: 9)
                 try s.run()
             }

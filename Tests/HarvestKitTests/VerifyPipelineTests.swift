@@ -1,6 +1,7 @@
 import Foundation
 import HarvestCore
 import HarvestKit
+import HarvestVerify
 import SQLiteStore
 import Testing
 
@@ -78,19 +79,61 @@ import Testing
     }
 
     /// Verdict and mark rows by prompt and sample (response ids differ between stores), without times and run ids.
+    /// The `verify` marks are read through the store (a `wrong`/`no_answer` verdict is the mark).
     static func rows(_ dir: TempDir, _ name: String) throws -> (verdicts: [String], marks: [String]) {
         let db = try SQLiteDatabase(path: dir.path(name), mode: .readOnly)
-        func lines(_ sql: String) throws -> [String] {
-            try db.with(sql) { s in
-                var out: [String] = []
-                while try s.step() { out.append((0..<7).map { s.optionalString(Int32($0)) ?? "∅" }.joined(separator: " | ")) }
-                return out
-            }
-        }
         let who = "(SELECT p.external_id || '/' || j.sample_index FROM responses r JOIN jobs j ON j.id = r.job_id "
             + "JOIN set_members p ON p.prompt_id = j.prompt_id WHERE r.id = x.response_id)"
-        return (try lines("SELECT \(who), verdict, extracted, rule, reason, verifier, params_fingerprint FROM verifications x ORDER BY 1"),
-                try lines("SELECT \(who), stage, reason, detail, params_fingerprint, '', '' FROM curation_marks x ORDER BY 1, 2"))
+        let names = try db.with("SELECT x.id, \(who.replacingOccurrences(of: "x.response_id", with: "x.id")) FROM responses x") { s in
+            var out: [Int64: String] = [:]
+            while try s.step() { out[s.int64(0)] = s.string(1) }
+            return out
+        }
+        let store = try SQLiteStore(path: dir.path(name))
+        defer { store.close() }
+        var verdicts: [String] = [], marks: [String] = []
+        for (id, who) in names {
+            for (set, v) in try store.verifications(responseId: id) {
+                verdicts.append([who, set, v.verdict, v.extracted ?? "∅", v.rule ?? "∅", v.reason, v.verifier, v.paramsFingerprint].joined(separator: " | "))
+            }
+            for m in try store.marks(responseId: id) {
+                marks.append([who, m.stage, m.reason, m.detail, m.paramsFingerprint].joined(separator: " | "))
+            }
+        }
+        return (verdicts.sorted(), marks.sorted())
+    }
+
+    /// The stage's stored verdicts are what ``AnswerVerifier`` says for each answer, one at a time (a serial
+    /// reference computed here, without the stage), and exactly the `wrong`/`no_answer` answers carry a `verify` mark.
+    @Test func storedVerdictsMatchASerialReference() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let (store, _) = try await Self.store(dir, "fast.sqlite")
+        defer { store.close() }
+        var stage = AnswerVerifierStage(store: store, pageSize: 13)
+        stage.threads = 3
+        _ = try stage.run(setName: "s")
+        let inputs = try store.verificationInputs(setName: "s", afterId: 0, limit: 100_000)
+        #expect(inputs.count == Self.prompts * Self.samples)
+        var marked = 0
+        for input in inputs {
+            let kind = input.verifier.flatMap(VerifierKind.init(name:)) ?? .math
+            let expected = AnswerVerifier.verify(content: input.content, against: PreparedReference(kind: kind, reference: input.reference))
+            let stored = try #require(try store.verifications(responseId: input.responseId).first?.record)
+            #expect(stored.verdict == expected.verdict.rawValue && stored.extracted == expected.extracted
+                    && stored.rule == expected.rule?.rawValue && stored.reason == expected.reason && stored.verifier == kind.rawValue,
+                    "response \(input.responseId): \(input.content)")
+            let marks = try store.marks(responseId: input.responseId).filter { $0.stage == VerificationRecord.stage }
+            let dropped = expected.verdict == .wrong || expected.verdict == .noAnswer
+            #expect(marks.count == (dropped ? 1 : 0))
+            if dropped { marked += 1 }
+        }
+        #expect(marked > 0 && marked < inputs.count)
+        #expect(try store.curationCounts(setName: "s")[VerificationRecord.stage] == marked)
+        #expect(try store.curationTotals(setName: "s").dropped == marked)
+        #expect(try store.stageMarks(setName: "s", stage: VerificationRecord.stage).count == marked)
+        let kept = try store.responses(query: ResponseQuery(setName: "s", afterId: 0, limit: 100_000, includeLogprobs: false, excludeMarked: true))
+        #expect(kept.count == inputs.count - marked, "exports leave the marked answers out")
     }
 
     @Test func pipelinedRunWritesWhatASerialRunWrites() async throws {

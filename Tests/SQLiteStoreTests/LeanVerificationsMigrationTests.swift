@@ -12,6 +12,7 @@ import Testing
             for migration in Migrations.all[..<before] { try raw.execute(migration) }
             try raw.execute("""
                 DELETE FROM meta WHERE key = 'rekey_prompt_identity';
+                INSERT INTO prompt_sets(id, name, created_at) VALUES(1, 's', 0);
                 INSERT INTO verifications VALUES('s', 7, 'wrong', '3/4', 'boxed', '0.75 differs from the reference 0.5', 'math', 'f', 1.5);
                 INSERT INTO verifications VALUES('s', 9, 'no_answer', NULL, NULL, 'no final answer outside the reasoning', 'math', 'f', 2);
                 PRAGMA user_version = \(before);
@@ -31,7 +32,7 @@ import Testing
         #expect(try Fixtures.scalar(dir.db, "SELECT count(*) FROM sqlite_schema WHERE name = 'verifications_verdict'") == 0)
         #expect(throws: SQLiteError.self, "the verdict check stays") {
             let rw = try SQLiteDatabase(path: dir.db, mode: .readWrite)
-            try rw.execute("INSERT INTO verifications VALUES('s', 10, 'maybe', NULL, NULL, 'r', 'math', 'f', 3)")
+            try rw.execute("INSERT INTO verifications(response_id, set_id, verdict, reason, verifier, created_at) VALUES(10, 1, 'maybe', 'r', 'math', 3)")
         }
     }
 }

@@ -7,9 +7,9 @@ import HarvestVerify
 import SQLiteStore
 
 /// The curation stage `verify`: judges each answer of a set against its prompt's reference and records the verdict
-/// (`correct`, `wrong`, `unverifiable`, `no_answer`) with the extracted final answer. `wrong` and `no_answer` answers
-/// also get a curation mark of stage `verify` (so exports leave them out unless `--include-dropped`); nothing is
-/// deleted.
+/// (`correct`, `wrong`, `unverifiable`, `no_answer`) with the extracted final answer. A `wrong` or `no_answer` verdict
+/// is the answer's curation mark of stage `verify` (so exports leave it out unless `--include-dropped`; no second row
+/// is written); nothing is deleted.
 ///
 /// Incremental like the other stages: its `curation_progress` row holds the parameter fingerprint and the highest
 /// response id judged, so a re-run only judges newer answers; a different default verifier starts over.
@@ -40,9 +40,9 @@ public struct AnswerVerifierStage: Sendable {
     ///
     /// Three steps overlap, joined by bounded queues (two pages each, so memory stays flat whatever the set's size):
     /// a reader thread reads the next pages, this thread judges a page (on ``threads`` threads), and a writer thread
-    /// commits the judged pages in order, one transaction each (verdicts, marks, progress, the run row). Progress
-    /// moves with each committed page, so an interrupted run resumes after the last one. The verdicts, marks and
-    /// run row are the same as a page-by-page run's.
+    /// commits the judged pages in order, one transaction each (verdicts, which are also the marks, progress, the run
+    /// row). Progress moves with each committed page, so an interrupted run resumes after the last one. The verdicts
+    /// and run row are the same as a page-by-page run's.
     public func run(setName: String, dryRun: Bool = false) throws -> VerificationReport {
         let started = Date().timeIntervalSince1970
         let fingerprint = params.fingerprint
@@ -73,14 +73,7 @@ public struct AnswerVerifierStage: Sendable {
             var commit = CurationCommit(setName: setName, config: config, startedAt: started,
                                         replaceStages: first && !resume && progress != nil ? [VerificationRecord.stage] : [])
             let judged = judge(page, fingerprint: fingerprint)
-            for v in judged {
-                report.newVerdicts[v.verdict, default: 0] += 1
-                if v.verdict == Verdict.wrong.rawValue || v.verdict == Verdict.noAnswer.rawValue {
-                    commit.marks.append(CurationMarkRecord(responseId: v.responseId, stage: VerificationRecord.stage,
-                                                           reason: v.verdict == "wrong" ? "wrong final answer" : "no final answer",
-                                                           detail: Self.detail(v), paramsFingerprint: fingerprint))
-                }
-            }
+            for v in judged { report.newVerdicts[v.verdict, default: 0] += 1 }
             commit.verifications = judged
             report.examined += page.count
             if let last = page.last?.responseId { afterId = last }
@@ -185,13 +178,6 @@ public struct AnswerVerifierStage: Sendable {
             }
         }
         return out.map { $0! }
-    }
-
-    static func detail(_ v: VerificationRecord) -> String {
-        JSONValue.object([
-            ("verdict", .string(v.verdict)), ("extracted", v.extracted.map(JSONValue.string) ?? .null),
-            ("rule", v.rule.map(JSONValue.string) ?? .null), ("verifier", .string(v.verifier)), ("reason", .string(v.reason)),
-        ]).jsonString
     }
 }
 

@@ -11,6 +11,9 @@ import Testing
     static let postgresOnlyColumns: Set<String> = [
         // The fencing token of a job's latest claim: many daemons claim from one database (SQLite has one writer).
         "jobs.lease_token",
+        // Heartbeats of the daemons sharing the database, dividing each teacher's limits (schema version 4, fleet);
+        // a single SQLite writer has no fleet.
+        "fleet_members.teacher", "fleet_members.owner", "fleet_members.heartbeat_at",
     ]
 
     /// SQLite indexes PostgreSQL replaces with another.

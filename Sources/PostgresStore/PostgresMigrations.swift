@@ -40,12 +40,21 @@ import SQLiteStore
 /// (delivered at commit), so idle daemons listening there wake at once (``PostgresStore/runsChannel``). Table
 /// `fleet_members(teacher, owner, heartbeat_at)` holds one heartbeat row per daemon and teacher it serves; the live
 /// rows divide each teacher's limits among the daemons (``PostgresStore/heartbeat(owner:teachers:ttlSeconds:)``).
+///
+/// # Version 5 (verdictsAsMarks): verdicts are the verify marks (SQLite's `v10VerdictsAsMarks`)
+///
+/// `verifications` is rebuilt as `(response_id, set_id (prompt_sets.id), verdict, extracted, rule, reason, verifier,
+/// run_id (curation_runs.id, NULL for verdicts judged before), created_at, PRIMARY KEY(response_id, set_id))`, no
+/// foreign keys: the set is its id, and the per-row fingerprint is gone (readers take the set's `verify` progress
+/// fingerprint). A `wrong` or `no_answer` verdict **is** the response's mark of stage `verify`: every mark reader reads
+/// both. The migration copies every verdict (with the run id of its old `verify` mark, when it had one) and deletes
+/// the `verify` rows of `curation_marks`, as SQLite's does.
 public enum PostgresMigrations {
     /// Key of the session advisory lock held while migrations are checked and applied.
     public static let lockKey: Int64 = 0x6861_7276_6573_7401
 
     /// The migrations, oldest first. Append only.
-    public static let all: [String] = [v1, v2, v3SchemaParity, fleet]
+    public static let all: [String] = [v1, v2, v3SchemaParity, fleet, verdictsAsMarks]
 
     /// The schema version this code writes.
     public static var latestVersion: Int { all.count }
@@ -305,6 +314,30 @@ public enum PostgresMigrations {
           heartbeat_at double precision NOT NULL,
           PRIMARY KEY(teacher, owner)
         );
+        """
+
+    /// Version 5 (verdictsAsMarks): verdicts keyed by response and set id, and the verify marks; see the type's
+    /// documentation.
+    static let verdictsAsMarks = """
+        CREATE TABLE verifications_marks(
+          response_id bigint NOT NULL,
+          set_id bigint NOT NULL,
+          verdict text NOT NULL CHECK(verdict IN ('correct', 'wrong', 'unverifiable', 'no_answer')),
+          extracted text,
+          rule text,
+          reason text NOT NULL,
+          verifier text NOT NULL,
+          run_id bigint,
+          created_at double precision NOT NULL,
+          CONSTRAINT verifications_marks_pkey PRIMARY KEY(response_id, set_id)
+        );
+        INSERT INTO verifications_marks SELECT v.response_id, s.id, v.verdict, v.extracted, v.rule, v.reason, v.verifier,
+          (SELECT cm.run_id FROM curation_marks cm WHERE cm.response_id = v.response_id AND cm.stage = 'verify'), v.created_at
+          FROM verifications v JOIN prompt_sets s ON s.name = v.set_name;
+        DELETE FROM curation_marks WHERE stage = 'verify';
+        DROP TABLE verifications;
+        ALTER TABLE verifications_marks RENAME TO verifications;
+        ALTER TABLE verifications RENAME CONSTRAINT verifications_marks_pkey TO verifications_pkey;
         """
 
     /// Brings the database to ``latestVersion`` under the advisory lock; returns the version found before.

@@ -61,7 +61,9 @@ struct PostgresResponseRows {
         if let sweepId = query.sweepId {
             sql += " AND EXISTS (SELECT 1 FROM sweep_jobs sj WHERE sj.sweep_id = \(param(.int(sweepId))) AND sj.job_id = r.job_id)"
         }
-        if query.excludeMarked { sql += " AND NOT EXISTS (SELECT 1 FROM curation_marks cm WHERE cm.response_id = r.id)" }
+        if query.excludeMarked {
+            sql += " AND NOT EXISTS (SELECT 1 FROM curation_marks cm WHERE cm.response_id = r.id) AND NOT " + PostgresVerifyMarks.marked("r.id")
+        }
         sql += " ORDER BY r.id"
         if paged { sql += " LIMIT \(param(.int(Int64(query.limit))))" }
         self.sql = sql

@@ -53,12 +53,14 @@ extension PostgresStore: CorpusReader {
         }
     }
 
-    /// Every mark of one response, in stage order (byte order).
+    /// Every mark of one response, in stage order (byte order; its `verify` mark is its first `wrong`/`no_answer`
+    /// verdict, by set id).
     public func marks(responseId: Int64) throws -> [CurationMarkRecord] {
         try reads.read(pool.url) { c in
             let r = try c.execute("""
-                SELECT response_id, stage, reason, detail, params_fingerprint, run_id, created_at FROM curation_marks
-                WHERE response_id = $1 ORDER BY stage COLLATE "C"
+                SELECT * FROM (SELECT response_id, stage, reason, detail, params_fingerprint, run_id, created_at FROM curation_marks
+                WHERE response_id = $1 UNION ALL (\(PostgresVerifyMarks.rows("v.response_id = $1")) ORDER BY v.set_id LIMIT 1)) m
+                ORDER BY stage COLLATE "C"
                 """, [.int(responseId)])
             return try (0..<r.count).map { i in
                 CurationMarkRecord(responseId: try r.int64(i, 0), stage: try r.text(i, 1), reason: try r.text(i, 2), detail: try r.text(i, 3),
@@ -67,12 +69,14 @@ extension PostgresStore: CorpusReader {
         }
     }
 
-    /// The verdict of one response in each set that judged it, by set name (byte order).
+    /// The verdict of one response in each set that judged it, by set name (byte order; the fingerprint is the set's
+    /// `verify` progress fingerprint: every verdict of a set is written under it).
     public func verifications(responseId: Int64) throws -> [(setName: String, record: VerificationRecord)] {
         try reads.read(pool.url) { c in
             let r = try c.execute("""
-                SELECT set_name, verdict, extracted, rule, reason, verifier, params_fingerprint FROM verifications
-                WHERE response_id = $1 ORDER BY set_name COLLATE "C"
+                SELECT s.name, v.verdict, v.extracted, v.rule, v.reason, v.verifier, coalesce(cp.params_fingerprint, '') FROM verifications v
+                JOIN prompt_sets s ON s.id = v.set_id LEFT JOIN curation_progress cp ON cp.set_name = s.name AND cp.stage = 'verify'
+                WHERE v.response_id = $1 ORDER BY s.name COLLATE "C"
                 """, [.int(responseId)])
             return try (0..<r.count).map { i in
                 (setName: try r.text(i, 0),
@@ -82,7 +86,8 @@ extension PostgresStore: CorpusReader {
         }
     }
 
-    /// Marks by stage over the responses of set `setName` (all when nil), leaving out `excludingStages`.
+    /// Marks by stage over the responses of set `setName` (all when nil), leaving out `excludingStages` (`verify`:
+    /// responses with a `wrong`/`no_answer` verdict in any set).
     public func curationCounts(setName: String?, excludingStages: Set<String>) throws -> [String: Int] {
         try reads.snapshot(pool.url) { c in
             var params: [PostgresValue] = []
@@ -91,17 +96,20 @@ extension PostgresStore: CorpusReader {
                 params.append(.int(try Self.setId(c, setName)))
                 sql += " WHERE " + Self.inSet(1)
             }
-            let r = try c.execute(sql + " GROUP BY cm.stage", params)
+            let verify = "SELECT 'verify'::text, count(*) FROM responses r WHERE " + PostgresVerifyMarks.marked("r.id")
+                + (setName == nil ? "" : " AND " + Self.inSet(1))
+            let r = try c.execute(sql + " GROUP BY cm.stage UNION ALL " + verify, params)
             var out: [String: Int] = [:]
             for i in 0..<r.count {
-                let stage = try r.text(i, 0)
-                if !excludingStages.contains(stage) { out[stage] = try r.int(i, 1) }
+                let stage = try r.text(i, 0), n = try r.int(i, 1)
+                if !excludingStages.contains(stage), n > 0 { out[stage, default: 0] += n }
             }
             return out
         }
     }
 
-    /// Responses of set `setName` (all when nil), and how many carry a mark of a stage not in `excludingStages`.
+    /// Responses of set `setName` (all when nil), and how many carry a mark of a stage not in `excludingStages` (a
+    /// `wrong`/`no_answer` verdict is the mark of `verify`).
     public func curationTotals(setName: String?, excludingStages: Set<String>) throws -> (responses: Int, dropped: Int) {
         let counts = try reads.snapshot(pool.url) { c -> [Int] in
             var params: [PostgresValue] = []
@@ -116,6 +124,7 @@ extension PostgresStore: CorpusReader {
                 marked += " AND cm.stage NOT IN (\(slots.joined(separator: ", ")))"
             }
             marked += ")"
+            if !excludingStages.contains(VerificationRecord.stage) { marked = "(\(marked) OR \(PostgresVerifyMarks.marked("r.id")))" }
             let sql = "SELECT count(*), count(*) FILTER (WHERE \(marked)) FROM responses r" + (set == nil ? "" : " WHERE " + Self.inSet(1))
             let r = try c.execute(sql, params)
             return [try r.int(0, 0), try r.int(0, 1)]
@@ -134,7 +143,7 @@ extension PostgresStore: CorpusReader {
         return try reads.read(pool.url) { c in
             let r = try c.execute("""
                 SELECT \(key), v.verdict, count(*) FROM verifications v JOIN responses r ON r.id = v.response_id JOIN jobs j ON j.id = r.job_id
-                JOIN teachers t ON t.id = j.teacher_id WHERE v.set_name = $1 GROUP BY \(group) ORDER BY \(order)
+                JOIN teachers t ON t.id = j.teacher_id WHERE v.set_id = \(PostgresVerifyMarks.setIdOf(1)) GROUP BY \(group) ORDER BY \(order)
                 """, [.text(setName)])
             var out: [VerdictCounts] = []
             for i in 0..<r.count {
@@ -152,7 +161,7 @@ extension PostgresStore: CorpusReader {
             let r = try c.execute("""
                 SELECT j.prompt_id, count(*) FILTER (WHERE v.verdict = 'correct'), count(*) FROM verifications v
                 JOIN responses r ON r.id = v.response_id JOIN jobs j ON j.id = r.job_id
-                WHERE v.set_name = $1 AND v.verdict <> 'unverifiable' GROUP BY j.prompt_id
+                WHERE v.set_id = \(PostgresVerifyMarks.setIdOf(1)) AND v.verdict <> 'unverifiable' GROUP BY j.prompt_id
                 """, [.text(setName)])
             var out: [Int64: (correct: Int, judged: Int)] = [:]
             for i in 0..<r.count { out[try r.int64(i, 0)] = (try r.int(i, 1), try r.int(i, 2)) }
@@ -163,7 +172,7 @@ extension PostgresStore: CorpusReader {
     /// Response ids of set `setName` with verdict `verdict`.
     public func responseIds(setName: String, verdict: String) throws -> Set<Int64> {
         try reads.read(pool.url) { c in
-            let r = try c.execute("SELECT response_id FROM verifications WHERE set_name = $1 AND verdict = $2", [.text(setName), .text(verdict)])
+            let r = try c.execute("SELECT response_id FROM verifications WHERE set_id = \(PostgresVerifyMarks.setIdOf(1)) AND verdict = $2", [.text(setName), .text(verdict)])
             return Set(try (0..<r.count).map { try r.int64($0, 0) })
         }
     }

@@ -62,7 +62,7 @@ import Testing
         let all = ExportSelection(setName: "s")
         for format in ExportFormats.all where format.name != "kd" {
             let (rows, _) = try Self.exportBoth(twin, format.name, all, file(format, ExportOptions()))
-            #expect(rows.rows == 21, "\(format.name): 24 answers to prompts of set s (B's included), 3 of them marked")
+            #expect(rows.rows == 18, "\(format.name): 24 answers to prompts of set s (B's included), 6 of them marked (3 by a wrong/no_answer verdict only)")
             _ = try Self.exportBoth(twin, format.name + "-lp", ExportSelection(), file(format, ExportOptions(withLogprobs: true)))
         }
         _ = try Self.exportBoth(twin, "raw-dropped", ExportSelection(setName: "s", includeDropped: true),
@@ -114,7 +114,8 @@ import Testing
             #expect(a.table() == b.table())
         }
         let stats = try SetStats.compute(store: twin.postgres, setName: "s")
-        #expect(stats.responses == 24 && stats.dropped == 3 && stats.drops == ["dedup.exact": 1, "dedup.near": 1, "filter.length": 2])
+        #expect(stats.responses == 24 && stats.dropped == 6
+                && stats.drops == ["dedup.exact": 1, "dedup.near": 1, "filter.length": 2, "verify": 4])
         #expect(!stats.verdicts.isEmpty)
         // The prompt listed as q3, a-dup and Z-dup carries its lowest id in byte order.
         let rows = try twin.postgres.responses(query: ResponseQuery(setName: "s", limit: 100, includeLogprobs: false))

@@ -170,10 +170,10 @@ final class TwinHarvest: @unchecked Sendable {
         }
         for v in verdicts {
             try c.execute("""
-                INSERT INTO verifications(set_name, response_id, verdict, extracted, rule, reason, verifier, params_fingerprint, created_at)
-                VALUES('s', $1, $2, $3, $4, $5, $6, $7, 1796000150)
+                INSERT INTO verifications(response_id, set_id, verdict, extracted, rule, reason, verifier, run_id, created_at)
+                VALUES($1, (SELECT id FROM prompt_sets WHERE name = 's'), $2, $3, $4, $5, $6, $7, 1796000150)
                 """, [.int(v.responseId), .text(v.verdict), .nullableText(v.extracted), .nullableText(v.rule), .text(v.reason), .text(v.verifier),
-                      .text(v.paramsFingerprint)])
+                      .int(run)])
         }
     }
 }

@@ -142,15 +142,16 @@ struct CurlTransportTests {
 
     @Test func lowSpeedLimitFailsWithTimeout() async throws {
         let server = try LoopbackServer()
-        server.route("/stall", .delay(milliseconds: 30000, body: "late"))
+        // A long delay, so a starved test process still sees the cut happen during it (not after it).
+        server.route("/stall", .delay(milliseconds: 120_000, body: "late"))
         let transport = try CurlTransport()
         defer { transport.shutdown() }
         let timeouts = HTTPTimeouts(connect: 2, total: 60, lowSpeedSeconds: 1, lowSpeedBytes: 1)
         await expectTransportError(.timeout) {
             try await transport.send(HTTPRequest(url: server.url("/stall"), timeouts: timeouts))
         }
-        // Cut during the server's 30 s delay, not after it.
-        #expect(await eventually(within: 25) { server.hangupsDuringDelay == 1 })
+        // Cut during the server's 120 s delay, not after it.
+        #expect(await eventually(within: 90) { server.hangupsDuringDelay == 1 })
     }
 
     @Test func firstByteLimitCutsASilentServer() async throws {

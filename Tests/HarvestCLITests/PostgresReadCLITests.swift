@@ -30,7 +30,10 @@ struct PostgresReadCLITests {
             let (a, b) = try await both(["export", "--set", "t", "-o", "-"] + format)
             #expect(a.status == 0 && b.status == 0, "\(format): \(a.stderr) \(b.stderr)")
             #expect(a.stdout.split(separator: "\n").count == 24, "\(format)")
-            #expect(a.stdout == b.stdout, "\(format): the same bytes from both backends")
+            // The same rows, byte for byte. Rows are in answer order, which a retried request under load can change
+            // between the two harvests; CorpusReaderParityTests checks the order with identical records.
+            #expect(a.stdout.split(separator: "\n").sorted() == b.stdout.split(separator: "\n").sorted(),
+                    "\(format): the same rows from both backends")
         }
         let (s1, s2) = try await both(["stats", "--set", "t", "--json"])
         #expect(s1.status == 0 && s1.stdout == s2.stdout && s1.stdout.contains(#""responses":24"#), "\(s1.stdout) \(s2.stderr)")

@@ -102,7 +102,9 @@ import Testing
     }
 
     @Test func enqueueReturnsAtOnceWhileTheDaemonIsBusy() async throws {
-        let f = try DaemonFixture(latencyMs: 1)
+        // 150 ms per answer at 64 in flight: the 6,000-job run keeps the daemon busy (and writing ~400 answers/s)
+        // for at least 14 s, longer than three enqueues take even on a starved CI machine.
+        let f = try DaemonFixture(latencyMs: 150)
         try f.writePrompts(6000)
         try f.writePrompts(1000, name: "prompts2.txt")
         try f.writeConfig(maxInFlight: 64)

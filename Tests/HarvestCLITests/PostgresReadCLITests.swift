@@ -37,11 +37,33 @@ struct PostgresReadCLITests {
         }
         let (s1, s2) = try await both(["stats", "--set", "t", "--json"])
         #expect(s1.status == 0 && s1.stdout == s2.stdout && s1.stdout.contains(#""responses":24"#), "\(s1.stdout) \(s2.stderr)")
-        let (i1, i2) = try await both(["inspect", "5", "--json"])
-        #expect(i1.status == 0 && i1.stdout == i2.stdout && i1.stdout.contains(#""logprobs":[{"#), "\(i2.stderr)")
+        // inspect: the same answer (prompt q5, second sample) in both, found by content since a retried request
+        // under load can give it another id in one of the harvests; apart from that id, the same bytes.
+        let (r1, r2) = try await both(["export", "--set", "t", "-o", "-", "--format", "raw"])
+        let id1 = try Self.responseId(in: r1.stdout, prompt: "prompt number 5", sample: 1)
+        let id2 = try Self.responseId(in: r2.stdout, prompt: "prompt number 5", sample: 1)
+        let i1 = try await CLIRunner.run(["inspect", String(id1), "--json", "--db", sqlite])
+        let i2 = try await CLIRunner.run(["inspect", String(id2), "--json", "--db", pg.url])
+        #expect(i1.status == 0 && i1.stdout.hasPrefix(#"{"id":\#(id1),"#) && i2.stdout.hasPrefix(#"{"id":\#(id2),"#), "\(i1.stdout) \(i2.stderr)")
+        #expect(i1.stdout.drop { $0 != "," } == i2.stdout.drop { $0 != "," } && i1.stdout.contains(#""logprobs":[{"#), "\(i1.stdout) \(i2.stdout)")
+        #expect(i1.stdout.contains(#""external_id":"q5""#) && i1.stdout.contains(#""sample_index":1"#), "\(i1.stdout)")
         let (n1, n2) = try await both(["inspect", "99"])
         #expect(n1.status == 6 && n2.status == 6 && n2.stderr.contains("no response with id 99"), "\(n2.stderr)")
         let curate = try await CLIRunner.run(["curate", "--set", "t", "--db", pg.url])
         #expect(curate.status == 4 && curate.stderr.contains("SQLite database only"), "\(curate.stderr)")
+    }
+
+    /// The response id of the `raw` export row answering the prompt with this text, for this sample index.
+    private static func responseId(in raw: String, prompt: String, sample: Int) throws -> Int {
+        for line in raw.split(separator: "\n") {
+            guard let row = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  row["sample_index"] as? Int == sample,
+                  let messages = row["messages"] as? [[String: Any]],
+                  messages.contains(where: { $0["content"] as? String == prompt }),
+                  let id = row["id"] as? Int else { continue }
+            return id
+        }
+        Issue.record("no raw row for \(prompt) sample \(sample)")
+        return -1
     }
 }

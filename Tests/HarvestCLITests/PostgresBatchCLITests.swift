@@ -82,7 +82,8 @@ struct PostgresBatchCLITests {
         try pg.useInConfig(f.configPath)
         let secondConfig = f.dir.appendingPathComponent("second.json").path
         let text = try String(contentsOfFile: f.configPath, encoding: .utf8)
-        let other = text.replacingOccurrences(of: #"(?<="metrics_address": "127\.0\.0\.1:)\d+"#, with: "\(DaemonFixture.freePort())",
+        let metricsB = DaemonFixture.freePort()
+        let other = text.replacingOccurrences(of: #"(?<="metrics_address": "127\.0\.0\.1:)\d+"#, with: "\(metricsB)",
                                               options: .regularExpression)
         #expect(other != text)
         try Data(other.utf8).write(to: URL(fileURLWithPath: secondConfig))
@@ -99,6 +100,11 @@ struct PostgresBatchCLITests {
             return open.count == 4 && open.allSatisfy { $0.stage == .submitted }
         }
         #expect(polling, "a: \(a.log)\nb: \(b.log)")
+        // `/metrics` shows the open batches on PostgreSQL too (as the batch service last read them).
+        let shown = try await Self.waitUntil(seconds: 30) {
+            httpGet(port: metricsB, path: "/metrics")?.body.contains("harvest_batch_open_requests{batch=\"") == true
+        }
+        #expect(shown, "\(httpGet(port: metricsB, path: "/metrics")?.body ?? "no answer")")
         a.signal(SIGKILL)
         _ = await a.waitForExit(seconds: 10)
         let finished = try await Self.waitUntil(seconds: 120) {

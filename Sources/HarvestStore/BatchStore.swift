@@ -70,4 +70,7 @@ public protocol BatchStore: Sendable {
     /// SQLite: one writer per file, `body` simply runs. PostgreSQL: a session advisory lock on a connection of its
     /// own, released when `body` ends or the connection (the process) dies.
     func withBatchSweepLock<T: Sendable>(sweepId: Int64, _ body: () async throws -> T) async throws -> T?
+    /// Whether this process still holds sweep `sweepId`'s lock (asked right before each upload and create, so a lock
+    /// lost with its connection stops the step before it sends anything more). SQLite: always true.
+    func holdsBatchSweepLock(sweepId: Int64) async throws -> Bool
 }

@@ -7,8 +7,9 @@ import Foundation
 /// it closes, so a daemon killed with -9 leaves none behind.
 ///
 /// Accuracy: if the connection is lost while a lock is held (server restart, network cut), the server has released
-/// the lock and another process may take the sweep while this one still finishes the step under way (at most the
-/// upload or create call then in progress); this process's next ``acquire(_:)`` of that sweep waits for the release.
+/// the lock and another process may take the sweep; the holder learns it at its next ``holds(_:)`` (the coordinator
+/// asks right before each upload and create), so at most the remote call in progress when the connection was lost
+/// overlaps with the other process's step.
 final class PostgresBatchLocks: @unchecked Sendable {
     /// The advisory lock key space of batch sweeps (`'hb'` in the top bytes); the migration lock uses another.
     static let keyBase: Int64 = 0x6862_0000_0000_0000
@@ -34,6 +35,28 @@ final class PostgresBatchLocks: @unchecked Sendable {
             let got = try c.execute("SELECT pg_try_advisory_lock($1)", [.int(Self.keyBase &+ sweepId)]).text(0, 0) == "t"
             if got { held.insert(sweepId) }
             return got
+        }
+    }
+
+    /// Whether the lock of sweep `sweepId` is still this process's: false when it never took it, or when its
+    /// connection was lost since (a reconnected session holds none of the locks: they are forgotten here too).
+    func holds(_ sweepId: Int64) async throws -> Bool {
+        try await run { [self] in
+            guard held.contains(sweepId), let c = connection else { return false }
+            if try c.ensureConnected() {
+                held.removeAll()
+                return false
+            }
+            // A bigint key shows in pg_locks as classid (high 32 bits), objid (low 32 bits), objsubid 1.
+            let r = try c.execute("""
+                SELECT EXISTS(SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+                  AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = $1)
+                """, [.int(Self.keyBase &+ sweepId)])
+            guard try r.text(0, 0) == "t" else {
+                held.remove(sweepId)
+                return false
+            }
+            return true
         }
     }
 

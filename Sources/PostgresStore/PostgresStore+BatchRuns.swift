@@ -89,4 +89,10 @@ extension PostgresStore {
         await batchLocks.release(sweepId)
         return result
     }
+
+    /// Whether this process still holds sweep `sweepId`'s lock: its connection is the session that took it and the
+    /// server lists the lock as granted to it (false after the connection was lost: the server released the lock).
+    public func holdsBatchSweepLock(sweepId: Int64) async throws -> Bool {
+        try await batchLocks.holds(sweepId)
+    }
 }

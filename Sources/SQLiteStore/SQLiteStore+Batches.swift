@@ -151,6 +151,9 @@ extension SQLiteStore {
         try await body()
     }
 
+    /// True: see ``withBatchSweepLock(sweepId:_:)``.
+    public func holdsBatchSweepLock(sweepId: Int64) async throws -> Bool { true }
+
     private func update(_ id: Int64, _ assignments: String, bind: @escaping @Sendable (SQLiteStatement) throws -> Void) async throws {
         try await write { db in
             try db.with("UPDATE batches SET \(assignments), updated_at = ?9 WHERE id = ?1") { s in

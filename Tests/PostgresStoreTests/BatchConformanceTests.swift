@@ -329,5 +329,28 @@ import Testing
             if !freed { try await Task.sleep(for: .milliseconds(50)) }
         }
         #expect(freed, "free once its holder's connection closed")
+
+        // The lock's connection cut by the server (as in a restart or a network cut): the holder learns it before it
+        // would send anything more, and another process can take the sweep.
+        let holder = try f.db.open()
+        let admin = try PostgresConnection(url: PostgresURL(try #require(f.db.postgresURL)))
+        let lost = try await holder.withBatchSweepLock(sweepId: f.sweepId) { () async throws -> Bool in
+            #expect(try await holder.holdsBatchSweepLock(sweepId: f.sweepId))
+            let key = Int64(0x6862_0000_0000_0000) + f.sweepId
+            try admin.execute("""
+                SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1
+                  AND ((classid::bigint << 32) | objid::bigint) = $1
+                """, [.int(key)])
+            let still = try? await holder.holdsBatchSweepLock(sweepId: f.sweepId)
+            return still != true
+        }
+        #expect(lost == true, "a lock lost with its connection is not reported as held")
+        var taken = false
+        let limit = Date().addingTimeInterval(30)
+        while !taken, Date() < limit {
+            taken = try await other.withBatchSweepLock(sweepId: f.sweepId) { true } == true
+            if !taken { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(taken, "another process takes the sweep once the lost lock is released")
     }
 }

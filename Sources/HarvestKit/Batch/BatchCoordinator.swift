@@ -118,6 +118,7 @@ public struct BatchCoordinator: Sendable {
         // The input is rebuilt from the recorded lines (the same bytes: lines are a function of the job).
         let input = try BatchInputFile.pack(try await store.batchJobs(batchId: batch.id, openOnly: true, limit: Int(Int32.max)), maxRequests: Int.max, maxBytes: Int.max, line: api.line).bytes
         if batch.stage == .prepared {
+            try await checkLock(batch.sweepId)
             let inputId = try await api.stage(input, ref: batch.ref)
             try await store.markBatchUploaded(id: batch.id, inputFileId: inputId)
             batch.stage = .uploaded
@@ -134,6 +135,7 @@ public struct BatchCoordinator: Sendable {
             if let found {
                 info = found
             } else {
+                try await checkLock(batch.sweepId)
                 info = try await api.create(input: input, inputId: inputId, ref: batch.ref, kind: kind,
                                             completionWindow: settings.completionWindow)
             }
@@ -219,6 +221,12 @@ public struct BatchCoordinator: Sendable {
             remaining -= step
         }
         return !stop.isStopping
+    }
+
+    /// Throws ``BatchError/sweepBusy(sweepId:)`` when this process no longer holds the sweep's lock (PostgreSQL: its
+    /// connection was lost and another process may have taken the sweep): nothing more is sent in this step.
+    func checkLock(_ sweepId: Int64) async throws {
+        guard try await store.holdsBatchSweepLock(sweepId: sweepId) else { throw BatchError.sweepBusy(sweepId: sweepId) }
     }
 
     /// Throws ``BatchError/wireChanged(batchId:recorded:configured:)`` for a batch of another wire than ``api``'s.

@@ -107,8 +107,9 @@ public final class ServeService: Sendable {
         var metricsServer: MetricsServer?
         if let address = config.metricsAddress {
             let staleAfter = max(10, config.leaseSeconds)
-            let server = MetricsServer(address: address, handler: MetricsService.handler(metrics: metrics, store: store, depthCache: depthCache, batchCache: batchCache,
-                                                                                           staleAfter: staleAfter))
+            let handler = MetricsService.handler(metrics: metrics, store: store, depthCache: depthCache, batchCache: batchCache,
+                                                 staleAfter: staleAfter)
+            let server = MetricsServer(address: address, handler: handler)
             do {
                 try server.start()
             } catch {

@@ -116,7 +116,8 @@ public struct BatchCoordinator: Sendable {
         let mayExist = batch.stage == .uploaded
         guard batch.stage == .prepared || mayExist else { return batch }
         // The input is rebuilt from the recorded lines (the same bytes: lines are a function of the job).
-        let input = try BatchInputFile.pack(try await store.batchJobs(batchId: batch.id, openOnly: true, limit: Int(Int32.max)), maxRequests: Int.max, maxBytes: Int.max, line: api.line).bytes
+        let lines = try await store.batchJobs(batchId: batch.id, openOnly: true, limit: Int(Int32.max))
+        let input = try BatchInputFile.pack(lines, maxRequests: Int.max, maxBytes: Int.max, line: api.line).bytes
         if batch.stage == .prepared {
             try await checkLock(batch.sweepId)
             let inputId = try await api.stage(input, ref: batch.ref)

@@ -29,6 +29,8 @@ public final class BatchService: Service, Sendable {
     private let pipelines = Mutex<[String: TeacherPipeline]>([:])
     private let backoff = Mutex<[Int64: Backoff]>([:])
     private let warned = Mutex<Set<String>>([])
+    /// When `/metrics`' batch cache was last refreshed (Unix seconds; PostgreSQL only).
+    private let cacheRead = Mutex<Double>(0)
 
     init(store: any HarvestDatabase, config: DaemonConfigBox, environment: [String: String], interval: Double,
          metricsCache: BatchMetricsCache = BatchMetricsCache(), logger: Logger) {
@@ -73,8 +75,13 @@ public final class BatchService: Service, Sendable {
             }
             await step(run, teacher: teacher)
         }
-        // `/metrics` cannot wait for the database: it shows what this pass last read (SQLite's is read live).
-        if !(store is SQLiteStore) {
+        // `/metrics` cannot wait for the database: it shows what a pass read at most 2 s ago (SQLite's is read live).
+        let refresh = cacheRead.withLock { last -> Bool in
+            guard now - last >= 2 else { return false }
+            last = now
+            return true
+        }
+        if refresh, !(store is SQLiteStore) {
             let counts = try? await store.batchStateCounts(), open = try? await store.openBatches(sweepId: nil)
             metricsCache.set(counts.flatMap { c in open.map { (c, $0) } })
         }

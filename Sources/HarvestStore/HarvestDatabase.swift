@@ -4,4 +4,4 @@ import HarvestCore
 /// backend: setup, the job path (``JobStore``), the run queue, recovery, status, maintenance and the corpus reads of
 /// export, inspect and stats (``CorpusReader``). Opened by
 /// `StoreFactory` (HarvestKit) from `--db` / `$HARVEST_DB` / `database.url` / `database.path`.
-public protocol HarvestDatabase: SetupStore, JobStore, RunQueueStore, RecoveryStore, StatusStore, StoreMaintenance, CorpusReader {}
+public protocol HarvestDatabase: SetupStore, JobStore, RunQueueStore, RecoveryStore, StatusStore, StoreMaintenance, CorpusReader, ScoringStore {}

@@ -36,9 +36,9 @@ import Testing
         }
         #expect(outcomes[0] == outcomes[1], "outcomes: \(outcomes)")
         let (s, t, again) = (outcomes[0][0], outcomes[0][1], outcomes[0][2])
-        // Set s: 10 prompts answered twice by sweep a = 20 answers; ids[2] and ids[4] carry marks, ids[6], ids[12] and
-        // ids[16] a wrong/no_answer verdict (TwinHarvest.curate): 15 read and added.
-        #expect(s.answers == 15 && s.skipped == 0 && s.summary.added == 15 && s.summary.unchanged == 0, "\(s)")
+        // Set s: 24 answers (sweep a's 20, and sweep b's 4: t's prompts are s's too); ids[1], ids[2] and ids[4] carry
+        // marks, ids[2], ids[6], ids[12] and ids[16] a wrong/no_answer verdict (TwinHarvest.curate): 18 read and added.
+        #expect(s.answers == 18 && s.skipped == 0 && s.summary.added == 18 && s.summary.unchanged == 0, "\(s)")
         #expect(t.answers == 4 && t.summary.added == 4, "t includes its marked answer: \(t)")
         #expect(again.summary.added == 0 && again.summary.unchanged == s.summary.added, "\(again)")
 
@@ -48,8 +48,9 @@ import Testing
         }
         let members = try Self.sqliteMembers(twin, "s.scored")
         let ids = twin.responseIds
-        // Curated-out answers (ids[2] dedup.exact, ids[4] two marks) are left out without --include-dropped.
-        #expect(!members.contains { $0.id.hasSuffix("#\(ids[2])") || $0.id.hasSuffix("#\(ids[4])") })
+        // Curated-out answers (marks, wrong/no_answer verdicts) are left out without --include-dropped.
+        #expect(!members.contains { m in [1, 2, 4, 6, 12, 16].contains { m.id.hasSuffix("#\(ids[$0])") } })
+        #expect(members.contains { $0.id.hasSuffix("#\(ids[0])") } && members.contains { $0.id.hasSuffix("#\(ids[3])") })
         // Prompt 3 answers under its lowest id in byte order, "Z-dup", on both backends.
         #expect(members.contains { $0.id.hasPrefix("Z-dup#") } && !members.contains { $0.id.hasPrefix("a-dup#") || $0.id.hasPrefix("q3#") })
         #expect(members.allSatisfy { $0.messages.hasSuffix("}]") && $0.messages.contains(#""role":"assistant""#) && $0.metadata?.contains(#""source_set":"s""#) == true })

@@ -89,7 +89,7 @@ public enum StoreLocationError: Error, Sendable, Equatable, CustomStringConverti
             return "harvest \(command) works on a SQLite database only so far, and --db names PostgreSQL (\(url)) — "
                 + "give a SQLite file with --db, or copy the data over (docs/OPERATIONS.md, PostgreSQL)"
         case .notForPostgres(let command, let url, let why, let instead):
-            return "harvest \(command) \(why), and --db names PostgreSQL (\(url)): \(instead)"
+            return "harvest \(command) \(why), and the database is PostgreSQL (\(url), from --db or $HARVEST_DB): \(instead)"
         }
     }
 }

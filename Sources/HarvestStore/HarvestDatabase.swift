@@ -5,4 +5,4 @@ import HarvestCore
 /// export, inspect and stats (``CorpusReader``) and provider batches (``BatchStore``). Opened by
 /// `StoreFactory` (HarvestKit) from `--db` / `$HARVEST_DB` / `database.url` / `database.path`.
 public protocol HarvestDatabase: SetupStore, JobStore, RunQueueStore, RecoveryStore, StatusStore, StoreMaintenance, CorpusReader,
-    BatchStore {}
+    ScoringStore, BatchStore {}

@@ -34,6 +34,12 @@ public struct JSONWriter: Sendable {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
 
+    /// Ends a JSON Lines record: writes a newline, and the next value starts without a comma.
+    public mutating func endLine() {
+        bytes.append(0x0A)
+        needsComma = false
+    }
+
     /// Writes `{`.
     public mutating func beginObject() {
         separate()

@@ -33,7 +33,7 @@ final class LogprobCarrier {
         guard LogprobCodec.isVersion2(blob) else { return blob }
         guard let plan = plans[teacherId] else { throw NoVocabulary(teacherId: teacherId) }
         if plan.isIdentity { return blob }
-        return try LogprobCodec.reindexVersion2(blob) { plan.map[$0] }
+        return try plan.map.withLookup { target in try LogprobCodec.reindexVersion2(blob, target) }
     }
 
     /// An `HLP2` blob of a teacher without vocabulary entries in the source.

@@ -193,16 +193,22 @@ public final class StoreCopier {
         return out
     }
 
-    /// The digest of a table as stored in `endpoint` (jobs without leases, logprobs by vocabulary key).
+    /// The digest of a table as stored in `endpoint` (jobs without leases, logprobs by vocabulary key); a reader
+    /// thread reads the next page while this one digests the current one.
     private func digest(_ table: CopyTable, _ endpoint: any CopyEndpoint, _ canonicalizer: RowCanonicalizer) throws -> CopyDigest {
         var d = CopyDigest()
-        var after: [CopyValue]? = nil
-        while true {
-            let page = try endpoint.readPage(table, after: after, limit: options.pageRows)
-            guard let last = page.last else { break }
-            for row in page { try canonicalizer.add(row, table, to: &d) }
-            after = table.keyIndices.map { last[$0] }
+        if table.logprobs { try canonicalizer.loadAll() }
+        let pipe = PagePipe<[[CopyValue]], Bool>(capacity: 2)
+        PageReader(endpoint, table, pageRows: options.pageRows).start(into: pipe)
+        do {
+            while let page = try pipe.take() {
+                for row in page { try canonicalizer.add(row, table, to: &d) }
+            }
+        } catch {
+            pipe.cancel()
+            throw error
         }
+        _ = try pipe.waitForReader()
         return d
     }
 }

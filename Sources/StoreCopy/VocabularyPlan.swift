@@ -4,7 +4,7 @@
 /// next dense index), so a copy into an empty target keeps the numbering and its blobs travel unchanged.
 struct VocabularyPlan {
     /// Source index → target index, for every source entry.
-    let map: IndexedEntries<Int>
+    let map: IndexMap
     /// Whether every source entry keeps its index (then `HLP2` blobs are copied as they are).
     let isIdentity: Bool
     /// Entries to add to the target, with their target index, in index order.
@@ -40,7 +40,7 @@ struct VocabularyPlan {
             if t != i { identity = false }
             pairs.append((i, t))
         }
-        map = IndexedEntries(pairs)
+        map = IndexMap(pairs)
         isIdentity = identity
         self.added = added
     }

@@ -3,7 +3,7 @@ import Testing
 
 /// `HLP2` index rewriting (`harvest db copy`): a blob moved to another vocabulary numbering decodes with that
 /// vocabulary to the same tokens bit for bit, keeps every byte but its indices, and a broken blob or an unknown
-/// index is refused; the keyed form is the same under any numbering and differs when a logprob byte does.
+/// index is refused; the relabeled form is the same under any numbering and differs when a logprob byte does.
 @Suite struct LogprobReindexTests {
     /// Tokens over a few shared entries (so indices repeat), every value mode, a sampled token outside its top.
     static let tokens: [TokenLogprob] = {
@@ -26,6 +26,14 @@ import Testing
         var keys: [Int: [UInt8]] = [:]
         for (i, key) in table.keys.enumerated() { keys[indices[i]] = key }
         return (table.encode(vocabularyIndex: indices), keys)
+    }
+
+    /// The relabeled form of `blob` with vocabulary `keys`, each entry labelled by a hash of its key.
+    static func keyed(_ blob: [UInt8], _ keys: [Int: [UInt8]]) throws -> [UInt8] {
+        let labels = keys.mapValues { key in key.reduce(UInt64(0xCBF2_9CE4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 } }
+        var out: [UInt8] = []
+        try LogprobCodec.appendRelabeledVersion2(blob, to: &out) { labels[$0] }
+        return out
     }
 
     static func decode(_ blob: [UInt8], _ keys: [Int: [UInt8]]) throws -> [TokenLogprob] {
@@ -51,26 +59,20 @@ import Testing
         #expect(try LogprobCodec.reindexVersion2(moved) { inverse[$0] } == source.blob)
     }
 
-    @Test func theKeyedFormIgnoresNumberingAndCatchesAChangedByte() throws {
+    @Test func theRelabeledFormIgnoresNumberingAndCatchesAChangedByte() throws {
         let a = try Self.encoded { $0 }
         let b = try Self.encoded { $0 * 3 + 70_000 }
-        var keyedA: [UInt8] = [], keyedB: [UInt8] = []
-        try LogprobCodec.appendKeyedVersion2(a.blob, to: &keyedA) { a.keys[$0] }
-        try LogprobCodec.appendKeyedVersion2(b.blob, to: &keyedB) { b.keys[$0] }
+        let keyedA = try Self.keyed(a.blob, a.keys), keyedB = try Self.keyed(b.blob, b.keys)
         #expect(a.blob != b.blob && keyedA == keyedB)
 
-        // One logprob byte flipped (the last byte of the blob is a value's payload): the keyed form differs.
+        // One logprob byte flipped (the last byte of the blob is a value's payload): the relabeled form differs.
         var corrupt = b.blob
         corrupt[corrupt.count - 1] ^= 0x01
-        var keyedC: [UInt8] = []
-        try LogprobCodec.appendKeyedVersion2(corrupt, to: &keyedC) { b.keys[$0] }
-        #expect(keyedC != keyedB)
+        #expect(try Self.keyed(corrupt, b.keys) != keyedB)
         // Two entries' keys swapped in the vocabulary: differs too.
         var swapped = b.keys
         (swapped[70_000], swapped[70_003]) = (swapped[70_003], swapped[70_000])
-        var keyedD: [UInt8] = []
-        try LogprobCodec.appendKeyedVersion2(b.blob, to: &keyedD) { swapped[$0] }
-        #expect(keyedD != keyedB)
+        #expect(try Self.keyed(b.blob, swapped) != keyedB)
     }
 
     @Test func unknownIndicesAndBrokenBlobsAreRefused() throws {
@@ -85,7 +87,7 @@ import Testing
         #expect(throws: LogprobCodec.DecodeError.self) { try LogprobCodec.reindexVersion2(Array(source.blob.dropLast()), { $0 }) }
         #expect(throws: LogprobCodec.DecodeError.self) { try LogprobCodec.reindexVersion2(source.blob + [0], { $0 }) }
         #expect(throws: LogprobCodec.DecodeError.self) { try LogprobCodec.reindexVersion2(LogprobCodec.encode(Self.tokens), { $0 }) }
-        var keyed: [UInt8] = []
-        #expect(throws: LogprobCodec.DecodeError.self) { try LogprobCodec.appendKeyedVersion2(Array(source.blob.prefix(40)), to: &keyed) { source.keys[$0] } }
+        #expect(throws: LogprobCodec.DecodeError.self) { try Self.keyed(Array(source.blob.prefix(40)), source.keys) }
+        #expect(throws: LogprobCodec.DecodeError.self) { try Self.keyed(source.blob, source.keys.filter { $0.key != missing }) }
     }
 }

@@ -43,20 +43,38 @@ echo "storing $answers answers into PostgreSQL (harvest-pg-bench) …"
 "$pgbench" --url "$(db_url "$src")" --answers "$answers" >"$work/store.log"
 tail -2 "$work/store.log" | head -1
 
+# CPU seconds of the local cluster so far: the postmaster (with its reaped children: backends that ended) and its
+# live children; empty when the cluster's processes cannot be read (a remote server).
+cluster_cpu() {
+  local pidfile=${HARVEST_TEST_PG_DIR:-}/data/postmaster.pid pm ticks
+  [ -r "$pidfile" ] || return 0
+  pm=$(head -1 "$pidfile")
+  ticks=$(getconf CLK_TCK)
+  { awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$pm/stat"
+    for c in $(ps -o pid= --ppid "$pm"); do awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$c/stat" 2>/dev/null || true; done
+  } | awk -v t="$ticks" '{ s += $1 } END { printf "%.2f", s / t }'
+}
+
 # copy LABEL FROM TO: runs the copy under /usr/bin/time and prints its figures.
 copy() {
   local label=$1 from=$2 to=$3
-  /usr/bin/time -f '%e %M' -o "$work/time" "$harvest" db copy --from "$from" --to "$to" --json ${batch:+--batch-rows "$batch"} \
+  local before after
+  before=$(cluster_cpu)
+  /usr/bin/time -f '%e %M %U %S' -o "$work/time" "$harvest" db copy --from "$from" --to "$to" --json ${batch:+--batch-rows "$batch"} \
     >"$work/report.json" 2>"$work/copy.err" || { cat "$work/copy.err" >&2; exit 1; }
-  local wall rss copy_s verify_s rows verified
-  read -r wall rss <"$work/time"
+  sleep 1  # the copy's backend is reaped
+  after=$(cluster_cpu)
+  local wall rss user sys copy_s verify_s rows verified
+  read -r wall rss user sys <"$work/time"
   copy_s=$(sed -n 's/.*"copy_seconds":\([0-9.eE+-]*\).*/\1/p' "$work/report.json")
   verify_s=$(sed -n 's/.*"verify_seconds":\([0-9.eE+-]*\).*/\1/p' "$work/report.json")
   rows=$(sed -n 's/.*"table":"responses","source_rows":\([0-9]*\).*/\1/p' "$work/report.json")
   verified=$(sed -n 's/^{"verified":\([a-z]*\).*/\1/p' "$work/report.json")
-  awk -v l="$label" -v n="$rows" -v c="$copy_s" -v v="$verify_s" -v w="$wall" -v m="$rss" -v ok="$verified" 'BEGIN {
+  awk -v l="$label" -v n="$rows" -v c="$copy_s" -v v="$verify_s" -v w="$wall" -v m="$rss" -v ok="$verified" \
+      -v cpu="$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" -v server="${after:+$(awk -v a="$after" -v b="$before" 'BEGIN { print a - b }')}" 'BEGIN {
     printf "%s: %d answers; copy %.2f s = %.0f answers/s; verification %.2f s; whole command %.2f s = %.0f answers/s; peak RSS %.0f MB; verified %s\n",
-      l, n, c, n / c, v, w, n / w, m / 1024, ok }'
+      l, n, c, n / c, v, w, n / w, m / 1024, ok
+    printf "  CPU: harvest %.2f s, PostgreSQL %s s\n", cpu, server == "" ? "n/a" : sprintf("%.2f", server) }'
 }
 
 copy "PostgreSQL -> SQLite" "$(db_url "$src")" "$work/copy.sqlite"

@@ -29,6 +29,8 @@ public final class PostgresStore: JobStore, Sendable {
     let committer: PostgresGroupCommit
     /// The read side (export, inspect, stats): its own connection and decoded vocabularies.
     let reads = PostgresReadSide()
+    /// Per-sweep provider batch locks, on a connection of their own opened on first use (PostgresStore+BatchRuns).
+    let batchLocks: PostgresBatchLocks
 
     /// A claim this process holds.
     struct Fence: Sendable {
@@ -46,6 +48,7 @@ public final class PostgresStore: JobStore, Sendable {
         pool = try PostgresPool(url: parsed, size: connections)
         vocabulary = PostgresVocabulary()
         committer = PostgresGroupCommit(pool: pool, vocabulary: vocabulary, maxDrains: connections - 1)
+        batchLocks = PostgresBatchLocks(url: parsed)
         do {
             let setup = try PostgresConnection(url: parsed)
             _ = try PostgresMigrations.apply(setup)
@@ -64,6 +67,7 @@ public final class PostgresStore: JobStore, Sendable {
     public func close() {
         pool.close()
         reads.close()
+        batchLocks.close()
     }
 
     /// The schema version of the database.

@@ -12,6 +12,11 @@ struct CopyDigest {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
         for v in row { v.appendCanonical(to: &bytes) }
+        add(encoded: bytes)
+    }
+
+    /// Adds one row given as its canonical encoding (``CopyValue/appendCanonical(to:)`` of each value).
+    mutating func add(encoded bytes: [UInt8]) {
         let hash = SHA256.digest(bytes)
         var carry: UInt64 = 0
         for w in 0..<4 {

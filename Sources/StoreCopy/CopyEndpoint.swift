@@ -29,9 +29,13 @@ protocol CopyEndpoint: AnyObject {
     func insert(_ table: CopyTable, rows: [[CopyValue]]) throws -> Int
     /// Sets a `meta` value (inside ``write(_:)``).
     func setMeta(_ key: String, _ value: String) throws
-    /// The target vocabulary indices of `keys` for teacher `teacherId`, adding the missing keys (inside
-    /// ``write(_:)``).
-    func vocabularyIndices(teacherId: Int64, keys: [[UInt8]]) throws -> [Int]
+    /// Teachers that have logprob vocabulary entries.
+    func vocabularyTeachers() throws -> [Int64]
+    /// Whether vocabulary indices must be 0, 1, 2, … per teacher (SQLite) rather than merely unique (PostgreSQL).
+    var denseVocabulary: Bool { get }
+    /// Adds vocabulary entries `(index, key)` for teacher `teacherId` (inside ``write(_:)``); PostgreSQL's index
+    /// sequence is moved past them.
+    func addVocabulary(teacherId: Int64, entries: [(index: Int, key: [UInt8])]) throws
     /// Makes the copied rows usable by harvest's writers (PostgreSQL: sequences past the copied ids).
     func finishWrites() throws
 

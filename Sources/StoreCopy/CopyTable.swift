@@ -27,7 +27,7 @@ public struct CopyTable: Sendable {
     /// with the same id and another identity is a different harvest, and the copy is refused.
     public let identity: String?
     /// Whether column `logprobs` holds blobs that refer to the teacher's vocabulary (`responses`): the read adds the
-    /// row's teacher id as one more value, and the blob is re-encoded for the target's vocabulary.
+    /// row's teacher id as one more value, and its indices are rewritten for the target's vocabulary.
     public let logprobs: Bool
     /// Whether rows carry leases (`jobs`): a leased job is copied as pending, without its lease.
     public let leases: Bool
@@ -50,7 +50,7 @@ public struct CopyTable: Sendable {
     func index(of column: String) -> Int? { columns.firstIndex { $0.name == column } }
 
     /// Tables of both schemas that are not copied row by row: `meta` (each database's own facts) and `logprob_vocab`
-    /// (rebuilt in the target from the entries the copied answers use).
+    /// (copied before the answers, each teacher's entries by key, by ``LogprobCarrier``).
     public static let notCopied: Set<String> = ["meta", "logprob_vocab"]
 
     /// Every copied table, parents before children.

@@ -45,6 +45,14 @@ public enum CopyValue: Sendable, Equatable {
         }
     }
 
+    /// Appends an `HLP2` blob's relabeled form (``LogprobCodec/appendRelabeledVersion2(_:to:label:)``) under its own
+    /// type tag, so it never equals a stored blob's encoding.
+    static func appendRelabeledLogprobs(_ relabeled: [UInt8], to out: inout [UInt8]) {
+        out.append(5)
+        appendLength(relabeled.count, &out)
+        out.append(contentsOf: relabeled)
+    }
+
     /// Payload bytes (for MB/s figures).
     var byteCount: Int {
         switch self {

@@ -1,13 +1,15 @@
 import PostgresStore
 
 /// A PostgreSQL harvest database as a copy's source or target (one connection; migrated to the current schema by
-/// opening it as a ``PostgresStore`` first). Reads run in one `REPEATABLE READ` snapshot; writes insert many rows per
-/// statement with `ON CONFLICT DO NOTHING`.
+/// opening it as a ``PostgresStore`` first). Reads run in one `REPEATABLE READ` snapshot. Writes go as binary
+/// `COPY … FROM STDIN` (``PostgresBinaryCopy``: no value formatted or parsed as text) under a savepoint; a batch
+/// that meets rows already there (a resumed copy) is rolled back to the savepoint and inserted again with
+/// `ON CONFLICT DO NOTHING`.
 final class PostgresCopyEndpoint: CopyEndpoint {
     let location: String
     private let c: PostgresConnection
-    /// Per teacher: entry key → index (target side).
-    private var targetVocabulary: [Int64: [[UInt8]: Int]] = [:]
+    /// Per table: the binary `COPY` type of each column (nil: a column type `COPY` is not used for here).
+    private var copyTypes: [String: [PostgresBinaryArray.Element]?] = [:]
     /// Parameters per statement (PostgreSQL allows 65,535).
     private static let maxParameters = 30_000
 
@@ -68,16 +70,85 @@ final class PostgresCopyEndpoint: CopyEndpoint {
         return out
     }
 
+    func vocabularyTeachers() throws -> [Int64] {
+        let r = try c.execute("SELECT DISTINCT teacher_id FROM logprob_vocab ORDER BY teacher_id")
+        return try (0..<r.count).map { try r.int64($0, 0) }
+    }
+
+    var denseVocabulary: Bool { false }
+
     func write(_ body: () throws -> Void) throws {
+        try c.transaction(body)
+    }
+
+    func insert(_ table: CopyTable, rows: [[CopyValue]]) throws -> Int {
+        guard !rows.isEmpty else { return 0 }
+        guard let types = try copyTypes(table) else { return try insertValues(table, rows: rows) }
+        let size = rows.reduce(0) { $0 + 2 + $1.reduce(0) { $0 + 4 + $1.byteCount } }
+        var data = PostgresBinaryCopy(columns: types, reservingBytes: size)
+        for row in rows {
+            data.startRow()
+            for (i, type) in types.enumerated() { try Self.append(row[i], type, to: &data, table: table, row: row) }
+        }
+        try c.execute("SAVEPOINT copy_batch")
+        let sql = "COPY \(table.name)(" + table.columns.map(\.name).joined(separator: ", ") + ") FROM STDIN (FORMAT binary)"
+        if let n = try copyUnlessPresent(sql, data.finish()) {
+            try c.execute("RELEASE SAVEPOINT copy_batch")
+            return n
+        }
+        // Some of the rows are there already (a resumed copy): this batch again, skipping them.
+        try c.execute("ROLLBACK TO SAVEPOINT copy_batch")
+        try c.execute("RELEASE SAVEPOINT copy_batch")
+        return try insertValues(table, rows: rows)
+    }
+
+    /// Runs a `COPY`; nil when it met a row whose key is there already (unique violation).
+    private func copyUnlessPresent(_ sql: String, _ data: [UInt8]) throws -> Int? {
         do {
-            try c.transaction(body)
+            return try c.copyIn(sql, data)
         } catch {
-            targetVocabulary.removeAll()
+            if error.sqlstate == "23505" { return nil }
             throw error
         }
     }
 
-    func insert(_ table: CopyTable, rows: [[CopyValue]]) throws -> Int {
+    func setMeta(_ key: String, _ value: String) throws {
+        try c.execute("INSERT INTO meta(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                      [.text(key), .text(value)])
+    }
+
+    func addVocabulary(teacherId: Int64, entries: [(index: Int, key: [UInt8])]) throws {
+        guard let largest = entries.map(\.index).max() else { return }
+        var data = PostgresBinaryCopy(columns: [.int8, .int8, .bytea], reservingBytes: entries.count * 40)
+        for e in entries {
+            data.startRow()
+            data.append(teacherId)
+            data.append(Int64(e.index))
+            data.append(e.key)
+        }
+        try c.copyIn("COPY logprob_vocab(teacher_id, idx, entry) FROM STDIN (FORMAT binary)", data.finish())
+        // Writers take new indices from the sequence: move it past every copied one.
+        try c.execute("""
+            SELECT setval('logprob_vocab_idx', $1) FROM logprob_vocab_idx
+            WHERE (is_called AND last_value < $1) OR (NOT is_called AND last_value <= $1)
+            """, [.int(Int64(largest))])
+    }
+
+    func finishWrites() throws {
+        try c.transaction {
+            for table in CopyTable.all where table.serialId {
+                try c.execute("""
+                    SELECT setval(pg_get_serial_sequence('\(table.name)', 'id'), COALESCE(max(id), 1), max(id) IS NOT NULL)
+                    FROM \(table.name)
+                    """)
+            }
+        }
+    }
+
+    func close() {}
+
+    /// Inserts with `INSERT … VALUES … ON CONFLICT DO NOTHING`, many rows per statement.
+    private func insertValues(_ table: CopyTable, rows: [[CopyValue]]) throws -> Int {
         let names = table.columns.map(\.name)
         let perStatement = max(1, Self.maxParameters / names.count)
         var start = 0, inserted = 0
@@ -98,53 +169,53 @@ final class PostgresCopyEndpoint: CopyEndpoint {
         return inserted
     }
 
-    func setMeta(_ key: String, _ value: String) throws {
-        try c.execute("INSERT INTO meta(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                      [.text(key), .text(value)])
-    }
-
-    func vocabularyIndices(teacherId: Int64, keys: [[UInt8]]) throws -> [Int] {
-        var known: [[UInt8]: Int]
-        if let k = targetVocabulary[teacherId] {
-            known = k
-        } else {
-            known = Dictionary(try vocabulary(teacherId: teacherId).map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
-        }
-        defer { targetVocabulary[teacherId] = known }
-        let missing = Array(Set(keys.filter { known[$0] == nil })).sorted { $0.lexicographicallyPrecedes($1) }
-        var start = 0
-        while start < missing.count {
-            let chunk = Array(missing[start..<min(missing.count, start + 1000)])
-            let params: [PostgresValue] = [.int(teacherId)] + chunk.map { .bytes($0) }
-            let slots = (2...chunk.count + 1).map { "$\($0)" }
-            try c.execute("INSERT INTO logprob_vocab(teacher_id, idx, entry) VALUES "
-                          + slots.map { "($1, nextval('logprob_vocab_idx'), \($0))" }.joined(separator: ", ")
-                          + " ON CONFLICT(teacher_id, entry) DO NOTHING", params)
-            let r = try c.execute("SELECT idx, entry FROM logprob_vocab WHERE teacher_id = $1 AND entry IN (\(slots.joined(separator: ", ")))",
-                                  params)
-            for i in 0..<r.count { known[try r.bytes(i, 1) ?? []] = try r.int(i, 0) }
-            start += chunk.count
-        }
-        return try keys.map { key in
-            guard let i = known[key] else {
-                throw CopyError.badRow(location: location, table: "logprob_vocab", key: "teacher \(teacherId)", detail: "a key has no index")
-            }
-            return i
-        }
-    }
-
-    func finishWrites() throws {
-        try c.transaction {
-            for table in CopyTable.all where table.serialId {
-                try c.execute("""
-                    SELECT setval(pg_get_serial_sequence('\(table.name)', 'id'), COALESCE(max(id), 1), max(id) IS NOT NULL)
-                    FROM \(table.name)
-                    """)
+    /// The `COPY` types of `table`'s columns, read from the catalog once; nil when a column has a type `COPY` is not
+    /// used for here (its rows then go as `INSERT`s).
+    private func copyTypes(_ table: CopyTable) throws -> [PostgresBinaryArray.Element]? {
+        if let known = copyTypes[table.name] { return known }
+        let r = try c.execute("""
+            SELECT column_name, data_type FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = $1
+            """, [.text(table.name)])
+        var byName: [String: String] = [:]
+        for i in 0..<r.count { byName[try r.text(i, 0)] = try r.text(i, 1) }
+        var types: [PostgresBinaryArray.Element]? = []
+        for column in table.columns {
+            switch (byName[column.name], column.kind) {
+            case ("bigint", .int): types?.append(.int8)
+            case ("integer", .int): types?.append(.int4)
+            case ("double precision", .real): types?.append(.float8)
+            case ("text", .text): types?.append(.text)
+            case ("bytea", .blob): types?.append(.bytea)
+            default: types = nil
             }
         }
+        copyTypes[table.name] = .some(types)
+        return types
     }
 
-    func close() {}
+    /// Appends one field of a `COPY` row.
+    private static func append(_ v: CopyValue, _ type: PostgresBinaryArray.Element, to data: inout PostgresBinaryCopy,
+                               table: CopyTable, row: [CopyValue]) throws {
+        switch (v, type) {
+        case (.null, .int8), (.null, .int4): data.append(nil as Int64?)
+        case (.null, .float8): data.append(nil as Double?)
+        case (.null, .text): data.append(nil as String?)
+        case (.null, .bytea): data.append(nil as [UInt8]?)
+        case (.int(let x), .int8): data.append(x)
+        case (.int(let x), .int4):
+            guard Int64(Int32.min)...Int64(Int32.max) ~= x else {
+                throw CopyError.badRow(location: "the source", table: table.name, key: "\(row[0])",
+                                       detail: "\(x) does not fit the target's integer column")
+            }
+            data.append(x)
+        case (.real(let x), .float8): data.append(x)
+        case (.text(let x), .text): data.append(x)
+        case (.blob(let x), .bytea): data.append(x)
+        default:
+            throw CopyError.badRow(location: "the source", table: table.name, key: "\(row[0])", detail: "a value of another type than its column's")
+        }
+    }
 
     private static func parameter(_ v: CopyValue) -> PostgresValue {
         switch v {

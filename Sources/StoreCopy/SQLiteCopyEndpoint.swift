@@ -6,8 +6,6 @@ import SQLiteStore
 final class SQLiteCopyEndpoint: CopyEndpoint {
     let location: String
     private let db: SQLiteDatabase
-    /// Per teacher: entry key → index, and the next dense index (target side).
-    private var targetVocabulary: [Int64: (index: [[UInt8]: Int], next: Int)] = [:]
 
     /// Opens `path`. A source must exist; a target is created (with harvest's schema) when missing.
     init(path: String, create: Bool) throws {
@@ -19,6 +17,10 @@ final class SQLiteCopyEndpoint: CopyEndpoint {
         }
         try SQLiteStore(path: path).close()
         db = try SQLiteDatabase(path: path, mode: .readWrite)
+        // A target commits each batch without an fsync (WAL, synchronous=NORMAL: a crash of the process loses
+        // nothing, a power cut at most the last batches, which a re-run copies again); ``finishWrites()`` makes the
+        // last commit durable.
+        if create { try db.execute("PRAGMA synchronous = NORMAL") }
     }
 
     func beginRead() throws {
@@ -81,28 +83,33 @@ final class SQLiteCopyEndpoint: CopyEndpoint {
         }
     }
 
-    func write(_ body: () throws -> Void) throws {
-        do {
-            try db.transaction(.immediate, body)
-        } catch {
-            targetVocabulary.removeAll()
-            throw error
+    func vocabularyTeachers() throws -> [Int64] {
+        try db.with("SELECT DISTINCT teacher_id FROM logprob_vocab ORDER BY teacher_id") { s in
+            var out: [Int64] = []
+            while try s.step() { out.append(s.int64(0)) }
+            return out
         }
+    }
+
+    var denseVocabulary: Bool { true }
+
+    func write(_ body: () throws -> Void) throws {
+        try db.transaction(.immediate, body)
     }
 
     func insert(_ table: CopyTable, rows: [[CopyValue]]) throws -> Int {
         let names = table.columns.map(\.name)
         let sql = "INSERT OR IGNORE INTO \(table.name)(" + names.joined(separator: ", ") + ") VALUES("
             + names.indices.map { "?\($0 + 1)" }.joined(separator: ", ") + ")"
-        var inserted = 0
-        for row in rows {
-            try db.with(sql) { s in
+        return try db.with(sql) { s in
+            var inserted = 0
+            for row in rows {
                 for i in names.indices { try bind(row[i], s, Int32(i + 1)) }
                 try s.run()
+                inserted += db.changes
             }
-            inserted += db.changes
+            return inserted
         }
-        return inserted
     }
 
     func setMeta(_ key: String, _ value: String) throws {
@@ -111,34 +118,18 @@ final class SQLiteCopyEndpoint: CopyEndpoint {
         }
     }
 
-    func vocabularyIndices(teacherId: Int64, keys: [[UInt8]]) throws -> [Int] {
-        var t: (index: [[UInt8]: Int], next: Int)
-        if let known = targetVocabulary[teacherId] {
-            t = known
-        } else {
-            let entries = try vocabulary(teacherId: teacherId)
-            t = (Dictionary(entries.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a }), (entries.keys.max() ?? -1) + 1)
-        }
-        defer { targetVocabulary[teacherId] = t }
-        var out: [Int] = []
-        out.reserveCapacity(keys.count)
-        for key in keys {
-            if let i = t.index[key] {
-                out.append(i)
-                continue
+    func addVocabulary(teacherId: Int64, entries: [(index: Int, key: [UInt8])]) throws {
+        try db.with("INSERT INTO logprob_vocab(teacher_id, idx, entry) VALUES(?1, ?2, ?3)") { s in
+            for e in entries {
+                try s.bind(teacherId, at: 1); try s.bind(e.index, at: 2); try s.bind(blob: e.key, at: 3); try s.run()
             }
-            let i = t.next
-            try db.with("INSERT INTO logprob_vocab(teacher_id, idx, entry) VALUES(?1, ?2, ?3)") { s in
-                try s.bind(teacherId, at: 1); try s.bind(i, at: 2); try s.bind(blob: key, at: 3); try s.run()
-            }
-            t.index[key] = i
-            t.next = i + 1
-            out.append(i)
         }
-        return out
     }
 
-    func finishWrites() throws {}
+    func finishWrites() throws {
+        // The next commit (the copy marked done) syncs the WAL, and with it every batch before.
+        try db.execute("PRAGMA synchronous = FULL")
+    }
 
     func close() {}
 

@@ -5,21 +5,26 @@ import PostgresStore
 /// way (or SQLite to SQLite) — and then verifies it.
 ///
 /// # Guarantees
-/// - **Exact.** Every row of every table in ``CopyTable/all`` keeps its id and values (doubles bit for bit);
-///   `responses.logprobs` are decoded with the source teacher's vocabulary and encoded with the target's, so tokens
-///   and logprob bits are the same while the indices follow the target (dense per teacher in SQLite, sequence values
-///   in PostgreSQL). Leased jobs arrive as pending, without the lease (nothing holds it in the target). The source
-///   is read in one snapshot, so a daemon writing to it meanwhile does not make the copy inconsistent (rows it
-///   commits later are not copied).
-/// - **Verified.** Afterwards, per table, row counts and a content digest (``CopyDigest``, logprobs decoded) of the
-///   source snapshot and of the target are compared; ``CopyReport/verified`` says whether all match.
+/// - **Exact.** Every row of every table in ``CopyTable/all`` keeps its id and values (doubles bit for bit). Each
+///   teacher's logprob vocabulary is copied first (the entries the target lacks, keeping their source index where the
+///   target allows it); `responses.logprobs` blobs then keep every byte but their vocabulary indices, which are
+///   rewritten for the target (``LogprobCarrier``) — or are copied untouched when the numbering is the same on both
+///   sides. Leased jobs arrive as pending, without the lease (nothing holds it in the target). The source is read in
+///   one snapshot, so a daemon writing to it meanwhile does not make the copy inconsistent (rows it commits later are
+///   not copied).
+/// - **Verified.** Afterwards, per table, row counts and a content digest (``CopyDigest`` over ``RowCanonicalizer``'s
+///   form: logprob indices replaced by their entries' keys, read through each database's own vocabulary) of the
+///   source snapshot and of the target are compared; ``CopyReport/verified`` says whether all match. The source's
+///   digest of a table is taken while copying it when the copy reads it whole (else in the verification pass); the
+///   target is always read back.
 /// - **Resumable.** Rows go in key order in batches, each its own transaction, inserted with "skip when the key is
 ///   there"; the target's `meta` row `copy_source` names the source. A copy killed at any point and run again with
 ///   the same `--from` continues (tables keyed by `id` after the target's largest id) and ends without duplicates.
 /// - **Refusals** (before anything is written): the same database on both sides; a source that is missing or not a
 ///   harvest; a SQLite target that holds data and is not a copy of this source; any target with a prompt or job
 ///   whose id matches a source row with another prompt hash or job key (a different harvest).
-/// - **Streams.** Pages of ``CopyOptions/pageRows`` rows; memory stays flat apart from the teachers' vocabularies.
+/// - **Streams.** Pages of ``CopyOptions/pageRows`` rows; a reader thread prepares the next pages (at most two
+///   pending) while the target writes the current one; memory stays flat apart from the teachers' vocabularies.
 public final class StoreCopier {
     /// The source, as given.
     public let from: String
@@ -57,26 +62,33 @@ public final class StoreCopier {
         }
 
         let started = Date()
-        let recoder = LogprobRecoder(source: source)
+        let sourceRows = RowCanonicalizer(source)
+        var carrier: LogprobCarrier?
+        var sourceDigests: [String: CopyDigest] = [:]
         var rows = 0, bytes = 0, batches = 0
         for table in CopyTable.all {
+            // The vocabularies go first (their teachers are copied by now): one transaction, then blobs only
+            // change their indices.
+            if table.logprobs, carrier == nil { carrier = try LogprobCarrier.transfer(from: source, to: target) }
             var after: [CopyValue]? = nil
             if table.serialId, let last = try target.maxId(table) { after = [.int(last)] }
-            while true {
-                let page = try source.readPage(table, after: after, limit: options.pageRows)
-                guard let last = page.last else { break }
-                var inserted = 0
-                try target.write {
-                    let out = try page.map { row in try carry(row, table, recoder, target) }
-                    inserted = try target.insert(table, rows: out)
+            let pipe = PagePipe<TableReader.Page, TableReader.Summary>(capacity: 2)
+            TableReader(source, table, after: after, pageRows: options.pageRows, carrier: carrier, canonicalizer: sourceRows).start(into: pipe)
+            do {
+                while let page = try pipe.take() {
+                    var inserted = 0
+                    try target.write { inserted = try target.insert(table, rows: page.rows) }
+                    rows += inserted
+                    bytes += page.bytes
+                    batches += 1
+                    options.progress?(table.name, rows)
+                    if let stop = options.stopAfterBatches, batches >= stop { throw CopyError.stopped(afterBatches: batches) }
                 }
-                rows += inserted
-                bytes += page.reduce(0) { $0 + $1.reduce(0) { $0 + $1.byteCount } }
-                batches += 1
-                options.progress?(table.name, rows)
-                if let stop = options.stopAfterBatches, batches >= stop { throw CopyError.stopped(afterBatches: batches) }
-                after = table.keyIndices.map { last[$0] }
+            } catch {
+                pipe.cancel()
+                throw error
             }
+            if let digest = try pipe.waitForReader()?.digest { sourceDigests[table.name] = digest }
         }
         try target.finishWrites()
         try target.write { try target.setMeta("copy_state", "done") }
@@ -84,12 +96,12 @@ public final class StoreCopier {
 
         let verifyStart = Date()
         var tables: [CopyReport.Table] = []
-        let targetRecoder = LogprobRecoder(source: target)
+        let targetRows = RowCanonicalizer(target)
         try target.beginRead()
         defer { target.endRead() }
         for table in CopyTable.all {
-            let s = try digest(table, source, recoder)
-            let t = try digest(table, target, targetRecoder)
+            let s = try sourceDigests[table.name] ?? digest(table, source, sourceRows)
+            let t = try digest(table, target, targetRows)
             tables.append(.init(name: table.name, sourceRows: s.rows, targetRows: t.rows, sourceDigest: s.hex, targetDigest: t.hex))
         }
         return CopyReport(tables: tables, rowsCopied: rows, bytesCopied: bytes, copySeconds: copySeconds,
@@ -98,17 +110,17 @@ public final class StoreCopier {
     }
 
     /// Row count and content digest of every copied table of one database (as the verification pass computes them:
-    /// leased jobs as pending, logprobs decoded), e.g. to compare a database with one copied there and back.
+    /// leased jobs as pending, logprobs by vocabulary key), e.g. to compare a database with one copied there and back.
     public static func digests(of location: String, pageRows: Int = 500) throws -> [String: (rows: Int, digest: String)] {
         let endpoint = try endpoint(location, create: false)
         defer { endpoint.close() }
         try endpoint.beginRead()
         defer { endpoint.endRead() }
         let copier = StoreCopier(from: location, to: location, options: CopyOptions(pageRows: pageRows))
-        let recoder = LogprobRecoder(source: endpoint)
+        let canonicalizer = RowCanonicalizer(endpoint)
         var out: [String: (rows: Int, digest: String)] = [:]
         for table in CopyTable.all {
-            let d = try copier.digest(table, endpoint, recoder)
+            let d = try copier.digest(table, endpoint, canonicalizer)
             out[table.name] = (d.rows, d.hex)
         }
         return out
@@ -171,27 +183,6 @@ public final class StoreCopier {
         return resumed
     }
 
-    /// A source row as the target stores it.
-    private func carry(_ row: [CopyValue], _ table: CopyTable, _ recoder: LogprobRecoder, _ target: any CopyEndpoint) throws -> [CopyValue] {
-        var out = Self.withoutLease(row, table)
-        if table.logprobs {
-            let teacher = out.removeLast()
-            if let at = table.index(of: "logprobs"), case .blob(let blob) = out[at] {
-                guard case .int(let teacherId) = teacher else {
-                    throw CopyError.badRow(location: from, table: table.name, key: "\(out[0])", detail: "its job has no teacher")
-                }
-                do {
-                    out[at] = .blob(try recoder.recode(blob, teacherId: teacherId, into: target))
-                } catch let error as CopyError {
-                    throw error
-                } catch {
-                    throw CopyError.badRow(location: from, table: table.name, key: "\(out[0])", detail: "\(error)")
-                }
-            }
-        }
-        return out
-    }
-
     /// A job row with a lease becomes pending without it.
     static func withoutLease(_ row: [CopyValue], _ table: CopyTable) -> [CopyValue] {
         guard table.leases, let state = table.index(of: "state"), row[state] == .text("leased") else { return row }
@@ -202,29 +193,22 @@ public final class StoreCopier {
         return out
     }
 
-    /// The digest of a table as stored in `endpoint` (jobs without leases, logprobs decoded).
-    private func digest(_ table: CopyTable, _ endpoint: any CopyEndpoint, _ recoder: LogprobRecoder) throws -> CopyDigest {
+    /// The digest of a table as stored in `endpoint` (jobs without leases, logprobs by vocabulary key); a reader
+    /// thread reads the next page while this one digests the current one.
+    private func digest(_ table: CopyTable, _ endpoint: any CopyEndpoint, _ canonicalizer: RowCanonicalizer) throws -> CopyDigest {
         var d = CopyDigest()
-        var after: [CopyValue]? = nil
-        while true {
-            let page = try endpoint.readPage(table, after: after, limit: options.pageRows)
-            guard let last = page.last else { break }
-            for row in page {
-                var canonical = Self.withoutLease(row, table)
-                if table.logprobs {
-                    let teacher = canonical.removeLast()
-                    if let at = table.index(of: "logprobs"), case .blob(let blob) = canonical[at], case .int(let teacherId) = teacher {
-                        do {
-                            canonical[at] = .blob(try recoder.canonical(blob, teacherId: teacherId))
-                        } catch {
-                            throw CopyError.badRow(location: endpoint.location, table: table.name, key: "\(canonical[0])", detail: "\(error)")
-                        }
-                    }
-                }
-                d.add(canonical)
+        if table.logprobs { try canonicalizer.loadAll() }
+        let pipe = PagePipe<[[CopyValue]], Bool>(capacity: 2)
+        PageReader(endpoint, table, pageRows: options.pageRows).start(into: pipe)
+        do {
+            while let page = try pipe.take() {
+                for row in page { try canonicalizer.add(row, table, to: &d) }
             }
-            after = table.keyIndices.map { last[$0] }
+        } catch {
+            pipe.cancel()
+            throw error
         }
+        _ = try pipe.waitForReader()
         return d
     }
 }

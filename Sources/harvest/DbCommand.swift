@@ -18,7 +18,8 @@ struct DbCopyCommand: ParsableCommand {
         discussion: """
             A and B are each a SQLite path or a postgres:// URL (password from PGPASSWORD or .pgpass, never in the URL).
             Copies prompt sets, prompts, members, teachers, parameters, sweeps, jobs (with keys and aliases), attempts,
-            answers (logprobs re-encoded for the target's vocabulary, values bit for bit), runs and spend, curation
+            answers (logprob vocabularies first, then each blob with only its vocabulary indices rewritten for the
+            target, every logprob bit kept), runs and spend, curation
             marks, runs and progress, verdicts and provider batches, keeping every id. Leased jobs arrive as pending.
             The source is read in one snapshot; stop daemons writing to it for a complete copy.
             Resumable: a copy that was interrupted (even killed) continues when run again with the same --from and --to.

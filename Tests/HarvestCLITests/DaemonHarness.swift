@@ -185,18 +185,24 @@ final class DaemonFixture: @unchecked Sendable {
     /// Answers served more than once, by request fingerprint (the teacher was paid twice for them).
     var duplicatedAnswers: Int { mock.servedFingerprints().values.reduce(0) { $0 + max(0, $1 - 1) } }
 
-    /// A free loopback TCP port.
+    /// A loopback TCP port free right now, for a server the test starts later. Taken below the kernel's ephemeral
+    /// range (32768–60999 by default): a port the kernel handed out for `bind(0)` can be handed out again to any
+    /// outgoing connection of the parallel suites before the daemon binds it ("Address already in use").
     static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var bound = sockaddr_in()
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: bound.sin_port))
+        for _ in 0..<200 {
+            let port = Int.random(in: 10_000..<32_000)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = in_port_t(UInt16(port).bigEndian)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let bound = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if bound == 0 { return port }
+        }
+        fatalError("no free loopback port in 10000-31999")
     }
 }
 

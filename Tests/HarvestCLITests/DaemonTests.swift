@@ -102,9 +102,10 @@ import Testing
     }
 
     @Test func enqueueReturnsAtOnceWhileTheDaemonIsBusy() async throws {
-        // 150 ms per answer at 64 in flight: the 6,000-job run keeps the daemon busy (and writing ~400 answers/s)
-        // for at least 14 s, longer than three enqueues take even on a starved CI machine.
-        let f = try DaemonFixture(latencyMs: 150)
+        // 500 ms per answer at 64 in flight: the 6,000-job run keeps the daemon busy (and writing ~128 answers/s)
+        // for at least 47 s, longer than three enqueues take even on a starved machine (12 s each were seen at
+        // load 20).
+        let f = try DaemonFixture(latencyMs: 500)
         try f.writePrompts(6000)
         try f.writePrompts(1000, name: "prompts2.txt")
         try f.writeConfig(maxInFlight: 64)
@@ -122,9 +123,9 @@ import Testing
             // The point: the enqueue returned while the daemon was still working off the first run, not after it.
             #expect((try Self.run(f, first)?.open ?? 0) > 0, "the enqueue waited for the daemon to finish its run")
         }
-        // Alone, a debug build enqueues in ~0.5 s; the bound leaves room for the parallel test suite on 2 cores
-        // (the release figure is in docs/BENCHMARKS.md).
-        #expect(timings.max()! < 10)
+        // Alone, a debug build enqueues in ~0.5 s; the bound only catches an enqueue that waited for the run (the
+        // release figure is in docs/BENCHMARKS.md; a loaded 2-core machine has taken 12 s).
+        #expect(timings.max()! < 40)
         print("enqueue latency while busy (1,000-job sweep, daemon at 64 in flight): \(timings.map { Int($0 * 1000) }) ms")
         serve.signal(SIGTERM)
         #expect(await serve.waitForExit(seconds: 30) == 0)

@@ -29,6 +29,8 @@ public final class PostgresStore: JobStore, Sendable {
     let committer: PostgresGroupCommit
     /// The read side (export, inspect, stats): its own connection and decoded vocabularies.
     let reads = PostgresReadSide()
+    /// The page commits of `harvest curate` (PostgresStore+Curation): a connection of their own, lent as the read side's.
+    let curationWrites = PostgresReadSide()
 
     /// A claim this process holds.
     struct Fence: Sendable {
@@ -64,6 +66,7 @@ public final class PostgresStore: JobStore, Sendable {
     public func close() {
         pool.close()
         reads.close()
+        curationWrites.close()
     }
 
     /// The schema version of the database.

@@ -30,7 +30,7 @@ enum CurateScenario {
             let f = ProgressLine.fixed
             let t0 = ContinuousClock.now
             try await fill(store, prompts: max(1, answers / 4))
-            print("  \(backend.name): filled \(answers) answers in \(f(Double((ContinuousClock.now - t0).components.seconds), 1)) s")
+            print("  \(backend.name): filled \(answers) answers in \(f(seconds(ContinuousClock.now - t0), 1)) s")
             let config = try CurationSpec().makeConfig()
             let curator = Curator(store: store)
             var report: CurationReport?
@@ -51,6 +51,10 @@ enum CurateScenario {
             print("RESULT backend=\(backend.name) answers=\(answers) dedup=\(Double(answers) / dedup.wall) verify=\(Double(answers) / verify.wall) "
                 + "curate=\(Double(answers) / both) rerun=\(rerun.wall)")
         }
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
     /// A scratch database on the cluster of `url` (same server and user): its URL, and how to drop it.

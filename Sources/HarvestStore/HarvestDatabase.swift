@@ -4,4 +4,5 @@ import HarvestCore
 /// backend: setup, the job path (``JobStore``), the run queue, recovery, status, maintenance and the corpus reads of
 /// export, inspect and stats (``CorpusReader``) and the writes of curate (``CurationStore``). Opened by
 /// `StoreFactory` (HarvestKit) from `--db` / `$HARVEST_DB` / `database.url` / `database.path`.
-public protocol HarvestDatabase: SetupStore, JobStore, RunQueueStore, RecoveryStore, StatusStore, StoreMaintenance, CorpusReader, CurationStore {}
+public protocol HarvestDatabase: SetupStore, JobStore, RunQueueStore, RecoveryStore, StatusStore, StoreMaintenance, CorpusReader, ScoringStore,
+    CurationStore {}

@@ -107,7 +107,7 @@ enum ExportScenario {
         let mock = MockTeacherServer(MockTeacherConfiguration())
         let port = try mock.start()
         defer { mock.stop() }
-        _ = try ScoringSetBuilder(store: store).build(from: "bench", into: scoredSet)
+        _ = try await ScoringSetBuilder(store: store).build(from: "bench", into: scoredSet)
         let teacher = TeacherEndpoint(baseURL: "http://127.0.0.1:\(port)/v1", model: "mock-teacher", name: "mock")
         var params = SamplingParams(temperature: 0.7, seed: 1, topLogprobs: logprobs)
         params.score = .promptLogprobs

@@ -9,7 +9,8 @@ import SQLiteStore
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run import → sweep → export on the demo prompts with the built-in mock teacher (or --teacher).")
+        abstract: "Run import → sweep → export on the demo prompts with the built-in mock teacher (or --teacher).",
+        discussion: "The embedded quick start: it works on a SQLite file only (a PostgreSQL --db is refused, exit 4).")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var teacherOptions: TeacherOptions
@@ -36,8 +37,17 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         global.bootstrapLogging()
+        let path: String
         do {
-            let store = try SQLiteStore(path: global.databasePath)
+            path = try global.location().sqliteFile(
+                for: "demo", why: "is the embedded quick start (a SQLite file, nothing to set up)",
+                instead: "run it with a SQLite file (no --db, or --db demo.sqlite); on PostgreSQL use "
+                    + "harvest import, harvest sweep SET --run and harvest export")
+        } catch {
+            throw fail(error)
+        }
+        do {
+            let store = try SQLiteStore(path: path)
             let inputs = try PromptFileReader().read(path: prompts)
             let imported = try store.importPrompts(setName: set, prompts: inputs, sourceName: prompts)
             printStatus("1/3 imported \(prompts) into set \"\(set)\": \(imported.added) added, \(imported.unchanged) already present")
@@ -57,10 +67,10 @@ struct DemoCommand: AsyncParsableCommand {
             throw fail(error)
         }
         printStatus("2/3 harvesting (\(samples) samples per prompt, top-\(options.logprobs!) logprobs)")
-        let code = await SweepDriver(location: .sqlite(path: global.databasePath), setName: set, spec: spec, samples: samples).run()
+        let code = await SweepDriver(location: .sqlite(path: path), setName: set, spec: spec, samples: samples).run()
         if code != 0 { throw ExitCode(code) }
         do {
-            let store = try SQLiteStore(path: global.databasePath)
+            let store = try SQLiteStore(path: path)
             let summary = try Exporter(store: store).export(
                 ExportSelection(setName: set), format: OpenAIChatFormat(),
                 options: ExportOptions(withLogprobs: true), to: output)

@@ -16,7 +16,9 @@ struct RescueCommand: AsyncParsableCommand {
             commandName: "import",
             abstract: "Store the answers of a rescue file in the database (each job once), then move the file aside.",
             discussion: """
-                FILE defaults to harvest-rescue.jsonl beside the database. A job that is already done keeps its answer
+                FILE defaults to harvest-rescue.jsonl beside a SQLite database; for PostgreSQL (--db postgres://…) to
+                harvest-rescue.jsonl in the working directory, where `harvest sweep --run` writes it (`harvest serve` writes
+                it beside its config file: give that path). A job that is already done keeps its answer
                 (importing twice stores nothing twice). After the commit the file is renamed to FILE.imported-<unix time>.
                 `harvest sweep --run` and `harvest serve` import the default rescue file by themselves at start.
                 Exit codes: 0 imported (or nothing to import), 4 a line is not a rescued answer (nothing imported),
@@ -25,14 +27,15 @@ struct RescueCommand: AsyncParsableCommand {
 
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: "The rescue file (default: harvest-rescue.jsonl beside the database).")
+        @Argument(help: "The rescue file (default: harvest-rescue.jsonl beside a SQLite database; ./harvest-rescue.jsonl for PostgreSQL).")
         var file: String?
 
         func run() async throws {
             global.bootstrapLogging()
-            let path = file ?? RescueLog.defaultPath(database: global.databasePath)
             do {
-                let store = try SQLiteStore(path: global.databasePath)
+                let location = try global.location()
+                let path = file ?? location.defaultRescueFile()
+                let store = try StoreFactory.open(location)
                 defer { store.close() }
                 if let summary = try await RescueImporter.importFile(path, into: store) {
                     printStatus(DiskSafety.describe(summary))

@@ -17,7 +17,8 @@ struct ScoreCommand: AsyncParsableCommand {
             and k, sent through the same traffic limits, retries, budgets and resume as sampling. FORM is echo
             (completions `echo` + `logprobs: K`, e.g. llama.cpp's server; needs --endpoint completions) or prompt-logprobs
             (vLLM `prompt_logprobs: K`, chat or completions). Without --run only the set is built (queue a configured
-            sweep with sampling.score for harvest serve). Exit codes as for harvest sweep.
+            sweep with sampling.score for harvest serve). Works on a SQLite file and on PostgreSQL (--db postgres://…) alike.
+            Exit codes as for harvest sweep.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -71,16 +72,18 @@ struct ScoreCommand: AsyncParsableCommand {
     func run() async throws {
         global.bootstrapLogging()
         var spec: TeacherSpec?
+        let location: StoreLocation
         do {
             if run {
                 spec = try SweepTeacher.resolve(configPath: config, options: teacherOptions, traffic: traffic, maxInFlight: concurrency,
                                                 maxAttempts: maxAttempts, keepRaw: false)
             }
-            let store = try SQLiteStore(path: global.databasePath)
+            location = try global.location()
+            let store = try StoreFactory.open(location)
             let outcome: ScoringSetBuilder.Outcome
             do {
                 defer { store.close() }
-                outcome = try ScoringSetBuilder(store: store).build(from: set, sweepId: sweep, into: into, includeDropped: includeDropped)
+                outcome = try await ScoringSetBuilder(store: store).build(from: set, sweepId: sweep, into: into, includeDropped: includeDropped)
             }
             printStatus("scoring set \"\(into)\": \(outcome.summary.added) sequences added, \(outcome.summary.unchanged) already there"
                         + " (\(outcome.answers) answers of \"\(set)\", \(outcome.skipped) left out: empty or scoring answers)")
@@ -88,7 +91,7 @@ struct ScoreCommand: AsyncParsableCommand {
             throw fail(error)
         }
         guard let spec else { return }
-        let code = await SweepDriver(location: .sqlite(path: global.databasePath), setName: into, spec: spec, samples: 1, sweepName: name,
+        let code = await SweepDriver(location: location, setName: into, spec: spec, samples: 1, sweepName: name,
                                      drainSeconds: drainSeconds ?? 30).run()
         if code != 0 { throw ExitCode(code) }
     }

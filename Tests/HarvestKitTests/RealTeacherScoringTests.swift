@@ -38,7 +38,7 @@ import Testing
         #expect(sampled.done == count && sampled.failed == 0)
         let sampleSeconds = Date().timeIntervalSince(started)
 
-        _ = try ScoringSetBuilder(store: store).build(from: "real", into: "real.scored")
+        _ = try await ScoringSetBuilder(store: store).build(from: "real", into: "real.scored")
         spec.sampling = SamplingParams(temperature: 0, topLogprobs: 5)
         spec.sampling.score = .echo
         try spec.sampling.prepareScoring(endpoint: .completions)

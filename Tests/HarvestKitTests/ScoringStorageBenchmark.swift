@@ -14,7 +14,7 @@ import Testing
                                  source: InputLocation(file: "gen", line: 1))
         _ = try h.store.importPrompts(setName: "long", prompts: [prompt], sourceName: "gen")
         _ = try await h.sweep("long", kind: .completions, params: SamplingParams(maxTokens: 2000, temperature: 0.8))
-        _ = try ScoringSetBuilder(store: h.store).build(from: "long", into: "long.scored")
+        _ = try await ScoringSetBuilder(store: h.store).build(from: "long", into: "long.scored")
         for form in ScoreForm.allCases {
             let before = try h.store.logprobStorageStats()
             let (sweepId, counters) = try await h.sweep("long.scored", kind: .completions, params: ScoringTests.scoring(form))

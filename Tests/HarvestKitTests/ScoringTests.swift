@@ -60,7 +60,7 @@ import Testing
         defer { h.close() }
         _ = try h.store.importPrompts(setName: "qa", prompts: EndToEndTests.prompts(12), sourceName: "gen")
         _ = try await h.sweep("qa", kind: .completions, params: SamplingParams(maxTokens: 24, temperature: 0.8, topLogprobs: 3))
-        let built = try ScoringSetBuilder(store: h.store).build(from: "qa", into: "qa.scored")
+        let built = try await ScoringSetBuilder(store: h.store).build(from: "qa", into: "qa.scored")
         #expect(built.summary.added == 12 && built.answers == 12)
 
         let (echoSweep, echo) = try await h.sweep("qa.scored", kind: .completions, params: Self.scoring(.echo))
@@ -109,10 +109,10 @@ import Testing
         defer { h.close() }
         _ = try h.store.importPrompts(setName: "qa", prompts: EndToEndTests.prompts(6), sourceName: "gen")
         _ = try await h.sweep("qa", kind: .completions, params: SamplingParams(maxTokens: 12, temperature: 0.8, topLogprobs: 2))
-        _ = try ScoringSetBuilder(store: h.store).build(from: "qa", into: "qa.scored")
+        _ = try await ScoringSetBuilder(store: h.store).build(from: "qa", into: "qa.scored")
         _ = try await h.sweep("qa.scored", kind: .completions, params: Self.scoring(.echo))
         let sent = h.mock.stats().completionsServed
-        let again = try ScoringSetBuilder(store: h.store).build(from: "qa", into: "qa.scored")
+        let again = try await ScoringSetBuilder(store: h.store).build(from: "qa", into: "qa.scored")
         #expect(again.summary.added == 0 && again.summary.unchanged == 6)
         let (_, rerun) = try await h.sweep("qa.scored", kind: .completions, params: Self.scoring(.echo))
         #expect(rerun.done == 0 && h.mock.stats().completionsServed == sent, "nothing sent again")
@@ -121,7 +121,7 @@ import Testing
         #expect(other.done == 6)
         // A second sample of the source set adds only its answers.
         _ = try await h.sweep("qa", kind: .completions, params: SamplingParams(maxTokens: 12, temperature: 0.9, topLogprobs: 2))
-        let grown = try ScoringSetBuilder(store: h.store).build(from: "qa", into: "qa.scored")
+        let grown = try await ScoringSetBuilder(store: h.store).build(from: "qa", into: "qa.scored")
         #expect(grown.summary.added == 6 && grown.summary.unchanged == 6)
     }
 }

@@ -11,12 +11,14 @@ import SQLiteStore
 /// row id), so building again adds only the answers stored since. Answers with empty content, answers of scoring
 /// sweeps and (unless `includeDropped`) answers marked by curation are left out. Its metadata names the source:
 /// `{"scored_response": ID, "source_set": "SET", "source_prompt": "PROMPT_ID"}`.
+///
+/// Works on either backend (``ScoringStore``): the same harvest gives the same members on SQLite and PostgreSQL.
 public struct ScoringSetBuilder: Sendable {
-    /// The store holding both sets.
-    public let store: SQLiteStore
+    /// The store holding both sets (SQLite or PostgreSQL).
+    public let store: any ScoringStore
 
     /// Creates a builder.
-    public init(store: SQLiteStore) {
+    public init(store: any ScoringStore) {
         self.store = store
     }
 
@@ -31,8 +33,8 @@ public struct ScoringSetBuilder: Sendable {
     }
 
     /// Adds the answers of `sourceSet` (only those of `sweepId` when given) to the set `target`, in one transaction.
-    public func build(from sourceSet: String, sweepId: Int64? = nil, into target: String, includeDropped: Bool = false) throws -> Outcome {
-        guard try store.setNames().contains(where: { $0.name == sourceSet }) else { throw StoreError.unknownSet(sourceSet) }
+    public func build(from sourceSet: String, sweepId: Int64? = nil, into target: String, includeDropped: Bool = false) async throws -> Outcome {
+        guard try store.setExists(sourceSet) else { throw StoreError.unknownSet(sourceSet) }
         guard target != sourceSet else {
             throw StoreError.invalidInput("the scoring set must differ from the source set \"\(sourceSet)\" (give --into NAME)")
         }
@@ -63,7 +65,7 @@ public struct ScoringSetBuilder: Sendable {
                                            metadataJSON: meta.string, source: InputLocation(file: "answers of \(sourceSet)", line: 0)))
             }
         }
-        let summary = try store.importPrompts(setName: target, prompts: prompts, sourceName: "answers of \(sourceSet)")
+        let summary = try await store.importPrompts(setName: target, prompts: prompts, sourceName: "answers of \(sourceSet)")
         return Outcome(answers: answers, skipped: skipped, summary: summary)
     }
 }

@@ -54,6 +54,15 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The SQLite file, for a command that exists for the embedded database only (backup, demo): a PostgreSQL URL
+    /// is refused with `why` the command is SQLite's and `instead`, what to do on PostgreSQL.
+    public func sqliteFile(for command: String, why: String, instead: String) throws(StoreLocationError) -> String {
+        switch self {
+        case .sqlite(let path): return path
+        case .postgres(let url): throw .notForPostgres(command: command, url: url, why: why, instead: instead)
+        }
+    }
+
     /// Where paid answers the database refuses are saved unless configured: `harvest-rescue.jsonl` beside a SQLite
     /// file; for PostgreSQL (no file of its own) in `directory` (the config file's directory, or the working
     /// directory of a foreground sweep).
@@ -69,6 +78,9 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
 public enum StoreLocationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The command works on SQLite only so far, and a PostgreSQL URL was given.
     case sqliteOnly(command: String, url: String)
+    /// The command exists for the embedded SQLite database only (`why`), and a PostgreSQL URL was given; `instead`
+    /// says what to do there.
+    case notForPostgres(command: String, url: String, why: String, instead: String)
 
     /// One line for people.
     public var description: String {
@@ -76,6 +88,8 @@ public enum StoreLocationError: Error, Sendable, Equatable, CustomStringConverti
         case .sqliteOnly(let command, let url):
             return "harvest \(command) works on a SQLite database only so far, and --db names PostgreSQL (\(url)) — "
                 + "give a SQLite file with --db, or copy the data over (docs/OPERATIONS.md, PostgreSQL)"
+        case .notForPostgres(let command, let url, let why, let instead):
+            return "harvest \(command) \(why), and the database is PostgreSQL (\(url), from --db or $HARVEST_DB): \(instead)"
         }
     }
 }

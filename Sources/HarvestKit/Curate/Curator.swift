@@ -58,12 +58,9 @@ public struct Curator: Sendable {
         let ceiling = try store.settledResponseId() ?? Int64.max
         var runId: Int64?
         var first = true
-        // One stream of pages (keyset pages on SQLite, a server-side cursor on PostgreSQL: planned once, not per page).
-        let pages = afterId == Int64.max ? nil : try store.openResponsePages(query: ResponseQuery(
-            setName: setName, afterId: afterId, limit: pageSize, includeLogprobs: needLogprobs))
-        defer { pages?.close() }
         while true {
-            var page = try pages?.next() ?? []
+            var page = afterId == Int64.max ? [] : try store.responses(query: ResponseQuery(
+                setName: setName, afterId: afterId, limit: pageSize, includeLogprobs: needLogprobs))
             if let cut = page.firstIndex(where: { $0.id > ceiling }) { page.removeSubrange(cut...) }
             var commit = CurationCommit(setName: setName, runId: runId, config: config, startedAt: startedAt,
                                         replaceStages: first ? replace : [])

@@ -62,10 +62,12 @@ final class ExportFile {
 
     deinit { if isOpen { discard() } }
 
-    /// Appends one serialized row (its newline included).
-    func appendRow(_ bytes: [UInt8]) throws(ExportError) {
-        try append(bytes)
+    /// Appends one serialized row (its newline included) from raw memory.
+    func appendRow(_ bytes: UnsafeRawBufferPointer) throws(ExportError) {
+        pending.append(contentsOf: bytes)
+        rawBytes += bytes.count
         rows += 1
+        if pending.count >= pendingLimit { try worker.submit(&pending) }
     }
 
     /// Appends bytes.

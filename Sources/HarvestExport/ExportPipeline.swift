@@ -6,9 +6,10 @@ import Glibc
 import Darwin
 #endif
 
-/// Streams stored responses into an export laid out by an ``ExportPlan``: rows are serialized one at a time,
-/// routed to their split, cut into shards and written to temp files; ``finish(curation:createdAt:)`` moves the
-/// export into place. Memory stays bounded (one row and one 1 MiB buffer per open file).
+/// Streams stored responses into an export laid out by an ``ExportPlan``: rows are serialized (``drain(_:)``: in
+/// batches of ``RowBatch/capacity`` on several threads, appended in order), routed to their split, cut into shards
+/// and written to temp files; ``finish(curation:createdAt:)`` moves the export into place. Memory stays bounded
+/// (one batch of rows and one 1 MiB buffer per open file).
 ///
 /// All or nothing at every instant: a single file is written as `.NAME.harvest-tmp-PID` beside its target; a folder
 /// export is built in a staging folder `.DIR.harvest-tmp-PID` beside the target and renamed onto it in one step.
@@ -27,7 +28,7 @@ public final class ExportPipeline {
     public let plan: ExportPlan
     /// Recorded in the manifest.
     public let harvestVersion: String
-    /// Rows written so far.
+    /// Rows written so far (with ``drain(_:)``: rows accepted, written by the time it returns).
     public private(set) var rows = 0
     /// Rows the format could not write, by reason (see ``ExportFormat/skipReason(_:options:)``).
     public private(set) var skipped: [String: Int] = [:]
@@ -103,31 +104,20 @@ public final class ExportPipeline {
     /// Serializes `row` and appends it to its split's current shard (or counts it in ``skipped``).
     public func consume(_ row: StoredResponse) throws(ExportError) {
         guard state == .open else { throw .closed }
-        if let reason = plan.format.skipReason(row, options: plan.options) {
-            skipped[reason, default: 0] += 1
-            if reason == KDFormat.noTokenIds { stats.noteTeacherWithoutIds(row) }
-            return
-        }
+        guard admit(row) else { return }
         writer.reset()
         plan.format.write(row, options: plan.options, to: &writer)
-        writer.bytes.append(0x0A)
-        let lane = lanes[plan.split?.index(forPromptHash: row.promptHash) ?? 0]
-        do {
-            try file(for: lane, adding: writer.bytes.count).appendRow(writer.bytes)
-        } catch {
-            abandon()
-            throw error
-        }
-        stats.add(row)
-        if let kd = plan.format as? KDFormat, kd.shape == .current, row.choice.logprobs != nil || row.logprobColumns != nil {
-            stats.noteKDTopK(kd.writtenK(row))
-        }
+        writer.endLine()
+        try withBytes(writer.bytes) { (line) throws(ExportError) in try place(row, line) }
         rows += 1
     }
 
-    /// Consumes rows from `next` until it returns nil. If `next` throws, the export is abandoned and
-    /// ``ExportError/rowSource(_:)`` is thrown.
+    /// Consumes rows from `next` until it returns nil, as ``consume(_:)`` would one by one (same bytes, same
+    /// order), serializing them in batches on up to ``RowBatch/defaultWidth`` threads. ``rows`` counts a row when
+    /// it joins a batch. If `next` throws, the export is abandoned and ``ExportError/rowSource(_:)`` is thrown.
     public func drain(_ next: () throws -> StoredResponse?) throws(ExportError) {
+        guard state == .open else { throw .closed }
+        var batch = RowBatch(width: RowBatch.defaultWidth)
         while true {
             let row: StoredResponse?
             do {
@@ -139,8 +129,42 @@ public final class ExportPipeline {
                 abandon()
                 throw .rowSource(String(describing: error))
             }
-            guard let row else { return }
-            try consume(row)
+            if let row {
+                guard admit(row) else { continue }
+                batch.append(row)
+                rows += 1
+                if !batch.isFull { continue }
+            }
+            if !batch.isEmpty {
+                batch.serialize(plan.format, options: plan.options)
+                try batch.forEachLine { (row, line) throws(ExportError) in try place(row, line) }
+                batch.removeAll()
+            }
+            if row == nil { return }
+        }
+    }
+
+    /// False (counting the row in ``skipped``) when the format cannot write `row`.
+    private func admit(_ row: StoredResponse) -> Bool {
+        guard let reason = plan.format.skipReason(row, options: plan.options) else { return true }
+        skipped[reason, default: 0] += 1
+        if reason == KDFormat.noTokenIds { stats.noteTeacherWithoutIds(row) }
+        return false
+    }
+
+    /// Appends the serialized `line` of `row` to its split's current shard and counts it in the manifest's
+    /// statistics; on failure the export is abandoned.
+    private func place(_ row: StoredResponse, _ line: UnsafeRawBufferPointer) throws(ExportError) {
+        let lane = lanes[plan.split?.index(forPromptHash: row.promptHash) ?? 0]
+        do {
+            try file(for: lane, adding: line.count).appendRow(line)
+        } catch {
+            abandon()
+            throw error
+        }
+        stats.add(row)
+        if let kd = plan.format as? KDFormat, kd.shape == .current, row.choice.logprobs != nil || row.logprobColumns != nil {
+            stats.noteKDTopK(kd.writtenK(row))
         }
     }
 

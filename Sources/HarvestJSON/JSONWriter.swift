@@ -34,6 +34,12 @@ public struct JSONWriter: Sendable {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
 
+    /// Ends a JSON Lines record: writes a newline, and the next value starts without a comma.
+    public mutating func endLine() {
+        bytes.append(0x0A)
+        needsComma = false
+    }
+
     /// Writes `{`.
     public mutating func beginObject() {
         separate()
@@ -332,6 +338,7 @@ public struct JSONWriter: Sendable {
     /// Writes the decimal digits of `value` at `out` (room: 20) and returns their count.
     @inlinable @inline(__always)
     static func writeInt(_ value: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        if UInt(bitPattern: value) < 100_000_000 { return ShortestDouble.writeSmall(UInt32(truncatingIfNeeded: value), to: out) }
         let v = UInt64(value.magnitude)
         var n = 0
         if value < 0 { out[0] = UInt8(ascii: "-"); n = 1 }

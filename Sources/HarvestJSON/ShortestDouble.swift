@@ -1,7 +1,8 @@
 /// Shortest round-trip text of a `Double`, written straight into a byte buffer: the same characters as
 /// `Double.description` (`-0.0009114634999446571`, `1e-05`, `0.0001`, `1.0`, `-0.0`, `5e-324`, `1e+16`) without
-/// building a String. The digits come from Ryu (Ulf Adams, PLDI 2018): the shortest decimal that reads back as the
-/// same double, the closest one when several are as short. Tables in `ShortestDouble+Tables.swift` (generated).
+/// building a String. The digits come from Schubfach (`ShortestDouble+Schubfach.swift`): the shortest decimal that reads
+/// back as the same double, the closest one when several are as short (the same bytes as the Ryu implementation it
+/// replaced, which the tests keep as their reference).
 ///
 /// ```swift
 /// var out = [UInt8]()
@@ -43,7 +44,7 @@ public enum ShortestDouble {
             dest[n] = UInt8(ascii: "0"); dest[n + 1] = UInt8(ascii: "."); dest[n + 2] = UInt8(ascii: "0")
             return n + 3
         }
-        let (digits, exponent10) = shortest(mantissa: ieeeMantissa, exponent: ieeeExponent)
+        let (digits, exponent10) = schubfach(mantissa: ieeeMantissa, exponent: ieeeExponent)
         return n + format(digits: digits, exponent10: exponent10, magnitude: Swift.abs(value), to: dest + n)
     }
 
@@ -55,15 +56,22 @@ public enum ShortestDouble {
 
     /// Lays out `digits` × 10^`exponent10` as `Double.description` does: decimal notation when the value is at
     /// least 0.0001 and at most 2^53, otherwise `d.ddde±XX` (at least two exponent digits). Digits are written
-    /// straight into their final places.
+    /// eight at a time (``writeDigits(_:count:endingAt:)``) next to their final places; `dest` has room for
+    /// ``maxLength`` − 1 bytes.
     @inline(__always)
     static func format(digits: UInt64, exponent10: Int, magnitude: Double, to dest: UnsafeMutablePointer<UInt8>) -> Int {
+        if digits >= 1_000_000_000_000_000 {
+            // 16 or 17 digits (most logprobs): counted without a branch, as the count follows the value.
+            let count = 16 &+ (digits >= 10_000_000_000_000_000 ? 1 : 0)
+            let point = exponent10 &+ count
+            if point >= -3 && point <= 7 { return formatLong(digits, count: count, point: point, to: dest) }
+        }
         let count = decimalLength17(digits)
         // value = 0.d1d2…dn × 10^point
         let point = exponent10 &+ count
         if point < -3 || magnitude > 0x1.0p53 {
             // d.ddd: the digits at 1…count, then the first moved before the point.
-            writeDigits(digits, endingAt: dest + (count &+ 1))
+            writeDigits(digits, count: count, endingAt: dest + (count &+ 1))
             var n = 1
             if count > 1 {
                 dest[0] = dest[1]
@@ -82,53 +90,125 @@ public enum ShortestDouble {
             return n &+ 2
         }
         if point <= 0 {
-            dest[0] = UInt8(ascii: "0"); dest[1] = UInt8(ascii: ".")
-            var n = 2
-            for _ in 0 ..< -point { dest[n] = UInt8(ascii: "0"); n &+= 1 }
-            writeDigits(digits, endingAt: dest + (n &+ count))
+            // "0.", up to three zeros, the digits: the prefix stored as one word, then the digits over its tail.
+            UnsafeMutableRawPointer(dest).storeBytes(of: zeroPrefix, as: UInt64.self)
+            let n = 2 &- point
+            writeDigits(digits, count: count, endingAt: dest + (n &+ count))
             return n &+ count
         }
         if point >= count {
-            writeDigits(digits, endingAt: dest + count)
+            writeDigits(digits, count: count, endingAt: dest + count)
             var n = count
             for _ in 0 ..< point &- count { dest[n] = UInt8(ascii: "0"); n &+= 1 }
             dest[n] = UInt8(ascii: "."); dest[n &+ 1] = UInt8(ascii: "0")
             return n &+ 2
         }
-        // Digits with the point inside: the fraction's digits after it, the integer part before it.
-        let scale = powerOfTen(count &- point)
-        let integer = digits / scale
-        let fraction = digits &- integer &* scale
-        writeDigits(integer, endingAt: dest + point)
+        // The point inside: the digits one place to the right, then the integer part moved left over the gap.
+        writeDigits(digits, count: count, endingAt: dest + (count &+ 1))
+        var i = 0
+        while i < point {
+            dest[i] = dest[i &+ 1]
+            i &+= 1
+        }
         dest[point] = UInt8(ascii: ".")
-        writeFixedDigits(fraction, count: count &- point, endingAt: dest + (count &+ 1))
         return count &+ 1
     }
 
-    /// 10^`n` for `n` in 0…19 (a constant table without a lazily initialized global).
-    @inlinable @inline(__always) static func powerOfTen(_ n: Int) -> UInt64 {
-        switch n {
-        case 0: return 1
-        case 1: return 10
-        case 2: return 100
-        case 3: return 1_000
-        case 4: return 10_000
-        case 5: return 100_000
-        case 6: return 1_000_000
-        case 7: return 10_000_000
-        case 8: return 100_000_000
-        case 9: return 1_000_000_000
-        case 10: return 10_000_000_000
-        case 11: return 100_000_000_000
-        case 12: return 1_000_000_000_000
-        case 13: return 10_000_000_000_000
-        case 14: return 100_000_000_000_000
-        case 15: return 1_000_000_000_000_000
-        case 16: return 10_000_000_000_000_000
-        case 17: return 100_000_000_000_000_000
-        case 18: return 1_000_000_000_000_000_000
-        default: return 10_000_000_000_000_000_000
+    /// ``format(digits:exponent10:magnitude:to:)`` for the common case of logprobs: 16 or 17 digits, the point
+    /// within the first eight (`0.000ddd…` to `ddddddd.ddd…`), laid out with word stores and selects instead of
+    /// branches on the digit count and the point's place (both follow the value, which predicts nothing).
+    @inline(__always)
+    static func formatLong(_ digits: UInt64, count: Int, point: Int, to dest: UnsafeMutablePointer<UInt8>) -> Int {
+        // Always 17 digits (a 16-digit value gets a 0 after its end, outside the returned length).
+        let d17 = count == 17 ? digits : digits &* 10
+        let first = d17 / 10_000_000_000_000_000
+        let rest = d17 &- first &* 10_000_000_000_000_000
+        let high = rest / 100_000_000
+        let low = rest &- high &* 100_000_000
+        // |value| < 1 (point ≤ 0): "0.", -point zeros, then the digits; else the digits from byte 1 with the point
+        // inserted. Selected by masks: a branch here would follow the value.
+        let fractionMask = 0 &- (UInt64(truncatingIfNeeded: point &- 1) >> 63)     // all ones when point ≤ 0
+        let start = 1 &+ (Int(truncatingIfNeeded: fractionMask) & (1 &- point))
+        let leading = UInt64(truncatingIfNeeded: first) | 0x30
+        let middle = eightDigits(UInt32(truncatingIfNeeded: high))
+        let raw = UnsafeMutableRawPointer(dest)
+        dest[start] = UInt8(truncatingIfNeeded: leading)
+        (raw + (start &+ 1)).storeBytes(of: middle.littleEndian, as: UInt64.self)
+        (raw + (start &+ 9)).storeBytes(of: eightDigits(UInt32(truncatingIfNeeded: low)).littleEndian, as: UInt64.self)
+        // The first word is computed, not read back (a load spanning the stores above would stall on forwarding).
+        let firstEight = leading | (middle << 8)                                   // digits 1…8
+        let fractionShift = UInt64(truncatingIfNeeded: start &* 8) & 63
+        let fractionHead = (zeroPrefix & ((1 << fractionShift) &- 1)) | (firstEight << fractionShift)
+        let pointShift = UInt64(truncatingIfNeeded: Swift.max(point, 1) &* 8) & 63
+        let keep: UInt64 = (1 << pointShift) &- 1
+        let dot: UInt64 = 0x2E << pointShift
+        let moved: UInt64 = (firstEight & ~keep) << 8
+        let pointHead = (firstEight & keep) | dot | moved
+        let head = (fractionHead & fractionMask) | (pointHead & ~fractionMask)
+        raw.storeBytes(of: head.littleEndian, as: UInt64.self)
+        return start &+ count
+    }
+
+    /// "0.000000" as a word whose lowest byte comes first (stored little-endian).
+    private static let zeroPrefix: UInt64 = 0x3030_3030_3030_2E30
+
+    /// Writes exactly `count` decimal digits of `v` (< 10^`count`, `count` ≤ 20) so that the last one is just
+    /// before `end`: eight digits per word store (``eightDigits(_:)``), then by pairs.
+    @inline(__always)
+    static func writeDigits(_ v: UInt64, count: Int, endingAt end: UnsafeMutablePointer<UInt8>) {
+        var v = v
+        var p = end
+        var left = count
+        while left >= 8 {
+            let q = v / 100_000_000
+            let word = eightDigits(UInt32(truncatingIfNeeded: v &- q &* 100_000_000))
+            UnsafeMutableRawPointer(p - 8).storeBytes(of: word.littleEndian, as: UInt64.self)
+            v = q
+            p -= 8
+            left &-= 8
         }
+        var w = UInt32(truncatingIfNeeded: v)
+        let pairs = digitPairs.utf8Start
+        while left >= 2 {
+            let q = w / 100
+            let d = Int(truncatingIfNeeded: w &- q &* 100) &* 2
+            p -= 2
+            p[0] = pairs[d]
+            p[1] = pairs[d &+ 1]
+            w = q
+            left &-= 2
+        }
+        if left == 1 { p[-1] = UInt8(truncatingIfNeeded: w) &+ 0x30 }
+    }
+
+    /// The eight ASCII digits of `x` < 10^8 (leading zeros included) as a word whose lowest byte is the first digit
+    /// (store it `littleEndian`).
+    @inlinable @inline(__always)
+    static func eightDigits(_ x: UInt32) -> UInt64 {
+        eightDigitValues(x) | 0x3030_3030_3030_3030
+    }
+
+    /// The eight decimal digits of `x` < 10^8 as byte values 0…9, the first digit in the lowest byte: the number split
+    /// into 4-digit, 2-digit and 1-digit lanes by multiplying all lanes at once.
+    @inlinable @inline(__always)
+    static func eightDigitValues(_ x: UInt32) -> UInt64 {
+        let high = x / 10_000
+        var v = UInt64(high) | (UInt64(x &- high &* 10_000) << 32)
+        let hundreds = ((v &* 10_486) >> 20) & 0x0000_007F_0000_007F   // lane / 100, exact below 10^4
+        v = hundreds | ((v &- hundreds &* 100) << 16)
+        let tens = ((v &* 103) >> 10) & 0x000F_000F_000F_000F          // lane / 10, exact below 100
+        return tens | ((v &- tens &* 10) << 8)
+    }
+
+    /// Writes the digits of `v` < 10^8 at `out` (room: 8, all of it may be written) and returns their count: one
+    /// word, its leading zeros shifted out, instead of a digit count and a loop that follow the value.
+    @inlinable @inline(__always)
+    static func writeSmall(_ v: UInt32, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        let values = eightDigitValues(v)
+        let zeros = Swift.min(values.trailingZeroBitCount >> 3, 7)
+        let word = (values | 0x3030_3030_3030_3030) >> UInt64(truncatingIfNeeded: zeros &* 8)
+        UnsafeMutableRawPointer(out).storeBytes(of: word.littleEndian, as: UInt64.self)
+        return 8 &- zeros
     }
 
     /// The number of decimal digits of `v` (1 for 0), counted up from one digit: few comparisons for small
@@ -195,179 +275,10 @@ public enum ShortestDouble {
         }
     }
 
-    /// Writes exactly `count` digits of `v` (leading zeros included) ending just before `end`, by pairs.
-    @inline(__always) private static func writeFixedDigits(_ v: UInt64, count: Int, endingAt end: UnsafeMutablePointer<UInt8>) {
-        var v = v
-        var p = end
-        var left = count
-        let pairs = digitPairs.utf8Start
-        while left >= 2 {
-            let q = v / 100
-            let d = Int(truncatingIfNeeded: v &- q &* 100) &* 2
-            p -= 2
-            p[0] = pairs[d]
-            p[1] = pairs[d &+ 1]
-            v = q
-            left &-= 2
-        }
-        if left == 1 {
-            p -= 1
-            p[0] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
-        }
-    }
-
     /// "00", "01", … "99".
     @usableFromInline static let digitPairs: StaticString = """
         00010203040506070809101112131415161718192021222324252627282930313233343536373839\
         40414243444546474849505152535455565758596061626364656667686970717273747576777879\
         8081828384858687888990919293949596979899
         """
-
-    // MARK: Ryu
-
-    @inline(__always) private static func pow5bits(_ e: Int) -> Int { ((e &* 1217359) >> 19) &+ 1 }
-    @inline(__always) private static func log10Pow2(_ e: Int) -> Int { (e &* 78913) >> 18 }
-    @inline(__always) private static func log10Pow5(_ e: Int) -> Int { (e &* 732923) >> 20 }
-
-    @inline(__always) private static func pow5Factor(_ value: UInt64) -> Int {
-        var v = value
-        var count = 0
-        while v != 0 {
-            let q = v / 5
-            if v &- q &* 5 != 0 { break }
-            v = q
-            count += 1
-        }
-        return count
-    }
-
-    @inline(__always) private static func multipleOfPowerOf5(_ value: UInt64, _ p: Int) -> Bool { pow5Factor(value) >= p }
-    @inline(__always) private static func multipleOfPowerOf2(_ value: UInt64, _ p: Int) -> Bool { value & ((1 << UInt64(p)) &- 1) == 0 }
-
-    /// (m × mul) >> j for a 128-bit `mul` given as (low, high) words; j ≥ 64.
-    @inline(__always) private static func mulShift(_ m: UInt64, _ low: UInt64, _ high: UInt64, _ j: Int) -> UInt64 {
-        let b0 = m.multipliedFullWidth(by: low)
-        let b2 = m.multipliedFullWidth(by: high)
-        let (sumLow, carry) = b2.low.addingReportingOverflow(b0.high)
-        let sumHigh = b2.high &+ (carry ? 1 : 0)
-        let s = UInt64(j &- 64)
-        return (sumHigh << (64 &- s)) | (sumLow >> s)
-    }
-
-    /// The shortest decimal digits and power of ten of a positive finite double given by its fields.
-    static func shortest(mantissa ieeeMantissa: UInt64, exponent ieeeExponent: Int) -> (digits: UInt64, exponent10: Int) {
-        let e2: Int
-        let m2: UInt64
-        if ieeeExponent == 0 {
-            e2 = 1 - 1023 - 52 - 2
-            m2 = ieeeMantissa
-        } else {
-            e2 = ieeeExponent - 1023 - 52 - 2
-            m2 = (1 << 52) | ieeeMantissa
-        }
-        let acceptBounds = m2 & 1 == 0
-        let mv = 4 &* m2
-        let mmShift: UInt64 = ieeeMantissa != 0 || ieeeExponent <= 1 ? 1 : 0
-        var vr: UInt64, vp: UInt64, vm: UInt64
-        let e10: Int
-        var vmIsTrailingZeros = false
-        var vrIsTrailingZeros = false
-        if e2 >= 0 {
-            let q = log10Pow2(e2) - (e2 > 3 ? 1 : 0)
-            e10 = q
-            let k = 125 + pow5bits(q) - 1
-            let i = -e2 + q + k
-            let (lo, hi) = pow5InvSplit.withUnsafeBufferPointer { ($0[2 * q], $0[2 * q + 1]) }
-            vr = mulShift(4 &* m2, lo, hi, i)
-            vp = mulShift(4 &* m2 &+ 2, lo, hi, i)
-            vm = mulShift(4 &* m2 &- 1 &- mmShift, lo, hi, i)
-            if q <= 21 {
-                if mv % 5 == 0 {
-                    vrIsTrailingZeros = multipleOfPowerOf5(mv, q)
-                } else if acceptBounds {
-                    vmIsTrailingZeros = multipleOfPowerOf5(mv &- 1 &- mmShift, q)
-                } else {
-                    vp -= multipleOfPowerOf5(mv &+ 2, q) ? 1 : 0
-                }
-            }
-        } else {
-            let q = log10Pow5(-e2) - (-e2 > 1 ? 1 : 0)
-            e10 = q + e2
-            let i = -e2 - q
-            let k = pow5bits(i) - 125
-            let j = q - k
-            let (lo, hi) = pow5Split.withUnsafeBufferPointer { ($0[2 * i], $0[2 * i + 1]) }
-            vr = mulShift(4 &* m2, lo, hi, j)
-            vp = mulShift(4 &* m2 &+ 2, lo, hi, j)
-            vm = mulShift(4 &* m2 &- 1 &- mmShift, lo, hi, j)
-            if q <= 1 {
-                vrIsTrailingZeros = true
-                if acceptBounds {
-                    vmIsTrailingZeros = mmShift == 1
-                } else {
-                    vp -= 1
-                }
-            } else if q < 63 {
-                vrIsTrailingZeros = multipleOfPowerOf2(mv, q)
-            }
-        }
-        var removed = 0
-        var lastRemovedDigit: UInt64 = 0
-        let output: UInt64
-        if vmIsTrailingZeros || vrIsTrailingZeros {
-            while true {
-                let vpDiv10 = vp / 10
-                let vmDiv10 = vm / 10
-                if vpDiv10 <= vmDiv10 { break }
-                let vmMod10 = vm &- 10 &* vmDiv10
-                let vrDiv10 = vr / 10
-                let vrMod10 = vr &- 10 &* vrDiv10
-                vmIsTrailingZeros = vmIsTrailingZeros && vmMod10 == 0
-                vrIsTrailingZeros = vrIsTrailingZeros && lastRemovedDigit == 0
-                lastRemovedDigit = vrMod10
-                vr = vrDiv10; vp = vpDiv10; vm = vmDiv10
-                removed += 1
-            }
-            if vmIsTrailingZeros {
-                while true {
-                    let vmDiv10 = vm / 10
-                    let vmMod10 = vm &- 10 &* vmDiv10
-                    if vmMod10 != 0 { break }
-                    let vpDiv10 = vp / 10
-                    let vrDiv10 = vr / 10
-                    let vrMod10 = vr &- 10 &* vrDiv10
-                    vrIsTrailingZeros = vrIsTrailingZeros && lastRemovedDigit == 0
-                    lastRemovedDigit = vrMod10
-                    vr = vrDiv10; vp = vpDiv10; vm = vmDiv10
-                    removed += 1
-                }
-            }
-            if vrIsTrailingZeros && lastRemovedDigit == 5 && vr % 2 == 0 { lastRemovedDigit = 4 }
-            let up = (vr == vm && (!acceptBounds || !vmIsTrailingZeros)) || lastRemovedDigit >= 5
-            output = vr &+ (up ? 1 : 0)
-        } else {
-            var roundUp = false
-            let vpDiv100 = vp / 100
-            let vmDiv100 = vm / 100
-            if vpDiv100 > vmDiv100 {
-                let vrDiv100 = vr / 100
-                let vrMod100 = vr &- 100 &* vrDiv100
-                roundUp = vrMod100 >= 50
-                vr = vrDiv100; vp = vpDiv100; vm = vmDiv100
-                removed += 2
-            }
-            while true {
-                let vpDiv10 = vp / 10
-                let vmDiv10 = vm / 10
-                if vpDiv10 <= vmDiv10 { break }
-                let vrDiv10 = vr / 10
-                let vrMod10 = vr &- 10 &* vrDiv10
-                roundUp = vrMod10 >= 5
-                vr = vrDiv10; vp = vpDiv10; vm = vmDiv10
-                removed += 1
-            }
-            output = vr &+ (vr == vm || roundUp ? 1 : 0)
-        }
-        return (output, e10 + removed)
-    }
 }

@@ -9,11 +9,19 @@ import HarvestCore
 enum PostgresAnswerStatement {
     /// Writes `batch` (distinct jobs) with `blobs[i]` as answer i's logprobs, in one implicit transaction.
     static func write(_ batch: [PostgresGroupCommit.Item], blobs: [[UInt8]?], _ c: PostgresConnection) throws {
+        _ = try write(batch.map { (attempt: $0.attempt, response: $0.response) }, blobs: blobs, priceFactor: 1, c)
+    }
+
+    /// Writes `answers` (distinct jobs) with `blobs[i]` as answer i's logprobs, charging `priceFactor` × the teacher's
+    /// prices (a provider batch's answers: its discount); in the caller's transaction when one is open. Returns how
+    /// many responses were stored and how many answers were duplicates (the job had a response: attempt only).
+    static func write(_ answers: [(attempt: AttemptRecord, response: ResponseRecord)], blobs: [[UInt8]?], priceFactor: Double,
+                      _ c: PostgresConnection) throws -> (stored: Int, duplicates: Int) {
         let now = PostgresStore.now
         var columns = Self.columns.map { PostgresBinaryArray($0.element) }
-        columns[8] = PostgresBinaryArray(.text, reservingBytes: batch.reduce(0) { $0 + $1.response.choice.content.utf8.count + 4 })
+        columns[8] = PostgresBinaryArray(.text, reservingBytes: answers.reduce(0) { $0 + $1.response.choice.content.utf8.count + 4 })
         columns[19] = PostgresBinaryArray(.bytea, reservingBytes: blobs.reduce(0) { $0 + ($1?.count ?? 0) + 4 })
-        for (item, logprobs) in zip(batch, blobs) {
+        for (item, logprobs) in zip(answers, blobs) {
             let a = item.attempt, r = item.response, u = r.usage
             columns[0].append(a.jobId)
             columns[1].append(a.startedAt)
@@ -38,7 +46,8 @@ enum PostgresAnswerStatement {
             columns[20].append(r.rawBody)
         }
         let unnest = Self.columns.enumerated().map { "$\($0.offset + 1)::\($0.element.sql)[]" }.joined(separator: ", ")
-        try c.execute("""
+        let factor = "$\(Self.columns.count + 1)::float8"
+        let counts = try c.execute("""
             WITH v AS (
               SELECT * FROM unnest(\(unnest)) AS v(job_id, started_at, latency_ms, http_status, error, pt, ct, choice_index,
                 content, reasoning, finish_reason, prompt_tokens, completion_tokens, total_tokens, reasoning_tokens, model,
@@ -46,7 +55,7 @@ enum PostgresAnswerStatement {
             a AS (
               INSERT INTO attempts(job_id, started_at, latency_ms, http_status, outcome, error, cost)
               SELECT v.job_id, v.started_at, v.latency_ms, v.http_status, 'success', v.error,
-                     (v.pt * t.input_per_million + v.ct * t.output_per_million) / 1000000.0
+                     (v.pt * t.input_per_million + v.ct * t.output_per_million) * \(factor) / 1000000.0
               FROM v JOIN jobs j ON j.id = v.job_id JOIN teachers t ON t.id = j.teacher_id
               RETURNING id, job_id, cost),
             r AS (
@@ -71,7 +80,8 @@ enum PostgresAnswerStatement {
                     WHERE run_id IS NOT NULL GROUP BY run_id) x
               WHERE s.id = x.run_id RETURNING s.id)
             SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM done), (SELECT count(*) FROM duplicate), (SELECT count(*) FROM spend)
-            """, columns.map { .binaryArray($0) })
+            """, columns.map { .binaryArray($0) } + [.double(priceFactor)])
+        return (try counts.int(0, 1), try counts.int(0, 2))
     }
 
     /// The element types of a batch's columns, in ``write(_:blobs:_:)``'s order (integers go as `bigint`; the server

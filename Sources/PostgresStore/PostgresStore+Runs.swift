@@ -19,10 +19,6 @@ extension PostgresStore {
         guard request.samples >= 1 else { throw StoreError.invalidInput("samples must be at least 1 (got \(request.samples))") }
         guard !request.sweepName.isEmpty else { throw StoreError.invalidInput("the sweep name is empty") }
         if let budget = request.budget, !(budget >= 0) { throw StoreError.invalidInput("the budget must not be negative (got \(budget))") }
-        guard request.via == .requests else {
-            throw StoreError.invalidInput("sweep \"\(request.sweepName)\" is sent through a provider batch API (sweeps[].via: \"batch\"), "
-                + "which works on a SQLite database only so far — use via \"requests\" on PostgreSQL, or a SQLite database for batches")
-        }
         let now = Self.now
         return try await pool.transaction { c in
             try c.execute("SELECT pg_advisory_xact_lock(hashtextextended('harvest.enqueue:' || $1, 0))", [.text(request.sweepName)])

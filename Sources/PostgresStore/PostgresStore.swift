@@ -31,6 +31,8 @@ public final class PostgresStore: JobStore, Sendable {
     let reads = PostgresReadSide()
     /// The page commits of `harvest curate` (PostgresStore+Curation): a connection of their own, lent as the read side's.
     let curationWrites = PostgresReadSide()
+    /// Per-sweep provider batch locks, on a connection of their own opened on first use (PostgresStore+BatchRuns).
+    let batchLocks: PostgresBatchLocks
 
     /// A claim this process holds.
     struct Fence: Sendable {
@@ -48,6 +50,7 @@ public final class PostgresStore: JobStore, Sendable {
         pool = try PostgresPool(url: parsed, size: connections)
         vocabulary = PostgresVocabulary()
         committer = PostgresGroupCommit(pool: pool, vocabulary: vocabulary, maxDrains: connections - 1)
+        batchLocks = PostgresBatchLocks(url: parsed)
         do {
             let setup = try PostgresConnection(url: parsed)
             _ = try PostgresMigrations.apply(setup)
@@ -67,6 +70,7 @@ public final class PostgresStore: JobStore, Sendable {
         pool.close()
         reads.close()
         curationWrites.close()
+        batchLocks.close()
     }
 
     /// The schema version of the database.

@@ -67,22 +67,3 @@ extension SQLiteStore {
         }
     }
 }
-
-/// Batches in one state (see ``SQLiteStore/batchStateCounts()``).
-public struct BatchStateCount: Sendable, Equatable {
-    /// The provider's status (`validating`, `in_progress`, `finalizing`, `completed`, `expired`, `failed`,
-    /// `cancelling`, `cancelled`), or harvest's stage `prepared`/`uploaded` before the batch exists at the provider.
-    public var state: String
-    /// True for collected (closed) batches.
-    public var collected: Bool
-    /// Batches.
-    public var batches: Int
-    /// Their lines.
-    public var requests: Int
-    /// Lines stored as answers.
-    public var answered: Int
-    /// Lines that came back as errors.
-    public var errored: Int
-    /// Lines returned to pending without a result.
-    public var returned: Int
-}

@@ -145,6 +145,15 @@ extension SQLiteStore {
         try await write { db in try BatchRows.finish(db, batchId: id, now: unixNow(), roundLimit: roundLimit) }
     }
 
+    /// Runs `body`: a SQLite file has one writer, and the process working a sweep's batches is the one command or
+    /// daemon using the file (see ``BatchStore/withBatchSweepLock(sweepId:_:)``).
+    public func withBatchSweepLock<T: Sendable>(sweepId: Int64, _ body: () async throws -> T) async throws -> T? {
+        try await body()
+    }
+
+    /// True: see ``withBatchSweepLock(sweepId:_:)``.
+    public func holdsBatchSweepLock(sweepId: Int64) async throws -> Bool { true }
+
     private func update(_ id: Int64, _ assignments: String, bind: @escaping @Sendable (SQLiteStatement) throws -> Void) async throws {
         try await write { db in
             try db.with("UPDATE batches SET \(assignments), updated_at = ?9 WHERE id = ?1") { s in

@@ -3,7 +3,7 @@ import CurlTransport
 import Foundation
 import HarvestCore
 import HarvestKit
-import SQLiteStore
+import HarvestStore
 
 /// `harvest batch cancel ID`: asks the provider to cancel a batch sent with `sweep --run --via batch`.
 struct BatchCommand: AsyncParsableCommand {
@@ -34,9 +34,9 @@ struct BatchCommand: AsyncParsableCommand {
         func run() async throws {
             global.bootstrapLogging()
             do {
-                let store = try SQLiteStore(path: global.databasePath)
+                let store = try StoreFactory.open(try global.location())
                 defer { store.close() }
-                guard let batch = try store.batch(id: id), let teacher = try store.batchTeacher(batchId: id) else {
+                guard let batch = try await store.batch(id: id), let teacher = try await store.batchTeacher(batchId: id) else {
                     printError("no batch \(id) in \(global.databasePath); harvest status lists the batches")
                     throw ExitCode(HarvestExit.unknownName)
                 }

@@ -8,7 +8,8 @@ import SQLiteStore
 /// `harvest sweep SET --run --via batch`: submits the missing jobs through the teacher's batch API, waits with
 /// progress, collects. Ctrl-C leaves the batches running; the same command collects them later.
 struct BatchSweepDriver {
-    var databasePath: String
+    /// The database (SQLite or PostgreSQL).
+    var location: StoreLocation
     var setName: String
     /// The teacher (no base URL: the built-in mock) and its sampling, built by `SweepTeacher` as for `--run`.
     var spec: TeacherSpec
@@ -22,12 +23,12 @@ struct BatchSweepDriver {
         var mock: MockTeacherServer?
         defer { mock?.stop() }
         do {
-            let store = try SQLiteStore(path: databasePath, options: DiskSafety.payingStoreOptions)
+            let store = try StoreFactory.open(location, options: DiskSafety.payingStoreOptions)
             defer { store.close() }
-            guard try store.setNames().contains(where: { $0.name == setName }) else { throw StoreError.unknownSet(setName) }
+            guard try await store.setNames().contains(where: { $0.name == setName }) else { throw StoreError.unknownSet(setName) }
             // Answers of earlier normal sweeps that the database refused; batch answers need no rescue file (a batch
             // whose results could not be stored stays open and its output file is downloaded again by the next run).
-            try await DiskSafety.importRescued(RescueLog.defaultPath(database: databasePath), into: store)
+            try await DiskSafety.importRescued(location.defaultRescueFile(), into: store)
             let derived = TeacherSpec.defaultName(baseURLs: spec.baseURLs, model: spec.model, endpoint: spec.endpoint)
             let explicitName: String? = spec.name == derived ? nil : spec.name
             var url = spec.baseURLs.first
@@ -51,12 +52,12 @@ struct BatchSweepDriver {
                 _ = try await SweepDriver.probe([teacher.baseURL], teacher: teacher, transport: transport, apiKey: apiKey)
             }
             let name = sweepName ?? SweepDriver.defaultName(set: setName, teacher: teacher, params: spec.sampling, samples: samples)
-            let summary = try store.createSweep(name: name, setName: setName, teacher: teacher, params: spec.sampling, samples: samples)
+            let summary = try await store.createSweep(name: name, setName: setName, teacher: teacher, params: spec.sampling, samples: samples)
             printStatus("sweep \(summary.sweepId) \"\(name)\" via batch: \(summary.totalJobs) jobs (\(summary.newJobs) new, \(summary.alreadyDone) already done) → \(teacher.publicBaseURL) model \(teacher.model)")
             await LeaseReport.takeOver(store)
             if mock != nil {
-                for batch in try store.openBatches(sweepId: summary.sweepId) {
-                    let back = try await store.finishBatch(id: batch.id)
+                for batch in try await store.openBatches(sweepId: summary.sweepId) {
+                    let back = try await store.finishBatch(id: batch.id, roundLimit: nil)
                     printStatus("batch \(batch.id) was sent to an earlier built-in mock teacher, which is gone: \(back.pending) jobs go back to pending")
                 }
             }
@@ -68,7 +69,7 @@ struct BatchSweepDriver {
             let coordinator = BatchCoordinator(store: store, api: api, settings: settings, maxAttempts: spec.maxAttempts, stop: stop,
                                                report: Self.report)
             let outcome = try await coordinator.run(sweepId: summary.sweepId)
-            let states = try store.jobStates(sweepId: summary.sweepId)
+            let states = try await store.jobStates(sweepId: summary.sweepId)
             let failed = states[.failed] ?? 0
             let open = (states[.pending] ?? 0) + (states[.leased] ?? 0)
             let done = states[.done] ?? 0

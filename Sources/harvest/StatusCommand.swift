@@ -37,8 +37,7 @@ struct StatusCommand: AsyncParsableCommand {
             }
             let store = try StoreFactory.open(try StoreLocation(parsing: database))
             defer { store.close() }
-            // Provider batches are SQLite's only so far.
-            let batches = try (store as? SQLiteStore)?.batches() ?? []
+            let batches = try await store.batches(sweepId: nil)
             let report = StatusReport(sets: try await store.setNames(), sweeps: try await store.sweepStatuses(),
                                       runs: try await store.latestRuns(now: nil), spend: try await store.sweepSpend(), batches: batches)
             if json {

@@ -102,12 +102,11 @@ struct SweepCommand: AsyncParsableCommand {
         let location: StoreLocation
         do {
             location = try global.location()
-            if batch.via == .batch { _ = try location.sqlitePath(for: "sweep --via batch") }
         } catch {
             throw fail(error)
         }
         if batch.via == .batch {
-            let code = await BatchSweepDriver(databasePath: global.databasePath, setName: set, spec: spec, samples: samples ?? 1,
+            let code = await BatchSweepDriver(location: location, setName: set, spec: spec, samples: samples ?? 1,
                                               settings: batch.settings(over: spec.batch), sweepName: name).run()
             if code != 0 { throw ExitCode(code) }
             return

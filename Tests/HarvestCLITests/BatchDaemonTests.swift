@@ -57,12 +57,14 @@ import Testing
         var serve = try await ServeProcess.start(config: f.configPath, directory: f.dir)
         defer { serve.stop() }
 
-        // Polling: every file is submitted and at least one is running at the provider.
+        // Polling: every file is submitted and at least one is running at the provider. (Not "all five open": the
+        // first batch expires after ~6 s, so on a loaded machine that window can close before the test looks.)
         let polling = try await f.waitUntil(seconds: 60) {
             let store = try f.store()
             defer { store.close() }
             let open = try store.openBatches()
-            return open.count == 5 && open.allSatisfy { $0.stage == .submitted } && open.contains { $0.providerStatus == "in_progress" }
+            return try store.batches().count >= 5 && !open.isEmpty && open.allSatisfy { $0.stage == .submitted }
+                && open.contains { $0.providerStatus == "in_progress" }
         }
         #expect(polling, "log: \(serve.log)")
         let metrics = try #require(httpGet(port: metricsPort, path: "/metrics"))

@@ -181,6 +181,9 @@ final class QueueDatabase: @unchecked Sendable {
         }
     }
 
+    /// The PostgreSQL database's URL (nil on SQLite).
+    var postgresURL: String? { postgres?.url }
+
     func open() throws -> any HarvestDatabase {
         let store: any HarvestDatabase
         if let postgres {

@@ -22,8 +22,10 @@ public final class MetricsService: Service, Sendable {
 
     /// The request handler: `/metrics`, `/healthz`, 404 otherwise.
     /// The queue depth is read live from SQLite; from another backend (read asynchronously) it is the value
-    /// housekeeping last read into `depthCache`. Provider batches are SQLite's only.
-    static func handler(metrics: DaemonMetrics, store: any HarvestDatabase, depthCache: QueueDepthCache, staleAfter: Double) -> MetricsServer.Handler {
+    /// housekeeping last read into `depthCache`; provider batches likewise (live from SQLite, else as the batch
+    /// service last read them into `batchCache`).
+    static func handler(metrics: DaemonMetrics, store: any HarvestDatabase, depthCache: QueueDepthCache, batchCache: BatchMetricsCache,
+                        staleAfter: Double) -> MetricsServer.Handler {
         let sqlite = store as? SQLiteStore
         return { path in
             let now = Date().timeIntervalSince1970
@@ -33,6 +35,8 @@ public final class MetricsService: Service, Sendable {
                 var body = PrometheusText.render(metrics.snapshot(), queueDepth: depth, now: now)
                 if let sqlite, let counts = try? sqlite.batchStateCounts(), !counts.isEmpty, let open = try? sqlite.openBatches() {
                     body += PrometheusBatches.render(counts: counts, open: open)
+                } else if sqlite == nil, let cached = batchCache.snapshot, !cached.counts.isEmpty {
+                    body += PrometheusBatches.render(counts: cached.counts, open: cached.open)
                 }
                 return .init(status: 200, contentType: PrometheusText.contentType, body: body)
             case "/healthz", "/health":

@@ -1,6 +1,7 @@
 import Foundation
 import HarvestCore
 import HarvestKit
+import HarvestStore
 import Logging
 import ServiceLifecycle
 import SQLiteStore
@@ -11,26 +12,33 @@ import Synchronization
 /// recorded batches, poll those whose time has come, collect ended ones, record and submit files for pending jobs
 /// within the run's budget — and ends a run when nothing of it is open. Everything it needs to resume is in the
 /// database (stages, provider ids, poll schedule), so a restart, even after kill -9, picks up where it was.
+/// Several daemons on one PostgreSQL database each run this service; a sweep is stepped by one of them at a time
+/// (``BatchStore/withBatchSweepLock(sweepId:_:)``), the others skip it until the lock is free.
 public final class BatchService: Service, Sendable {
     private struct Backoff {
         var until: Double
         var delay: Double
     }
 
-    private let store: SQLiteStore
+    private let store: any HarvestDatabase
     private let config: DaemonConfigBox
     private let environment: [String: String]
     private let interval: Double
+    private let metricsCache: BatchMetricsCache
     private let logger: Logger
     private let pipelines = Mutex<[String: TeacherPipeline]>([:])
     private let backoff = Mutex<[Int64: Backoff]>([:])
     private let warned = Mutex<Set<String>>([])
+    /// When `/metrics`' batch cache was last refreshed (Unix seconds; PostgreSQL only).
+    private let cacheRead = Mutex<Double>(0)
 
-    init(store: SQLiteStore, config: DaemonConfigBox, environment: [String: String], interval: Double, logger: Logger) {
+    init(store: any HarvestDatabase, config: DaemonConfigBox, environment: [String: String], interval: Double,
+         metricsCache: BatchMetricsCache = BatchMetricsCache(), logger: Logger) {
         self.store = store
         self.config = config
         self.environment = environment
         self.interval = interval
+        self.metricsCache = metricsCache
         self.logger = logger
     }
 
@@ -49,7 +57,7 @@ public final class BatchService: Service, Sendable {
     func tick() async {
         let runs: [BatchRun]
         do {
-            runs = try store.activeBatchRuns()
+            runs = try await store.activeBatchRuns()
         } catch {
             logger.error("cannot read the batch runs; retrying at the next tick", metadata: ["error": "\(error)"])
             return
@@ -67,6 +75,16 @@ public final class BatchService: Service, Sendable {
             }
             await step(run, teacher: teacher)
         }
+        // `/metrics` cannot wait for the database: it shows what a pass read at most 2 s ago (SQLite's is read live).
+        let refresh = cacheRead.withLock { last -> Bool in
+            guard now - last >= 2 else { return false }
+            last = now
+            return true
+        }
+        if refresh, !(store is SQLiteStore) {
+            let counts = try? await store.batchStateCounts(), open = try? await store.openBatches(sweepId: nil)
+            metricsCache.set(counts.flatMap { c in open.map { (c, $0) } })
+        }
     }
 
     private func step(_ run: BatchRun, teacher: TeacherConfig) async {
@@ -83,7 +101,8 @@ public final class BatchService: Service, Sendable {
             }
             let outcome = try await coordinator.step(sweepId: run.sweepId, budget: budget)
             backoff.withLock { _ = $0.removeValue(forKey: run.runId) }
-            guard outcome.open == 0 else { return }
+            // Another daemon on the same PostgreSQL steps this run now; it also ends it.
+            guard !outcome.heldElsewhere, outcome.open == 0 else { return }
             switch try await store.finishBatchRun(runId: run.runId, budgetReached: outcome.budgetBlocked) {
             case .done?: logger.notice("batch run finished: every job is done or failed", metadata: meta)
             case .budget?:

@@ -101,13 +101,15 @@ public final class ServeService: Sendable {
             logger.error("cannot import the rescue file yet", metadata: ["rescue.file": "\(rescuePath)", "error": "\(error)"])
         }
         let depthCache = QueueDepthCache()
+        let batchCache = BatchMetricsCache()
         let housekeeping = HousekeepingService(store: store, owner: owner, leaseSeconds: config.leaseSeconds, rescuePath: rescuePath,
                                                notifier: notifier, metrics: metrics, depthCache: depthCache, logger: logger)
         var metricsServer: MetricsServer?
         if let address = config.metricsAddress {
             let staleAfter = max(10, config.leaseSeconds)
-            let server = MetricsServer(address: address, handler: MetricsService.handler(metrics: metrics, store: store, depthCache: depthCache,
-                                                                                           staleAfter: staleAfter))
+            let handler = MetricsService.handler(metrics: metrics, store: store, depthCache: depthCache, batchCache: batchCache,
+                                                 staleAfter: staleAfter)
+            let server = MetricsServer(address: address, handler: handler)
             do {
                 try server.start()
             } catch {
@@ -133,11 +135,9 @@ public final class ServeService: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: housekeeping)]
         if let metricsServer { services.append(.init(service: MetricsService(server: metricsServer))) }
         services.append(.init(service: reload))
-        // Provider batches are SQLite's only so far: a PostgreSQL store refuses to queue a batch run.
-        if let sqlite = store as? SQLiteStore {
-            services.append(.init(service: BatchService(store: sqlite, config: box, environment: environment, interval: config.pollSeconds,
-                                                        logger: logger)))
-        }
+        // Provider batches (runs queued with via "batch"), on either backend; on PostgreSQL one daemon at a time per sweep.
+        services.append(.init(service: BatchService(store: store, config: box, environment: environment, interval: config.pollSeconds,
+                                                    metricsCache: batchCache, logger: logger)))
         // Several daemons on PostgreSQL: run notifications and shared limits; stops after the queue drained.
         let fleet = (store as? PostgresStore).map {
             FleetService(store: $0, owner: owner, config: box, queue: queue, wakeups: context.wakeups, logger: logger)

@@ -1,6 +1,6 @@
 import Foundation
 import HarvestCore
-import SQLiteStore
+import HarvestStore
 
 /// What one ``BatchCoordinator/step(sweepId:budget:now:)`` found.
 public struct BatchStepOutcome: Sendable, Equatable {
@@ -10,6 +10,8 @@ public struct BatchStepOutcome: Sendable, Equatable {
     public var recorded: Int
     /// Pending jobs were left unsubmitted because their worst-case cost does not fit the remaining budget.
     public var budgetBlocked: Bool
+    /// Another process works the sweep's batches (another daemon on the same PostgreSQL): this step did nothing.
+    public var heldElsewhere = false
 }
 
 /// The daemon's way through a batch run: one non-blocking pass at a time, with the poll schedule in the database.
@@ -21,9 +23,18 @@ extension BatchCoordinator {
     /// sweep's pending jobs (lines that failed or expired come back as pending jobs and so are resubmitted here,
     /// while attempts last; a job that came back unanswered — expired, cancelled, a batch that failed validation —
     /// from ``BatchSettings/maxRounds`` batches is marked failed). With a `budget` a file takes only the jobs whose worst-case cost fits what is left.
+    /// Only one process steps a sweep at a time (``BatchStore/withBatchSweepLock(sweepId:_:)``); when another holds
+    /// it the outcome says ``BatchStepOutcome/heldElsewhere`` and nothing was done.
     public func step(sweepId: Int64, budget: BatchBudget?, now: Double = Date().timeIntervalSince1970) async throws -> BatchStepOutcome {
+        let outcome = try await store.withBatchSweepLock(sweepId: sweepId) {
+            try await stepLocked(sweepId: sweepId, budget: budget, now: now)
+        }
+        return outcome ?? BatchStepOutcome(open: 0, recorded: 0, budgetBlocked: false, heldElsewhere: true)
+    }
+
+    private func stepLocked(sweepId: Int64, budget: BatchBudget?, now: Double) async throws -> BatchStepOutcome {
         var outcome = BatchStepOutcome(open: 0, recorded: 0, budgetBlocked: false)
-        for batch in try store.openBatches(sweepId: sweepId) {
+        for batch in try await store.openBatches(sweepId: sweepId) {
             var batch = batch
             if batch.stage != .submitted {
                 batch = try await submit(batch)
@@ -40,7 +51,7 @@ extension BatchCoordinator {
             try await store.scheduleBatchPoll(id: submitted.id, at: now + settings.pollSeconds, interval: settings.pollSeconds)
         }
         outcome.recorded = records.count
-        outcome.open = try store.openBatches(sweepId: sweepId).count
+        outcome.open = try await store.openBatches(sweepId: sweepId).count
         return outcome
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 import HarvestCore
-import SQLiteStore
+import HarvestStore
 
 /// Runs a sweep through a provider's batch API, exactly once per job across crashes and re-runs.
 ///
@@ -16,7 +16,7 @@ import SQLiteStore
 /// to pending and only they are submitted in the next round.
 public struct BatchCoordinator: Sendable {
     /// The store.
-    public let store: SQLiteStore
+    public let store: any BatchStore
     /// The provider's batch API (``OpenAIBatchClient`` or ``AnthropicBatchClient``).
     public let api: any BatchAPI
     /// Limits, price factor, polling.
@@ -29,7 +29,7 @@ public struct BatchCoordinator: Sendable {
     public let report: @Sendable (BatchEvent) -> Void
 
     /// Creates a coordinator.
-    public init(store: SQLiteStore, api: any BatchAPI, settings: BatchSettings, maxAttempts: Int, stop: StopSignal,
+    public init(store: any BatchStore, api: any BatchAPI, settings: BatchSettings, maxAttempts: Int, stop: StopSignal,
                 report: @escaping @Sendable (BatchEvent) -> Void = { _ in }) {
         self.store = store
         self.api = api
@@ -41,8 +41,17 @@ public struct BatchCoordinator: Sendable {
 
     /// Submits the sweep's pending jobs (after picking up its open batches), waits, collects, and resubmits what
     /// failed or expired, for up to ``BatchSettings/maxRounds`` rounds (picking up open batches counts as one).
+    /// Only one process works a sweep's batches at a time (``BatchStore/withBatchSweepLock(sweepId:_:)``): throws
+    /// ``BatchError/sweepBusy(sweepId:)`` when another holds them.
     public func run(sweepId: Int64) async throws -> BatchRunOutcome {
-        var resumed = try store.openBatches(sweepId: sweepId)
+        guard let outcome = try await store.withBatchSweepLock(sweepId: sweepId, { try await runLocked(sweepId: sweepId) }) else {
+            throw BatchError.sweepBusy(sweepId: sweepId)
+        }
+        return outcome
+    }
+
+    private func runLocked(sweepId: Int64) async throws -> BatchRunOutcome {
+        var resumed = try await store.openBatches(sweepId: sweepId)
         for batch in resumed { report(.resumed(batch)) }
         // Collecting batches of an earlier run counts as a round: `maxRounds` 1 only collects (after a cancel).
         var rounds = resumed.isEmpty ? 0 : 1
@@ -61,7 +70,7 @@ public struct BatchCoordinator: Sendable {
                 running.append(try await submit(batch))
             }
             if try await waitAndCollect(running) == false {
-                let ids = try store.openBatches(sweepId: sweepId).compactMap(\.providerBatchId)
+                let ids = try await store.openBatches(sweepId: sweepId).compactMap(\.providerBatchId)
                 return .leftRunning(providerBatchIds: ids)
             }
         }
@@ -74,7 +83,7 @@ public struct BatchCoordinator: Sendable {
         var records: [BatchRecord] = []
         var remaining = budget?.remaining ?? 0
         while true {
-            var jobs = try store.pendingJobs(sweepId: sweepId, limit: settings.maxRequestsPerFile)
+            var jobs = try await store.pendingJobs(sweepId: sweepId, limit: settings.maxRequestsPerFile)
             if jobs.isEmpty { break }
             if let budget {
                 var total = 0.0
@@ -107,8 +116,10 @@ public struct BatchCoordinator: Sendable {
         let mayExist = batch.stage == .uploaded
         guard batch.stage == .prepared || mayExist else { return batch }
         // The input is rebuilt from the recorded lines (the same bytes: lines are a function of the job).
-        let input = try BatchInputFile.pack(try store.batchJobs(batchId: batch.id), maxRequests: Int.max, maxBytes: Int.max, line: api.line).bytes
+        let lines = try await store.batchJobs(batchId: batch.id, openOnly: true, limit: Int(Int32.max))
+        let input = try BatchInputFile.pack(lines, maxRequests: Int.max, maxBytes: Int.max, line: api.line).bytes
         if batch.stage == .prepared {
+            try await checkLock(batch.sweepId)
             let inputId = try await api.stage(input, ref: batch.ref)
             try await store.markBatchUploaded(id: batch.id, inputFileId: inputId)
             batch.stage = .uploaded
@@ -116,15 +127,16 @@ public struct BatchCoordinator: Sendable {
             report(.uploaded(batchId: batch.id, fileId: inputId))
         }
         if batch.stage == .uploaded, let inputId = batch.inputFileId {
-            let kind = try store.batchJobs(batchId: batch.id, openOnly: false, limit: 1).first?.teacher.kind ?? .chat
+            let kind = try await store.batchJobs(batchId: batch.id, openOnly: false, limit: 1).first?.teacher.kind ?? .chat
             let found = mayExist
                 ? try await api.findCreated(ref: batch.ref, inputId: inputId, requests: batch.requests, recordedAt: batch.createdAt,
-                                            known: try store.providerBatchIds())
+                                            known: try await store.providerBatchIds())
                 : nil
             let info: BatchInfo
             if let found {
                 info = found
             } else {
+                try await checkLock(batch.sweepId)
                 info = try await api.create(input: input, inputId: inputId, ref: batch.ref, kind: kind,
                                             completionWindow: settings.completionWindow)
             }
@@ -180,8 +192,8 @@ public struct BatchCoordinator: Sendable {
     /// Downloads the output and error files of an ended batch, stores every line once, closes the batch. With a
     /// `roundLimit` (the daemon), jobs that came back unanswered from that many batches fail instead of going back.
     func collect(_ batch: BatchRecord, info: BatchInfo, roundLimit: Int? = nil) async throws {
-        let lines = try store.batchLines(batchId: batch.id)
-        let sample = try store.batchJobs(batchId: batch.id, openOnly: false, limit: 1).first
+        let lines = try await store.batchLines(batchId: batch.id)
+        let sample = try await store.batchJobs(batchId: batch.id, openOnly: false, limit: 1).first
         let reader = BatchOutputReader(lines: lines, kind: sample?.teacher.kind ?? .chat,
                                        logprobsRequested: sample?.params.topLogprobs != nil, startedAt: batch.createdAt)
         // Anthropic lines never carry logprobs; an answer of a sweep that asked for them gets the usual note.
@@ -210,6 +222,12 @@ public struct BatchCoordinator: Sendable {
             remaining -= step
         }
         return !stop.isStopping
+    }
+
+    /// Throws ``BatchError/sweepBusy(sweepId:)`` when this process no longer holds the sweep's lock (PostgreSQL: its
+    /// connection was lost and another process may have taken the sweep): nothing more is sent in this step.
+    func checkLock(_ sweepId: Int64) async throws {
+        guard try await store.holdsBatchSweepLock(sweepId: sweepId) else { throw BatchError.sweepBusy(sweepId: sweepId) }
     }
 
     /// Throws ``BatchError/wireChanged(batchId:recorded:configured:)`` for a batch of another wire than ``api``'s.

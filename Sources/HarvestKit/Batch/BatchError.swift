@@ -14,6 +14,8 @@ public enum BatchError: Error, Sendable, CustomStringConvertible {
     case lineTooLarge(jobId: Int64, bytes: Int, limit: Int)
     /// An open batch was sent through another batch API than the one configured now.
     case wireChanged(batchId: Int64, recorded: String, configured: String)
+    /// Another process (a `harvest serve` daemon or another `sweep --via batch`) works this sweep's batches now.
+    case sweepBusy(sweepId: Int64)
 
     /// Worth asking again later: no response, 429 or 5xx.
     public var isTransient: Bool {
@@ -39,6 +41,8 @@ public enum BatchError: Error, Sendable, CustomStringConvertible {
             "job \(jobId) needs a \(bytes)-byte batch line, more than the \(limit)-byte file limit; raise --batch-max-mb"
         case .wireChanged(let batchId, let recorded, let configured):
             "batch \(batchId) was sent through the \(recorded) batch API but batch_wire is now \(configured); set it back to \(recorded) until the batch is collected"
+        case .sweepBusy(let sweepId):
+            "the batches of sweep \(sweepId) are being worked by another process (a harvest serve daemon or another sweep --via batch on this database); it submits and collects them — wait for it, or stop it and run this command again"
         }
     }
 }

@@ -1,4 +1,4 @@
-import SQLiteStore
+import HarvestStore
 
 /// What a ``BatchCoordinator`` reports as it goes (the CLI prints these as progress).
 public enum BatchEvent: Sendable {

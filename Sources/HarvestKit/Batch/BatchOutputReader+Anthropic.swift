@@ -1,6 +1,6 @@
 import HarvestCore
 import HarvestJSON
-import SQLiteStore
+import HarvestStore
 
 extension BatchOutputReader {
     /// One line of an Anthropic results file, `{"custom_id", "result": {"type", …}}`:

@@ -2,7 +2,7 @@ import Foundation
 import HarvestCore
 import HarvestJSON
 import OpenAIWire
-import SQLiteStore
+import HarvestStore
 
 /// Reads batch output and error files (JSONL) into results for the store. Anthropic results lines
 /// (`{"custom_id", "result"}`) are read by ``anthropicResult(_:jobId:receivedAt:)``; OpenAI lines as follows.

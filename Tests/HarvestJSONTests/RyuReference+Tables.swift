@@ -1,7 +1,7 @@
 // Generated: Ryu's tables for shortest double formatting (Ulf Adams, "Ryu: fast float-to-string conversion",
 // PLDI 2018), as pairs of 64-bit words (low, high) of 128-bit values.
 
-extension ShortestDouble {
+extension RyuReference {
     /// ⌊2^(bitlength(5^i) − 1 + 125) / 5^i⌋ + 1 for i in 0..<342, low word first.
     static let pow5InvSplit: [UInt64] = [
         0x0000000000000001, 0x2000000000000000, 0x999999999999999a, 0x1999999999999999,

@@ -58,6 +58,34 @@ public struct BatchRecord: Sendable, Equatable {
     /// The provider's batch API: `openai` (`/v1/batches`) or `anthropic` (Message Batches).
     public var wire: String = "openai"
 
+    /// Creates a record (both backends read rows into it).
+    public init(id: Int64, sweepId: Int64, ref: String, stage: BatchStage, providerStatus: String?, inputFileId: String?,
+                providerBatchId: String?, outputFileId: String?, errorFileId: String?, requests: Int, bytes: Int, priceFactor: Double,
+                answered: Int, errored: Int, returned: Int, lastError: String?, createdAt: Double, nextPollAt: Double? = nil,
+                pollInterval: Double? = nil, worstCost: Double? = nil, wire: String = "openai") {
+        self.id = id
+        self.sweepId = sweepId
+        self.ref = ref
+        self.stage = stage
+        self.providerStatus = providerStatus
+        self.inputFileId = inputFileId
+        self.providerBatchId = providerBatchId
+        self.outputFileId = outputFileId
+        self.errorFileId = errorFileId
+        self.requests = requests
+        self.bytes = bytes
+        self.priceFactor = priceFactor
+        self.answered = answered
+        self.errored = errored
+        self.returned = returned
+        self.lastError = lastError
+        self.createdAt = createdAt
+        self.nextPollAt = nextPollAt
+        self.pollInterval = pollInterval
+        self.worstCost = worstCost
+        self.wire = wire
+    }
+
     /// The lease owner of the batch's jobs while it is open: `batch:<id>`.
     public var leaseOwner: String { Self.leaseOwner(id) }
 
@@ -65,7 +93,7 @@ public struct BatchRecord: Sendable, Equatable {
     public static func leaseOwner(_ id: Int64) -> String { "batch:\(id)" }
 }
 
-/// The result of one line of a batch output or error file, as stored by ``SQLiteStore/applyBatchResults(batchId:results:maxAttempts:priceFactor:)``.
+/// The result of one line of a batch output or error file, as stored by ``BatchStore/applyBatchResults(batchId:results:maxAttempts:priceFactor:)``.
 public enum BatchLineResult: Sendable {
     /// An answer: stored like a normal answer (attempt, response, job done) at the batch's price factor.
     case answer(attempt: AttemptRecord, response: ResponseRecord)

@@ -87,7 +87,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "harvest-bench",
-            dependencies: ["HarvestKit", "HarvestCore", "HarvestExport", "CurlTransport", "SQLiteStore", "MockTeacher", "OpenAIWire", "HarvestDaemon",
+            dependencies: ["HarvestKit", "HarvestCore", "HarvestExport", "CurlTransport", "SQLiteStore", "PostgresStore", "MockTeacher", "OpenAIWire", "HarvestDaemon",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),

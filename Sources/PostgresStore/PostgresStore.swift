@@ -29,6 +29,8 @@ public final class PostgresStore: JobStore, Sendable {
     let committer: PostgresGroupCommit
     /// The read side (export, inspect, stats): its own connection and decoded vocabularies.
     let reads = PostgresReadSide()
+    /// The page commits of `harvest curate` (PostgresStore+Curation): a connection of their own, lent as the read side's.
+    let curationWrites = PostgresReadSide()
     /// Per-sweep provider batch locks, on a connection of their own opened on first use (PostgresStore+BatchRuns).
     let batchLocks: PostgresBatchLocks
 
@@ -67,6 +69,7 @@ public final class PostgresStore: JobStore, Sendable {
     public func close() {
         pool.close()
         reads.close()
+        curationWrites.close()
         batchLocks.close()
     }
 

@@ -2,7 +2,8 @@ import HarvestCore
 
 extension SQLiteStore {
     /// Up to `limit` answers of set `setName` with `responses.id > afterId`, in id order, each with its prompt's
-    /// reference and verifier in the set (a prompt listed under several ids takes one of them). Throws
+    /// reference and verifier in the set (a prompt listed under several ids takes its lowest id in byte order, one row
+    /// per answer: a page is short only at the end, which the `verify` stage relies on). Throws
     /// ``StoreError/unknownSet(_:)``. The member is found through `set_members_prompt`: left to itself, SQLite's planner
     /// picks the primary key (set, external id) for the reference columns and scans the whole set per answer, which
     /// made the stage quadratic (400,000 answers of 100,000 prompts had not been read after 8 minutes).
@@ -12,6 +13,7 @@ extension SQLiteStore {
             return try db.with("""
                 SELECT r.id, j.prompt_id, r.content, m.reference, m.verifier FROM responses r CROSS JOIN jobs j ON j.id = r.job_id
                 CROSS JOIN set_members m INDEXED BY set_members_prompt ON m.set_id = ?1 AND m.prompt_id = j.prompt_id
+                  AND m.external_id = (SELECT min(m2.external_id) FROM set_members m2 WHERE m2.set_id = ?1 AND m2.prompt_id = j.prompt_id)
                 WHERE r.id > ?2 ORDER BY r.id LIMIT ?3
                 """) { s in
                 try s.bind(set, at: 1); try s.bind(afterId, at: 2); try s.bind(Int64(limit), at: 3)

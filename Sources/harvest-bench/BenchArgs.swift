@@ -3,7 +3,7 @@ import Foundation
 /// Command-line arguments of `harvest-bench`.
 ///
 /// ```
-/// harvest-bench [--scenario all|ceiling|harvest|latency|faults|scale|decode|export|verify] [--prompts 10000] [--max-tokens 128]
+/// harvest-bench [--scenario all|ceiling|harvest|latency|faults|scale|decode|export|verify|curate] [--prompts 10000] [--max-tokens 128]
 ///               [--logprobs 5] [--concurrency 64] [--latency-ms 0] [--latency-concurrency 2000]
 ///               [--samples 1] [--teacher URL] [--keep-db] [--export-db PATH] [--runs 1] [--exports LIST]
 /// ```
@@ -29,6 +29,9 @@ struct BenchArgs {
         /// Verify-stage throughput: reading, judging on 1 and all threads, the whole stage (not part of `all`;
         /// `--prompts` counts answers, default 1,000,000).
         case verify
+        /// `harvest curate` throughput (dedup, verify, re-run) on SQLite and, with `--db postgres://…`, PostgreSQL
+        /// (not part of `all`; `--prompts` counts answers, default 100,000).
+        case curate
     }
 
     var scenario = Scenario.all
@@ -50,15 +53,18 @@ struct BenchArgs {
     var runs = 1
     /// Export scenario: which exports run (``ExportScenario/caseNames``), all when nil.
     var exports: [String]?
+    /// Curate scenario: a PostgreSQL URL whose cluster gets a scratch database (SQLite only when nil).
+    var db: String?
     /// Internal: run this one measurement in this process (the parent runs each in a child).
     var measure: String?
 
     /// The usage text (`--help`).
     static let usage = """
-        usage: harvest-bench [--scenario all|ceiling|harvest|latency|faults|scale|decode|export|verify] [--prompts 10000]
+        usage: harvest-bench [--scenario all|ceiling|harvest|latency|faults|scale|decode|export|verify|curate] [--prompts 10000]
                              [--max-tokens 128] [--logprobs 5] [--concurrency 64] [--latency-ms 500]
                              [--latency-concurrency 2000] [--samples 1] [--teacher URL] [--keep-db]
                              [--export-db PATH] [--runs 1] [--exports openai,openai-logprobs,kd,kd-legacy,kd-scored]
+                             [--db postgres://…  (scenario curate)]
         Prints throughput, CPU and memory figures; build with `swift build -c release` first.
         """
 
@@ -103,6 +109,7 @@ struct BenchArgs {
             case "--export-db": exportDB = next()
             case "--runs": runs = max(1, number(next()))
             case "--exports": exports = next().split(separator: ",").map(String.init)
+            case "--db": db = next()
             case "--measure": measure = next()
             case "--help", "-h": Self.fail(nil)
             default: Self.fail("unknown argument \(argv[i])")
@@ -112,5 +119,5 @@ struct BenchArgs {
     }
 
     /// Whether `s` is selected.
-    func runs(_ s: Scenario) -> Bool { (scenario == .all && s != .decode && s != .export && s != .verify) || scenario == s }
+    func runs(_ s: Scenario) -> Bool { (scenario == .all && s != .decode && s != .export && s != .verify && s != .curate) || scenario == s }
 }

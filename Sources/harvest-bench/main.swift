@@ -90,6 +90,10 @@ func measure(_ name: String) async throws {
         let answers = args.promptsGiven ? args.prompts : 1_000_000
         printHeader("verify stage, \(answers) answers")
         try VerifyScenario.run(answers: answers)
+    case "curate":
+        let answers = args.promptsGiven ? args.prompts : 100_000
+        printHeader("curate (dedup + verify), \(answers) answers, SQLite\(args.db == nil ? "" : " and PostgreSQL")")
+        try await CurateScenario.run(answers: answers, postgresURL: args.db)
     case "decode":
         printHeader("hot steps per answer")
         try await DecodeScenario.run(maxTokens: args.maxTokens, logprobs: args.logprobs)
@@ -186,4 +190,7 @@ if args.runs(.decode) {
 }
 if args.runs(.verify) {
     _ = try child("verify")
+}
+if args.runs(.curate) {
+    _ = try child("curate")
 }

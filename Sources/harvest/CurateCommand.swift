@@ -16,6 +16,7 @@ struct CurateCommand: AsyncParsableCommand {
             and its old marks replaced; stages left out lose their marks. Bad eval files or patterns: exit 4, nothing marked.
             --verify judges answers against their prompts' reference answers; with --min-pass-rate/--max-pass-rate the
             stage filter.pass_rate then marks every answer of a prompt whose pass rate is outside the band.
+            Works on SQLite and PostgreSQL (--db); on PostgreSQL a second run on the same set waits for the first.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -148,19 +149,24 @@ struct CurateCommand: AsyncParsableCommand {
             if spec.verifier != nil && !spec.verify {
                 throw CurationError(.parameter, location: "verifier", "needs the verify stage", hint: "add --verify; nothing was marked")
             }
-            // Marks and verdicts are read on PostgreSQL (export, inspect, stats) but written only on SQLite so far.
-            let store = try SQLiteStore(path: try global.location().sqlitePath(for: "curate"))
+            let store = try StoreFactory.open(try global.location())
             defer { store.close() }
             var keep: Set<String> = spec.verify ? [VerificationRecord.stage] : []
             if band != nil { keep.insert(PassRateStage.stage) }
-            let report = try Curator(store: store).run(setName: set, config: curationConfig, dryRun: dryRun, keepingStages: keep)
-            guard spec.verify else {
+            let set = self.set, dryRun = self.dryRun
+            let waiting = { printError("harvest curate: another curate run holds set '\(set)' (\(store.location)); waiting for it to finish") }
+            let (report, verified, passRate) = try store.withCurationLock(setName: set, waiting: waiting) {
+                let report = try Curator(store: store).run(setName: set, config: curationConfig, dryRun: dryRun, keepingStages: keep)
+                guard spec.verify else { return (report, VerificationReport?.none, PassRateReport?.none) }
+                let stage = AnswerVerifierStage(store: store, defaultVerifier: spec.verifier ?? .math)
+                let verified = try stage.run(setName: set, dryRun: dryRun)
+                let passRate = try band.map { try PassRateStage(store: store, band: $0).run(setName: set, dryRun: dryRun) }
+                return (report, verified, passRate)
+            }
+            guard let verified else {
                 print(json ? report.json() : report.table(), terminator: json ? "\n" : "")
                 return
             }
-            let stage = AnswerVerifierStage(store: store, defaultVerifier: spec.verifier ?? .math)
-            let verified = try stage.run(setName: set, dryRun: dryRun)
-            let passRate = try band.map { try PassRateStage(store: store, band: $0).run(setName: set, dryRun: dryRun) }
             if json {
                 let pass = passRate.map { ",\"pass_rate\":\($0.json(pretty: false))" } ?? ""
                 print("{\"curation\":\(report.json(pretty: false)),\"verify\":\(verified.json(pretty: false))\(pass)}")

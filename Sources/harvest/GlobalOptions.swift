@@ -6,7 +6,7 @@ import Logging
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("SQLite database file, or a PostgreSQL URL postgres://user@host/db (no password: PGPASSWORD or ~/.pgpass).",
-                                            discussion: "Default: $HARVEST_DB, else ./harvest.sqlite. PostgreSQL works with import, sweep (also --via batch), serve (batch runs included), status, init, export, inspect, stats, score, rescue and batch (backup and demo are SQLite only).",
+                                            discussion: "Default: $HARVEST_DB, else ./harvest.sqlite. PostgreSQL works with import, sweep (also --via batch), serve (batch runs included), status, init, export, inspect, stats, score, rescue, batch and curate (backup and demo are SQLite only).",
                                             valueName: "path|url"))
     var db: String?
 

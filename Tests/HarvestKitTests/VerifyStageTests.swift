@@ -75,6 +75,26 @@ import Testing
         #expect(inspection.text().contains("== verification"))
     }
 
+    @Test func aPromptUnderSeveralIdsNeitherShortensAPageNorPicksAnyReference() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let store = try await Self.prepared(dir)
+        defer { store.close() }
+        // p2's prompt again under two more ids with other references: its answers are judged against the lowest id
+        // in byte order ("B-p2" < "p2" < "z-p2"), and its three member rows do not make a page look like the last.
+        let file = try dir.write("more.jsonl", """
+            {"id": "z-p2", "prompt": "Pick a letter", "answer": "A", "verifier": "choice"}
+            {"id": "B-p2", "prompt": "Pick a letter", "answer": "D", "verifier": "choice"}
+            """)
+        _ = try store.importPrompts(setName: "s", prompts: try PromptFileReader().read(path: file), sourceName: file)
+        let inputs = try store.verificationInputs(setName: "s", afterId: 0, limit: 5)
+        #expect(inputs.count == 5 && Set(inputs.map(\.responseId)).count == 5)
+        #expect(inputs.filter { $0.content.contains("C") }.allSatisfy { $0.reference == "D" })
+        let report = try AnswerVerifierStage(store: store, pageSize: 2).run(setName: "s")
+        #expect(report.examined == 12, "every answer judged, not only the pages before the first short one")
+        #expect(report.newVerdicts["correct"] == 2, "p1's two right answers; p2's C answers are wrong against D")
+    }
+
     @Test func bestSampleIsCorrectAndPassRateFilters() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }

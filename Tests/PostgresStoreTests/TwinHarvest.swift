@@ -138,8 +138,7 @@ final class TwinHarvest: @unchecked Sendable {
                               responseId: "chatcmpl-\(n)", receivedAt: received)
     }
 
-    /// The same marks and verdicts in both stores: SQLite through its curation commit, PostgreSQL by SQL (curation
-    /// on PostgreSQL is not written by harvest yet).
+    /// The same marks and verdicts in both stores, through each store's curation commit.
     private func curate() throws {
         let ids = responseIds
         // ids[1] answers set t (teacher B), ids[2] and ids[4] set s.
@@ -159,22 +158,8 @@ final class TwinHarvest: @unchecked Sendable {
                                     finishedAt: 1_796_000_200)
         commit.verifications = verdicts
         let run = try sqlite.commitCuration(commit)
-        let c = try PostgresConnection(url: PostgresURL(database.url))
-        try c.execute("INSERT INTO curation_runs(id, set_name, config, started_at, finished_at) VALUES($1, 's', '[]', 1796000100, 1796000200)",
-                      [.int(run)])
-        for m in marks {
-            try c.execute("""
-                INSERT INTO curation_marks(response_id, stage, reason, detail, params_fingerprint, run_id, created_at)
-                VALUES($1, $2, $3, $4, 'fp', $5, 1796000150)
-                """, [.int(m.0), .text(m.1), .text(m.2), .text(m.3), .int(run)])
-        }
-        for v in verdicts {
-            try c.execute("""
-                INSERT INTO verifications(response_id, set_id, verdict, extracted, rule, reason, verifier, run_id, created_at)
-                VALUES($1, (SELECT id FROM prompt_sets WHERE name = 's'), $2, $3, $4, $5, $6, $7, 1796000150)
-                """, [.int(v.responseId), .text(v.verdict), .nullableText(v.extracted), .nullableText(v.rule), .text(v.reason), .text(v.verifier),
-                      .int(run)])
-        }
+        let pgRun = try postgres.commitCuration(commit)
+        guard run == pgRun else { throw TwinError("curation run ids differ: \(run), \(pgRun)") }
     }
 }
 

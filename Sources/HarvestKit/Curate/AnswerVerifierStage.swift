@@ -4,7 +4,7 @@ import HarvestCore
 import HarvestCurate
 import HarvestJSON
 import HarvestVerify
-import SQLiteStore
+import HarvestStore
 
 /// The curation stage `verify`: judges each answer of a set against its prompt's reference and records the verdict
 /// (`correct`, `wrong`, `unverifiable`, `no_answer`) with the extracted final answer. A `wrong` or `no_answer` verdict
@@ -12,9 +12,10 @@ import SQLiteStore
 /// is written); nothing is deleted.
 ///
 /// Incremental like the other stages: its `curation_progress` row holds the parameter fingerprint and the highest
-/// response id judged, so a re-run only judges newer answers; a different default verifier starts over.
+/// response id judged, so a re-run only judges newer answers; a different default verifier starts over. No answer
+/// above the store's settled id is judged (see ``Curator``).
 public struct AnswerVerifierStage: Sendable {
-    let store: SQLiteStore
+    let store: any CurationStore
     /// Verifier kind for prompts that name none.
     public var defaultVerifier: VerifierKind
     /// Answers per page (one transaction each).
@@ -23,7 +24,7 @@ public struct AnswerVerifierStage: Sendable {
     public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Creates the stage over `store`.
-    public init(store: SQLiteStore, defaultVerifier: VerifierKind = .math, pageSize: Int = 5000) {
+    public init(store: any CurationStore, defaultVerifier: VerifierKind = .math, pageSize: Int = 5000) {
         self.store = store
         self.defaultVerifier = defaultVerifier
         self.pageSize = max(1, pageSize)
@@ -55,7 +56,8 @@ public struct AnswerVerifierStage: Sendable {
         let pages = BoundedQueue<Result<[VerificationInput], any Error>>(capacity: 2)
         let commits = BoundedQueue<(CurationCommit, VerificationReport)>(capacity: 2)
         let outcome = CommitOutcome()
-        let reader = Self.startReader(store: store, setName: setName, afterId: afterId, pageSize: pageSize, into: pages)
+        let ceiling = try store.settledResponseId() ?? Int64.max
+        let reader = Self.startReader(store: store, setName: setName, afterId: afterId, ceiling: ceiling, pageSize: pageSize, into: pages)
         let writer = dryRun ? nil : Self.startWriter(store: store, from: commits, stopping: pages, outcome: outcome)
         var joined = false
         defer {
@@ -94,9 +96,9 @@ public struct AnswerVerifierStage: Sendable {
         return report
     }
 
-    /// Reads pages of up to `pageSize` answers after `afterId` into `pages` until a short page (or an error, passed
-    /// on), then closes `pages`. Returns a semaphore signalled when the thread ends.
-    private static func startReader(store: SQLiteStore, setName: String, afterId: Int64, pageSize: Int,
+    /// Reads pages of up to `pageSize` answers after `afterId` and up to `ceiling` (the store's settled id) into `pages`
+    /// until a short page (or an error, passed on), then closes `pages`. Returns a semaphore signalled when the thread ends.
+    private static func startReader(store: any CurationStore, setName: String, afterId: Int64, ceiling: Int64, pageSize: Int,
                                     into pages: BoundedQueue<Result<[VerificationInput], any Error>>) -> DispatchSemaphore {
         let ended = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
@@ -107,7 +109,8 @@ public struct AnswerVerifierStage: Sendable {
             var after = afterId
             while true {
                 do {
-                    let page = try store.verificationInputs(setName: setName, afterId: after, limit: pageSize)
+                    var page = try store.verificationInputs(setName: setName, afterId: after, limit: pageSize)
+                    if let cut = page.firstIndex(where: { $0.responseId > ceiling }) { page.removeSubrange(cut...) }
                     guard pages.put(.success(page)), page.count == pageSize, let last = page.last?.responseId else { return }
                     after = last
                 } catch {
@@ -122,7 +125,7 @@ public struct AnswerVerifierStage: Sendable {
     /// Commits the judged pages of `commits` in order on its own thread: the first inserts the run row, the others
     /// update it (its `counts` are the report so far, with the run id). The first failure is kept in `outcome` and
     /// closes both queues, which stops the reader and the judging loop. Returns a semaphore signalled when it ends.
-    private static func startWriter(store: SQLiteStore, from commits: BoundedQueue<(CurationCommit, VerificationReport)>,
+    private static func startWriter(store: any CurationStore, from commits: BoundedQueue<(CurationCommit, VerificationReport)>,
                                     stopping pages: BoundedQueue<Result<[VerificationInput], any Error>>,
                                     outcome: CommitOutcome) -> DispatchSemaphore {
         let ended = DispatchSemaphore(value: 0)

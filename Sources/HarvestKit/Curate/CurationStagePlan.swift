@@ -1,6 +1,6 @@
 import HarvestCore
 import HarvestCurate
-import SQLiteStore
+import HarvestStore
 
 /// One stage of a curation run: a single-stage ``CurationPipeline``, its parameters, how far it has judged the
 /// set, and (for dedup) its in-memory state of everything kept before.
@@ -43,7 +43,7 @@ struct CurationStagePlan {
     }
 
     /// Loads the stored dedup state of this stage (when its parameters are unchanged) and builds the in-memory state.
-    mutating func loadState(store: SQLiteStore, setName: String, resume: Bool) throws {
+    mutating func loadState(store: any CurationStore, setName: String, resume: Bool) throws {
         var stored = StoredCurationState()
         if resume && isDedup {
             let signatures = stage == CurationStage.nearDedup

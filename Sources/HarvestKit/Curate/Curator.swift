@@ -2,7 +2,7 @@ import Foundation
 import HarvestCore
 import HarvestCurate
 import HarvestJSON
-import SQLiteStore
+import HarvestStore
 
 /// Runs a curation configuration over one prompt set and records marks (never deletes).
 ///
@@ -11,17 +11,19 @@ import SQLiteStore
 /// kept before; a stage with new parameters (or a new stage) starts over: its old marks and state are replaced.
 /// Stages no longer configured lose their marks. Responses are read page by page (``pageSize``), and each page is
 /// committed in one transaction (marks, new state, progress, run row), so an interrupted run resumes where it stopped.
+/// A run judges no answer above the store's settled id (``CorpusReader/settledResponseId()``: on PostgreSQL, answers
+/// of several daemons commit out of id order), so progress never passes an answer committed later.
 ///
 /// Known limit: changing a filter does not re-run unchanged dedup stages over older rows, so a row the new filter
 /// drops may remain the kept copy of a duplicate group; change the dedup parameters (or run `--no-exact` then
 /// `--exact`) to recompute them.
 public struct Curator: Sendable {
-    let store: SQLiteStore
+    let store: any CurationStore
     /// Responses per page.
     public var pageSize: Int
 
     /// Creates a curator over `store`.
-    public init(store: SQLiteStore, pageSize: Int = 2000) {
+    public init(store: any CurationStore, pageSize: Int = 2000) {
         self.store = store
         self.pageSize = max(1, pageSize)
     }
@@ -53,11 +55,13 @@ public struct Curator: Sendable {
         }).jsonString
         let needLogprobs = plans.contains { $0.stage == CurationStage.logprob || $0.stage == CurationStage.length }
         var afterId = plans.map(\.lastId).min() ?? Int64.max
+        let ceiling = try store.settledResponseId() ?? Int64.max
         var runId: Int64?
         var first = true
         while true {
-            let page = afterId == Int64.max ? [] : try store.responses(query: ResponseQuery(
+            var page = afterId == Int64.max ? [] : try store.responses(query: ResponseQuery(
                 setName: setName, afterId: afterId, limit: pageSize, includeLogprobs: needLogprobs))
+            if let cut = page.firstIndex(where: { $0.id > ceiling }) { page.removeSubrange(cut...) }
             var commit = CurationCommit(setName: setName, runId: runId, config: config, startedAt: startedAt,
                                         replaceStages: first ? replace : [])
             if let lo = page.first?.id, let hi = page.last?.id {

@@ -1,7 +1,7 @@
 import Foundation
 import HarvestCurate
 import HarvestJSON
-import SQLiteStore
+import HarvestStore
 
 /// The curation stage `filter.pass_rate`: marks every answer of a prompt whose pass rate over its samples (correct /
 /// judged verdicts of the `verify` stage in this set) is outside a ``PassRateBand`` — e.g. [0.25, 0.75] keeps the
@@ -15,12 +15,12 @@ import SQLiteStore
 public struct PassRateStage: Sendable {
     /// The stage name in `curation_marks` and `curation_progress`.
     public static let stage = "filter.pass_rate"
-    let store: SQLiteStore
+    let store: any CurationStore
     /// The band of pass rates kept.
     public let band: PassRateBand
 
     /// Creates the stage over `store`.
-    public init(store: SQLiteStore, band: PassRateBand) {
+    public init(store: any CurationStore, band: PassRateBand) {
         self.store = store
         self.band = band
     }

@@ -41,8 +41,8 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
     /// file named after the URL is created).
     public init(path: String, options: StoreOptions = .init()) throws {
         if path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") {
-            throw StoreError.invalidInput("--db names a PostgreSQL database, but this command works on a SQLite database only so far "
-                + "(PostgreSQL: import, sweep, serve, status, init — docs/OPERATIONS.md); give a SQLite file with --db")
+            throw StoreError.invalidInput("--db names a PostgreSQL database, but this opens a SQLite file "
+                + "(every command but backup and demo takes a PostgreSQL URL — docs/OPERATIONS.md); give a SQLite file with --db")
         }
         self.path = path
         self.options = options

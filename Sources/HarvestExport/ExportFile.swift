@@ -133,11 +133,18 @@ final class FileOutput: @unchecked Sendable {
     private var hasher = SHA256()
     private(set) var fileBytes = 0
     private(set) var sha256 = ""
+    /// Written bytes not yet handed to the kernel's writeback (regular files only; nil for a pipe or terminal).
+    private var writebackFrom: Int?
+    /// Writeback is started every this many bytes, so the final `fsync` waits for the tail, not the whole file
+    /// (a 160 MB `kd` export spent 0.23 s of its 0.8 s in that `fsync`).
+    static let writebackChunk = 8 << 20
 
     init(fd: Int32, path: String, encoder: GzipEncoder?) {
         self.fd = fd
         self.path = path
         self.encoder = encoder
+        var info = stat()
+        if fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG { writebackFrom = 0 }
     }
 
     func consume(_ bytes: UnsafeRawBufferPointer, last: Bool) throws(ExportError) {
@@ -163,6 +170,13 @@ final class FileOutput: @unchecked Sendable {
             offset += n
         }
         fileBytes += bytes.count
+        if let from = writebackFrom, fileBytes - from >= Self.writebackChunk {
+            // POSIX_FADV_DONTNEED starts writeback of the range's dirty pages without waiting for it (Linux), and
+            // lets the kernel drop them once clean: the export never reads them back. Best effort: a failure only
+            // leaves the work to the final fsync.
+            _ = posix_fadvise(fd, off_t(from), off_t(fileBytes - from), POSIX_FADV_DONTNEED)
+            writebackFrom = fileBytes
+        }
     }
 }
 

@@ -3,7 +3,7 @@ import HarvestStore
 import SQLiteStore
 
 /// The corpus on PostgreSQL for `harvest export`, `inspect` and `stats`: the same rows, order and figures as
-/// SQLite's reads (docs/OPERATIONS.md, *PostgreSQL (preview)*). Exports stream through a server-side cursor
+/// SQLite's reads (docs/OPERATIONS.md, *PostgreSQL*). Exports stream through a server-side cursor
 /// (``openResponsePages(query:)``); text orders that decide output use byte order (`COLLATE "C"`).
 extension PostgresStore: CorpusReader {
     /// None: nothing of the database is a local file an export could overwrite.

@@ -7,7 +7,7 @@ import SQLiteStore
 import Testing
 
 /// The read path on both backends: the same harvest in SQLite and PostgreSQL exports byte-identical files in every
-/// format and gives the same `inspect` and `stats` output (docs/OPERATIONS.md, *PostgreSQL (preview)*).
+/// format and gives the same `inspect` and `stats` output (docs/OPERATIONS.md, *PostgreSQL*).
 @Suite(.serialized) struct CorpusReaderParityTests {
     /// One export of both stores: every data file byte for byte, and the manifests apart from their creation time.
     static func exportBoth(_ twin: TwinHarvest, _ name: String, _ selection: ExportSelection, _ plan: (String) -> ExportPlan,

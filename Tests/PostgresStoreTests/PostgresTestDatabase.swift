@@ -2,7 +2,7 @@ import Foundation
 import PostgresStore
 
 /// A fresh database per test on the cluster named by `HARVEST_TEST_PG_URL` (`.ci/pg-start` starts one; see
-/// docs/OPERATIONS.md, *PostgreSQL (preview)*), dropped by ``drop()``. Tests that need PostgreSQL are skipped when the
+/// docs/OPERATIONS.md, *PostgreSQL*), dropped by ``drop()``. Tests that need PostgreSQL are skipped when the
 /// variable is unset.
 struct PostgresTestDatabase {
     /// The admin URL from the environment, nil when PostgreSQL tests are off.

@@ -144,25 +144,15 @@ final class PostgresGroupCommit: @unchecked Sendable {
         }
     }
 
-    /// The logprob blobs to store (`HLP2` where the answer had an `HLP1` blob). Keys the vocabulary lacks are inserted
-    /// first, per teacher, committed at once.
+    /// The logprob blobs to store (`HLP2` where the answer had an `HLP1` blob; ``PostgresVocabulary/encodeAnswers(_:_:)``).
     private func encodeLogprobs(_ batch: [Item], _ c: PostgresConnection) throws -> [[UInt8]?] {
-        var teacherOf: [Int64: Int64] = [:]
-        let unknown = batch.filter { $0.table != nil && $0.teacherId == nil }.map(\.attempt.jobId)
-        if !unknown.isEmpty {
-            let t = try c.execute("SELECT id, teacher_id FROM jobs WHERE id = ANY($1::bigint[])", [.intArray(unknown)])
-            for r in 0..<t.count { teacherOf[try t.int64(r, 0)] = try t.int64(r, 1) }
-        }
+        let withTables = batch.indices.filter { batch[$0].table != nil }
         var blobs = batch.map(\.logprobs)
-        var missing: [Int64: [Int]] = [:]
-        for (i, item) in batch.enumerated() {
-            guard let table = item.table, let teacher = item.teacherId ?? teacherOf[item.attempt.jobId] else { continue }
-            if let blob = vocabulary.encodeKnown(table, teacherId: teacher) { blobs[i] = blob } else { missing[teacher, default: []].append(i) }
-        }
-        for (teacher, indices) in missing {
-            let encoded = try vocabulary.encode(indices.map { batch[$0].table! }, teacherId: teacher, c)
-            for (i, blob) in zip(indices, encoded) { blobs[i] = blob }
-        }
+        guard !withTables.isEmpty else { return blobs }
+        let encoded = try vocabulary.encodeAnswers(withTables.map {
+            (table: batch[$0].table!, jobId: batch[$0].attempt.jobId, teacherId: batch[$0].teacherId)
+        }, c)
+        for (i, blob) in zip(withTables, encoded) where blob != nil { blobs[i] = blob }
         return blobs
     }
 }

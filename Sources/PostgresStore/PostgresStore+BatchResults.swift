@@ -127,19 +127,9 @@ extension PostgresStore {
             if !LogprobCodec.isVersion2(blob), let table = try? LogprobTable(hlp1: blob) { tables[i] = table }
         }
         guard !tables.isEmpty else { return blobs }
-        let ids = tables.keys.map { results[$0].jobId }
-        let t = try c.execute("SELECT id, teacher_id FROM jobs WHERE id = ANY($1::bigint[])", [.intArray(ids)])
-        var teacherOf: [Int64: Int64] = [:]
-        for r in 0..<t.count { teacherOf[try t.int64(r, 0)] = try t.int64(r, 1) }
-        var missing: [Int64: [Int]] = [:]
-        for (i, table) in tables {
-            guard let teacher = teacherOf[results[i].jobId] else { continue }
-            if let blob = vocabulary.encodeKnown(table, teacherId: teacher) { blobs[i] = blob } else { missing[teacher, default: []].append(i) }
-        }
-        for (teacher, indices) in missing {
-            let encoded = try vocabulary.encode(indices.map { tables[$0]! }, teacherId: teacher, c)
-            for (i, blob) in zip(indices, encoded) { blobs[i] = blob }
-        }
+        let lines = Array(tables.keys)
+        let encoded = try vocabulary.encodeAnswers(lines.map { (table: tables[$0]!, jobId: results[$0].jobId, teacherId: nil) }, c)
+        for (i, blob) in zip(lines, encoded) where blob != nil { blobs[i] = blob }
         return blobs
     }
 }

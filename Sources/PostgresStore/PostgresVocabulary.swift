@@ -76,6 +76,30 @@ final class PostgresVocabulary: Sendable {
         }
     }
 
+    /// The `HLP2` blobs of answers' logprob tables, one per item (nil when the job has no row): each against its job's
+    /// teacher (`teacherId` when the caller knows it, else read from `jobs` in one query); keys the vocabulary lacks
+    /// are inserted first, per teacher, committed at once (``encode(_:teacherId:_:)``). Used by the group commit and by
+    /// batch results, so answers of both paths are stored the same way.
+    func encodeAnswers(_ items: [(table: LogprobTable, jobId: Int64, teacherId: Int64?)], _ c: PostgresConnection) throws -> [[UInt8]?] {
+        var teacherOf: [Int64: Int64] = [:]
+        let unknown = items.filter { $0.teacherId == nil }.map(\.jobId)
+        if !unknown.isEmpty {
+            let t = try c.execute("SELECT id, teacher_id FROM jobs WHERE id = ANY($1::bigint[])", [.intArray(unknown)])
+            for r in 0..<t.count { teacherOf[try t.int64(r, 0)] = try t.int64(r, 1) }
+        }
+        var blobs = [[UInt8]?](repeating: nil, count: items.count)
+        var missing: [Int64: [Int]] = [:]
+        for (i, item) in items.enumerated() {
+            guard let teacher = item.teacherId ?? teacherOf[item.jobId] else { continue }
+            if let blob = encodeKnown(item.table, teacherId: teacher) { blobs[i] = blob } else { missing[teacher, default: []].append(i) }
+        }
+        for (teacher, indices) in missing {
+            let encoded = try encode(indices.map { items[$0].table }, teacherId: teacher, c)
+            for (i, blob) in zip(indices, encoded) { blobs[i] = blob }
+        }
+        return blobs
+    }
+
     /// Adds the `(idx, entry)` rows to `found`, counting them.
     private static func collect(_ rows: PostgresResult, into found: inout Teacher, count: inout Int) throws {
         for r in 0..<rows.count {

@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// Streams stored responses into an export laid out by an ``ExportPlan``: rows are serialized (``drain(_:)``: in
-/// batches of ``RowBatch/capacity`` on several threads, appended in order), routed to their split, cut into shards
+/// batches of ``RowBatch/capacity`` on several threads, ``BatchSerializer``, appended in order), routed to their split, cut into shards
 /// and written to temp files; ``finish(curation:createdAt:)`` moves the export into place. Memory stays bounded
 /// (one batch of rows and one 1 MiB buffer per open file).
 ///
@@ -113,34 +113,36 @@ public final class ExportPipeline {
     }
 
     /// Consumes rows from `next` until it returns nil, as ``consume(_:)`` would one by one (same bytes, same
-    /// order), serializing them in batches on up to ``RowBatch/defaultWidth`` threads. ``rows`` counts a row when
-    /// it joins a batch. If `next` throws, the export is abandoned and ``ExportError/rowSource(_:)`` is thrown.
+    /// order), serializing them in batches of ``RowBatch/capacity`` on up to ``BatchSerializer/defaultThreads``
+    /// threads while this thread places earlier batches' lines. ``rows`` counts a row when it joins a batch. If
+    /// `next` throws, the export is abandoned and ``ExportError/rowSource(_:)`` is thrown.
     public func drain(_ next: () throws -> StoredResponse?) throws(ExportError) {
         guard state == .open else { throw .closed }
-        var batch = RowBatch(width: RowBatch.defaultWidth)
-        while true {
-            let row: StoredResponse?
-            do {
-                row = try next()
-            } catch let error as ExportError {
-                abandon()
-                throw error
-            } catch {
-                abandon()
-                throw .rowSource(String(describing: error))
-            }
-            if let row {
+        let serializer = BatchSerializer(format: plan.format, options: plan.options)
+        defer { serializer.close() }
+        let place = { (row: StoredResponse, line: UnsafeRawBufferPointer) throws(ExportError) in try self.place(row, line) }
+        do throws(ExportError) {
+            while true {
+                let row: StoredResponse?
+                do {
+                    row = try next()
+                } catch let error as ExportError {
+                    throw error
+                } catch {
+                    throw .rowSource(String(describing: error))
+                }
+                guard let row else { break }
                 guard admit(row) else { continue }
-                batch.append(row)
+                serializer.filling.append(row)
                 rows += 1
-                if !batch.isFull { continue }
+                if serializer.filling.isFull { try serializer.submit(place) }
             }
-            if !batch.isEmpty {
-                batch.serialize(plan.format, options: plan.options)
-                try batch.forEachLine { (row, line) throws(ExportError) in try place(row, line) }
-                batch.removeAll()
-            }
-            if row == nil { return }
+            try serializer.submit(place)
+            try serializer.flush(place)
+        } catch {
+            serializer.close()
+            abandon()
+            throw error
         }
     }
 

@@ -58,6 +58,21 @@ struct DrainBatchTests {
         for (name, bytes) in one { #expect(batched[name] == bytes, "\(name) differs for \(count) rows") }
     }
 
+    /// Many batches in flight at once (2,000 rows: 63 batches, more than the serializer keeps in flight), rows of
+    /// very different sizes so that later batches often finish first: lines still come out in row order.
+    @Test func manyBatchesOfUnevenRowsKeepTheirOrder() throws {
+        var rows = syntheticRows(2_000)
+        for i in rows.indices where i % 97 < 3 {
+            rows[i].choice.content = String(repeating: "long answer \(i) ", count: 2_000)
+        }
+        let plan = { (dir: String) in ExportPlan(format: OpenAIChatFormat(), output: .file(dir + "/many.jsonl")) }
+        let one = try Self.export(rows, plan, batched: false)
+        let batched = try Self.export(rows, plan, batched: true)
+        #expect(one["many.jsonl"]?.count ?? 0 > 2_000 * 200)
+        let same = one == batched   // compared apart: a failure would print megabytes of bytes
+        #expect(same, "drain wrote other bytes than consume")
+    }
+
     @Test func everyFormatWithSplitsAndShards() throws {
         let rows = try Self.mixedRows()
         let split = try SplitSpec(parsing: "train=0.8,val=0.2")

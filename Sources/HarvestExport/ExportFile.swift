@@ -3,7 +3,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 import HarvestCrypto
+import Synchronization
 
 /// One output stream of an export: a temp file that is renamed into place by its owner, or standard output.
 /// Rows are collected in a 1 MiB buffer; full buffers go to a ``WriteBehind`` thread that gzip-compresses
@@ -86,12 +88,14 @@ final class ExportFile {
             try worker.finish()
         } catch {
             worker.cancel()
+            _ = output.waitForBackgroundSync()
             if tempPath != nil { closeDescriptor(output.fd) }
             throw error
         }
+        let backgroundError = output.waitForBackgroundSync()
         guard let tempPath else { return }
-        guard fsync(output.fd) == 0 else {
-            let reason = Self.lastError()
+        guard fsync(output.fd) == 0 && backgroundError == 0 else {
+            let reason = backgroundError != 0 ? String(cString: strerror(backgroundError)) : Self.lastError()
             closeDescriptor(output.fd)
             throw ExportError.io(operation: "sync", path: tempPath, reason: reason, hint: "check the disk, then export again")
         }
@@ -115,6 +119,7 @@ final class ExportFile {
         if isOpen {
             isOpen = false
             worker.cancel()
+            _ = output.waitForBackgroundSync()
             if tempPath != nil { closeDescriptor(output.fd) }
         }
         if let committedPath { unlink(committedPath) } else if let tempPath { unlink(tempPath) }
@@ -138,6 +143,25 @@ final class FileOutput: @unchecked Sendable {
     /// Writeback is started every this many bytes, so the final `fsync` waits for the tail, not the whole file
     /// (a 160 MB `kd` export spent 0.23 s of its 0.8 s in that `fsync`).
     static let writebackChunk = 8 << 20
+
+    /// Bytes written when the last background `fdatasync` started.
+    private var syncedAt = 0
+    private let syncing = Atomic<Bool>(false)
+    /// The `errno` of a failed background `fdatasync` (0: none). Linux reports a writeback error to one sync call
+    /// only, so the final `fsync` could succeed after this one failed: ``ExportFile/close()`` checks both.
+    private let syncError = Atomic<Int32>(0)
+    private let syncs = DispatchGroup()
+    /// Every this many bytes, `fdatasync` runs on a background thread while the export goes on (regular files),
+    /// so the disk's cache is flushed as the file grows: the final `fsync` flushed a whole 160 MB export in
+    /// 0.19 s on this machine's virtual disk, after early writeback alone; now about 30 ms.
+    static let syncChunk = 32 << 20
+
+    /// Waits for a background `fdatasync` still running (before the final `fsync` or closing the descriptor) and
+    /// returns the `errno` of any that failed (0: none).
+    func waitForBackgroundSync() -> Int32 {
+        syncs.wait()
+        return syncError.load(ordering: .relaxed)
+    }
 
     init(fd: Int32, path: String, encoder: GzipEncoder?) {
         self.fd = fd
@@ -170,6 +194,16 @@ final class FileOutput: @unchecked Sendable {
             offset += n
         }
         fileBytes += bytes.count
+        if writebackFrom != nil, fileBytes - syncedAt >= Self.syncChunk,
+           syncing.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
+            syncedAt = fileBytes
+            syncs.enter()
+            DispatchQueue.global(qos: .utility).async { [self] in
+                if fdatasync(fd) != 0 { syncError.store(errno, ordering: .relaxed) }
+                syncing.store(false, ordering: .releasing)
+                syncs.leave()
+            }
+        }
         if let from = writebackFrom, fileBytes - from >= Self.writebackChunk {
             // POSIX_FADV_DONTNEED starts writeback of the range's dirty pages without waiting for it (Linux), and
             // lets the kernel drop them once clean: the export never reads them back. Best effort: a failure only

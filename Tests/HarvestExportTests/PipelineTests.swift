@@ -326,15 +326,15 @@ struct PipelineTests {
         #expect(zipped.fileBytes == readBytes(dir.file("z.jsonl.gz")).count)
     }
 
-    /// A file past several writeback chunks (started during the export, 8 MiB each, pages dropped once clean) reads
-    /// back byte for byte, with the digest of what was written.
+    /// A file past several writeback chunks (started during the export, 8 MiB each, pages dropped once clean) and
+    /// two background `fdatasync`s (every 32 MiB) reads back byte for byte, with the digest of what was written.
     @Test func aLargeFileReadsBackExactlyAfterEarlyWriteback() throws {
         let dir = TempDir()
         defer { dir.remove() }
         let sink = try ExportSink(path: dir.file("big.jsonl"))
         var written: [UInt8] = []
         var line = 0
-        while written.count < 27 << 20 {
+        while written.count < 72 << 20 {
             let bytes = Array("{\"line\":\(line),\"pad\":\"\(String(repeating: "abcdefghij", count: 1 + line % 97))\"}\n".utf8)
             try sink.write(bytes)
             written += bytes

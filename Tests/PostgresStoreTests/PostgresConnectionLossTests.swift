@@ -13,7 +13,9 @@ import Testing
     @Test(.enabled(if: PostgresTestDatabase.available, PostgresTestDatabase.skipNote))
     func aSweepSurvivesTheDatabaseRestartingAndLosesNothing() async throws {
         var config = MockTeacherConfiguration()
-        config.latencyMs = 100
+        // 1 s per answer: the runner keeps its 16 slots full, so answers are in flight whenever the server goes down
+        // (at 100 ms a loaded CI run once stopped the server between two claims: nothing in flight, nothing rescued).
+        config.latencyMs = 1_000
         let mock = MockTeacherServer(config)
         let port = try mock.start()
         defer { mock.stop() }
@@ -25,7 +27,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let rescue = dir.appendingPathComponent("rescue.jsonl").path
 
-        let jobs = 600
+        let jobs = 240
         let store = try PostgresStore(url: cluster.url)
         defer { store.close() }
         _ = try await store.importPrompts(setName: "s", prompts: conformancePrompts(jobs), sourceName: "gen")
@@ -40,6 +42,10 @@ import Testing
         let running = Task { try await first.run(sweepId: sweep) }
         defer { running.cancel() }  // a failed wait must not leave the runner going after the test
         try await waitFor("60 answers stored before the outage") { (try? Self.count(cluster.url, "SELECT count(*) FROM responses")) ?? 0 >= 60 }
+        try await waitFor("requests in flight at the teacher") {
+            let s = mock.stats()
+            return s.requestsReceived - s.responsesByStatus.values.reduce(0, +) >= 4
+        }
         try cluster.stop()
         let outcome = try await running.value
         #expect(outcome.interrupted, "the runner stopped claiming when the database went away")

@@ -40,8 +40,11 @@ public protocol BatchStore: Sendable {
     func providerBatchIds() async throws -> Set<String>
     /// Records the uploaded input file (stage `uploaded`).
     func markBatchUploaded(id: Int64, inputFileId: String) async throws
-    /// Records the provider's batch id and status (stage `submitted`).
-    func markBatchSubmitted(id: Int64, providerBatchId: String, status: String) async throws
+    /// Records the provider's batch id and status (stage `submitted`) unless another provider batch id was recorded
+    /// for the batch first, and returns the id the batch has now: `providerBatchId`, or that earlier one (a twin
+    /// created by another process, which the caller cancels).
+    @discardableResult
+    func markBatchSubmitted(id: Int64, providerBatchId: String, status: String) async throws -> String
     /// Records the provider's latest view of the batch (nil ids and error keep what was recorded).
     func updateBatchStatus(id: Int64, status: String, outputFileId: String?, errorFileId: String?, lastError: String?) async throws
     /// Stores result lines of batch `batchId` in one transaction: each answer like a request's answer (attempt,

@@ -124,9 +124,21 @@ extension PostgresStore {
         try await updateBatch(id, "stage = 'uploaded', input_file_id = $2", [.text(inputFileId)])
     }
 
-    /// Records the provider's batch id and status (stage `submitted`).
-    public func markBatchSubmitted(id: Int64, providerBatchId: String, status: String) async throws {
-        try await updateBatch(id, "stage = 'submitted', provider_batch_id = $2, provider_status = $3", [.text(providerBatchId), .text(status)])
+    /// Records the provider's batch id and status (stage `submitted`) unless another id was recorded first; returns
+    /// the id the batch has now (see ``BatchStore/markBatchSubmitted(id:providerBatchId:status:)``).
+    @discardableResult
+    public func markBatchSubmitted(id: Int64, providerBatchId: String, status: String) async throws -> String {
+        let now = Self.now
+        return try await pool.perform { c -> String in
+            // Only the first id is kept: a second process's create (its lock lost while the call ran) must not replace a
+            // batch the other one already recorded and polls.
+            try c.execute("""
+                UPDATE batches SET stage = 'submitted', provider_batch_id = $2, provider_status = $3, updated_at = \(now)
+                WHERE id = $1 AND (provider_batch_id IS NULL OR provider_batch_id = $2)
+                """, [.int(id), .text(providerBatchId), .text(status)])
+            let r = try c.execute("SELECT provider_batch_id FROM batches WHERE id = $1", [.int(id)])
+            return r.count == 1 ? (r.string(0, 0) ?? providerBatchId) : providerBatchId
+        }
     }
 
     /// Records the provider's latest view of the batch (nil ids and error keep what was recorded).

@@ -107,10 +107,21 @@ extension SQLiteStore {
         try await update(id, "stage = 'uploaded', input_file_id = ?2") { try $0.bind(inputFileId, at: 2) }
     }
 
-    /// Records the provider's batch id and status (stage `submitted`).
-    public func markBatchSubmitted(id: Int64, providerBatchId: String, status: String) async throws {
-        try await update(id, "stage = 'submitted', provider_batch_id = ?2, provider_status = ?3") { s in
-            try s.bind(providerBatchId, at: 2); try s.bind(status, at: 3)
+    /// Records the provider's batch id and status (stage `submitted`) unless another id was recorded first; returns
+    /// the id the batch has now (see ``BatchStore/markBatchSubmitted(id:providerBatchId:status:)``).
+    @discardableResult
+    public func markBatchSubmitted(id: Int64, providerBatchId: String, status: String) async throws -> String {
+        try await write { db in
+            try db.with("""
+                UPDATE batches SET stage = 'submitted', provider_batch_id = ?2, provider_status = ?3, updated_at = ?4
+                WHERE id = ?1 AND (provider_batch_id IS NULL OR provider_batch_id = ?2)
+                """) { s in
+                try s.bind(id, at: 1); try s.bind(providerBatchId, at: 2); try s.bind(status, at: 3); try s.bind(unixNow(), at: 4)
+                try s.run()
+            }
+            let recorded = try db.queryOne("SELECT provider_batch_id FROM batches WHERE id = ?1", bind: { try $0.bind(id, at: 1) },
+                                           read: { $0.optionalString(0) })
+            return (recorded ?? nil) ?? providerBatchId
         }
     }
 

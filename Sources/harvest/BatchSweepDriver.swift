@@ -106,6 +106,9 @@ struct BatchSweepDriver {
             printStatus("batch \(id): input file uploaded as \(fileId)")
         case .submitted(let id, let providerId, let found):
             printStatus("batch \(id): \(found ? "found again at the provider" : "created") as \(providerId)")
+        case .twinCancelled(let id, let providerId, let recorded, let cancelled):
+            printStatus("batch \(id): another process recorded \(recorded) first; this process's \(providerId) "
+                        + (cancelled ? "was cancelled" : "could not be cancelled: cancel it at the provider by hand"))
         case .status(let id, let info):
             printStatus("batch \(id) (\(info.id)): \(info.status), \(info.completed)/\(info.total) done, \(info.failed) failed")
         case .collected(let id, let s, let returned, let status, let error):

@@ -41,8 +41,9 @@ import Testing
 
         var api: OpenAIBatchClient { OpenAIBatchClient(transport: transport, baseURL: teacher.baseURL, apiKey: nil) }
 
-        func coordinator(_ settings: BatchSettings, store: (any HarvestDatabase)? = nil, stop: StopSignal = StopSignal()) -> BatchCoordinator {
-            BatchCoordinator(store: store ?? self.store, api: api, settings: settings, maxAttempts: 5, stop: stop)
+        func coordinator(_ settings: BatchSettings, store: (any HarvestDatabase)? = nil, api: (any BatchAPI)? = nil,
+                         stop: StopSignal = StopSignal(), report: @escaping @Sendable (BatchEvent) -> Void = { _ in }) -> BatchCoordinator {
+            BatchCoordinator(store: store ?? self.store, api: api ?? self.api, settings: settings, maxAttempts: 5, stop: stop, report: report)
         }
 
         /// Every job answered once and only once by the mock, stored once, with logprobs; no batch left open.
@@ -151,6 +152,46 @@ import Testing
         #expect(outcome == .finished(rounds: 1))
         #expect(f.mock.batchStats().batchesCreated == 1, "the batch was found again, not created twice")
         #expect(try await f.store.batches(sweepId: f.sweepId).first?.providerBatchId == created.id)
+        try await f.expectExactlyOnce(10)
+    }
+
+    /// The gap a lost lock leaves (PostgreSQL: the lock's connection cut while a create is under way): the process that
+    /// took the sweep over created and recorded its batch, and the first process's create went through too. Its batch
+    /// is not recorded over the other (which that process polls) but cancelled at the provider at once, before any
+    /// line is answered; the recorded batch answers every job once.
+    @Test(arguments: Backend.available)
+    func aTwinCreatedAfterALostLockIsCancelledNotRecorded(_ backend: Backend) async throws {
+        let f = try await Fixture(backend, prompts: 10, faults: MockBatchFaults())
+        let jobs = try await f.store.pendingJobs(sweepId: f.sweepId, limit: 100)
+        let input = try BatchInputFile.pack(jobs, maxRequests: 100, maxBytes: .max, line: f.api.line).bytes
+        let record = try await f.store.recordBatch(sweepId: f.sweepId, ref: "twin-ref",
+                                                   lines: jobs.map { (jobId: $0.id, customId: BatchInputFile.customId($0)) },
+                                                   bytes: input.count, priceFactor: 0.5, worstCost: nil, wire: "openai")
+        let fileId = try await f.api.stage(input, ref: record.ref)
+        try await f.store.markBatchUploaded(id: record.id, inputFileId: fileId)
+        // While this process's create is under way, the other creates and records its own (this process's lookup, done
+        // before, found nothing).
+        let other = f.db
+        let api = RacingBatchAPI(f.api) {
+            let store = try other.open()
+            let info = try await f.api.create(input: input, inputId: fileId, ref: record.ref, kind: .chat, completionWindow: "24h")
+            #expect(try await store.markBatchSubmitted(id: record.id, providerBatchId: info.id, status: info.status) == info.id)
+            return info.id
+        }
+        let events = EventLog()
+        await #expect {
+            _ = try await f.coordinator(Self.fast, api: api, report: events.add).run(sweepId: f.sweepId)
+        } throws: { error in
+            if case .sweepBusy = error as? BatchError { true } else { false }
+        }
+        let recorded = try #require(api.otherId)
+        let twin = try #require(api.ownId)
+        #expect(try await f.store.batches(sweepId: f.sweepId).first?.providerBatchId == recorded, "the first recorded batch is kept")
+        #expect(f.mock.batchStats().batchesCreated == 2 && f.mock.batchStats().batchesCancelled == 1)
+        #expect(["cancelling", "cancelled"].contains(f.mock.batchStatuses()[twin] ?? ""), "\(f.mock.batchStatuses())")
+        #expect(events.text.contains("twinCancelled") && events.text.contains(twin), "\(events.text)")
+        // The recorded batch is collected by the next run; the twin answered nothing.
+        #expect(try await f.coordinator(Self.fast).run(sweepId: f.sweepId) == .finished(rounds: 1))
         try await f.expectExactlyOnce(10)
     }
 
@@ -353,4 +394,47 @@ import Testing
         }
         #expect(taken, "another process takes the sweep once the lost lock is released")
     }
+}
+
+/// A batch API whose lookup finds nothing and whose create first runs `other` (another process creating and recording
+/// its batch for the same lines), then creates its own: the race of a process that lost its lock mid-create.
+final class RacingBatchAPI: BatchAPI, @unchecked Sendable {
+    private let base: OpenAIBatchClient
+    private let other: @Sendable () async throws -> String
+    private let lock = NSLock()
+    private var ids: (other: String?, own: String?) = (nil, nil)
+    var otherId: String? { lock.withLock { ids.other } }
+    var ownId: String? { lock.withLock { ids.own } }
+
+    init(_ base: OpenAIBatchClient, other: @escaping @Sendable () async throws -> String) {
+        self.base = base
+        self.other = other
+    }
+
+    var wire: BatchWire { base.wire }
+    func line(for job: Job) throws -> [UInt8] { try base.line(for: job) }
+    func stage(_ input: [UInt8], ref: String) async throws(BatchError) -> String { try await base.stage(input, ref: ref) }
+    func create(input: [UInt8], inputId: String, ref: String, kind: EndpointKind, completionWindow: String) async throws(BatchError) -> BatchInfo {
+        do {
+            let id = try await other()
+            lock.withLock { ids.other = id }
+        } catch {
+            throw BatchError.malformed(url: "racing create", detail: "\(error)")
+        }
+        let info = try await base.create(input: input, inputId: inputId, ref: ref, kind: kind, completionWindow: completionWindow)
+        lock.withLock { ids.own = info.id }
+        return info
+    }
+    func findCreated(ref: String, inputId: String, requests: Int, recordedAt: Double, known: Set<String>) async throws(BatchError) -> BatchInfo? { nil }
+    func batch(_ id: String) async throws(BatchError) -> BatchInfo { try await base.batch(id) }
+    func cancel(_ id: String) async throws(BatchError) -> BatchInfo { try await base.cancel(id) }
+    func resultFiles(_ info: BatchInfo) async throws(BatchError) -> [[UInt8]] { try await base.resultFiles(info) }
+}
+
+/// Coordinator events as text, for assertions.
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    var text: String { lock.withLock { lines.joined(separator: "\n") } }
+    func add(_ event: BatchEvent) { lock.withLock { lines.append(String(describing: event)) } }
 }

@@ -154,6 +154,14 @@ public final class BatchService: Service, Sendable {
         case .submitted(let id, let providerId, let found):
             m["batch.id"] = "\(id)"; m["provider.batch_id"] = "\(providerId)"; m["found"] = "\(found)"
             logger.notice("batch submitted", metadata: m)
+        case .twinCancelled(let id, let providerId, let recorded, let cancelled):
+            m["batch.id"] = "\(id)"; m["provider.batch_id"] = "\(providerId)"; m["recorded.batch_id"] = "\(recorded)"
+            m["cancelled"] = "\(cancelled)"
+            if cancelled {
+                logger.warning("batch created twice: another process recorded its batch first; this one was cancelled", metadata: m)
+            } else {
+                logger.error("batch created twice and the unrecorded one could not be cancelled: cancel it at the provider", metadata: m)
+            }
         case .status(let id, let info):
             m["batch.id"] = "\(id)"; m["provider.batch_id"] = "\(info.id)"; m["status"] = "\(info.status)"
             m["completed"] = "\(info.completed)"; m["failed"] = "\(info.failed)"; m["total"] = "\(info.total)"

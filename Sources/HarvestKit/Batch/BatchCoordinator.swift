@@ -140,7 +140,15 @@ public struct BatchCoordinator: Sendable {
                 info = try await api.create(input: input, inputId: inputId, ref: batch.ref, kind: kind,
                                             completionWindow: settings.completionWindow)
             }
-            try await store.markBatchSubmitted(id: batch.id, providerBatchId: info.id, status: info.status)
+            let recorded = try await store.markBatchSubmitted(id: batch.id, providerBatchId: info.id, status: info.status)
+            guard recorded == info.id else {
+                // Another process created and recorded this batch first: this process lost the sweep's lock while its
+                // own create was under way (PostgreSQL connection cut). Cancel the twin before the provider runs its
+                // lines, so they are not paid twice, and leave the sweep to the process that recorded its batch.
+                let cancelled = try? await api.cancel(info.id)
+                report(.twinCancelled(batchId: batch.id, providerBatchId: info.id, recordedId: recorded, cancelled: cancelled != nil))
+                throw BatchError.sweepBusy(sweepId: batch.sweepId)
+            }
             batch.stage = .submitted
             batch.providerBatchId = info.id
             batch.providerStatus = info.status

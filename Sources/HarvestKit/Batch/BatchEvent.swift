@@ -10,6 +10,10 @@ public enum BatchEvent: Sendable {
     case uploaded(batchId: Int64, fileId: String)
     /// The provider's batch exists (created now, or found again after a crash when `found`).
     case submitted(batchId: Int64, providerBatchId: String, found: Bool)
+    /// A batch this process created was not recorded: another process had recorded its own batch for the same
+    /// lines first (`recordedId`); this one was cancelled at the provider (`cancelled` false: the cancel failed too,
+    /// cancel `providerBatchId` by hand).
+    case twinCancelled(batchId: Int64, providerBatchId: String, recordedId: String, cancelled: Bool)
     /// The provider reported a new status or new counts.
     case status(batchId: Int64, info: BatchInfo)
     /// Results were stored and the batch closed; `returned` says what became of the jobs without a result.

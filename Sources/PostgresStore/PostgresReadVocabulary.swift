@@ -60,6 +60,33 @@ final class PostgresReadVocabulary: @unchecked Sendable {
         throw PostgresError.unexpected(sql: "logprob_vocab", detail: "the vocabulary of teacher \(teacherId) could not be read")
     }
 
+    /// Decodes the token ids and logprobs of an `HLP1` or `HLP2` blob of teacher `teacherId` into flat columns
+    /// (``LogprobCodec/decodeColumns(_:ids:)``: the `kd` export's read path, as on SQLite). Reads the vocabulary
+    /// through `c` when needed.
+    func decodeColumns(_ blob: [UInt8], teacherId: Int64, _ c: PostgresConnection) throws -> LogprobColumns {
+        guard LogprobCodec.isVersion2(blob) else { return LogprobColumns(try LogprobCodec.decode(blob)) }
+        var teacher = lock.withLock { teachers[teacherId] }
+        if teacher == nil { teacher = try load(teacherId, c) }
+        for attempt in 0..<2 {
+            if attempt == 1 { teacher = try load(teacherId, c) }
+            guard let t = teacher else { continue }
+            let columns: LogprobColumns
+            do {
+                columns = try t.ids.withUnsafeBufferPointer { ids throws(LogprobCodec.DecodeError) in
+                    try LogprobCodec.decodeColumns(blob, ids: ids)
+                }
+            } catch {
+                if error.missingVocabularyIndex == nil || attempt == 1 { throw error }
+                continue
+            }
+            if !columns.sampledIds.contains(Self.hole) && !columns.topIds.contains(Self.hole) { return columns }
+            if attempt == 1 {
+                throw PostgresError.unexpected(sql: "logprob_vocab", detail: "a vocabulary entry of teacher \(teacherId) is unknown")
+            }
+        }
+        throw PostgresError.unexpected(sql: "logprob_vocab", detail: "the vocabulary of teacher \(teacherId) could not be read")
+    }
+
     private static func touchesHole(_ tokens: [TokenLogprob]) -> Bool {
         for t in tokens {
             if t.tokenId == hole { return true }

@@ -12,6 +12,8 @@ struct PostgresResponseRows {
     let params: [PostgresValue]
     /// Decode token texts of logprobs (ids and logprobs only otherwise; scored rows are always decoded whole).
     let logprobTexts: Bool
+    /// Decode ids and logprobs into ``StoredResponse/logprobColumns`` (``ResponseQuery/logprobColumns``).
+    let logprobColumns: Bool
 
     /// Builds the statement for `query` on `c` (resolving the set and sweep; throws `StoreError.unknownSet` /
     /// `unknownSweep`); `paged` adds `LIMIT query.limit` (a cursor reads without one).
@@ -77,6 +79,7 @@ struct PostgresResponseRows {
         self.sql = sql
         self.params = params
         logprobTexts = query.logprobTexts
+        logprobColumns = query.logprobColumns
     }
 
     /// The sweep and `excludeMarked` conditions on `r` (a response) and `j` (its job), each after " AND ".
@@ -107,10 +110,15 @@ struct PostgresResponseRows {
         }
         let params = try SamplingParams.fromCanonicalJSON(try s.text(i, 9))
         var logprobs: [TokenLogprob]?
+        var columns: LogprobColumns?
         if let blob = try s.bytes(i, 22) {
             do {
-                // A scored sequence's answer is found by its token texts: always decoded whole.
-                logprobs = try vocabulary.decode(blob, teacherId: try s.int64(i, 26), texts: logprobTexts || params.score != nil, c)
+                // A scored sequence's answer is found by its token texts: always decoded whole (as on SQLite).
+                if logprobColumns && params.score == nil {
+                    columns = try vocabulary.decodeColumns(blob, teacherId: try s.int64(i, 26), c)
+                } else {
+                    logprobs = try vocabulary.decode(blob, teacherId: try s.int64(i, 26), texts: logprobTexts || params.score != nil, c)
+                }
             } catch {
                 throw StoreError.corrupt(path: c.url.value, detail: "response \(id): its logprobs do not decode: \(error)")
             }
@@ -118,7 +126,7 @@ struct PostgresResponseRows {
         func int(_ column: Int) throws -> Int? { try s.optionalInt64(i, column).map { Int($0) } }
         let usage: Usage? = (15...18).allSatisfy({ s.isNull(i, $0) }) ? nil
             : Usage(promptTokens: try int(15), completionTokens: try int(16), totalTokens: try int(17), reasoningTokens: try int(18))
-        return StoredResponse(
+        var row = StoredResponse(
             id: id, jobId: try s.int64(i, 1), promptId: try s.int64(i, 2), promptHash: PromptHash.hex(try s.bytes(i, 3) ?? []),
             externalId: s.string(i, 23), metadataJSON: s.string(i, 24),
             messages: try ChatMessage.parseArray(try s.text(i, 4)),
@@ -128,5 +136,7 @@ struct PostgresResponseRows {
             choice: CompletionChoice(index: try s.int(i, 11), content: try s.text(i, 12), reasoning: s.string(i, 13),
                                      finishReason: s.string(i, 14), logprobs: logprobs),
             usage: usage, model: s.string(i, 19), responseId: s.string(i, 20), receivedAt: try s.optionalDouble(i, 21) ?? 0)
+        row.logprobColumns = columns
+        return row
     }
 }

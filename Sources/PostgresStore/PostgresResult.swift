@@ -71,30 +71,33 @@ public final class PostgresResult {
             guard length >= 2, text[0] == UInt8(ascii: "\\"), text[1] == UInt8(ascii: "x"), length % 2 == 0 else {
                 throw .unexpected(sql: sql, detail: "column \(column) is not a bytea in hex form")
             }
-            // A plain loop over the bytes (the generic `Hex.decode` is not specialized across modules: ~10× slower on
-            // the megabytes of signatures and logprob blobs a page can hold).
-            var bad = false
-            let out = [UInt8](unsafeUninitializedCapacity: (length - 2) / 2) { buffer, count in
-                var i = 2
-                while i < length {
-                    guard let hi = Self.nibble(text[i]), let lo = Self.nibble(text[i + 1]) else { bad = true; break }
-                    buffer[count] = hi << 4 | lo
-                    count += 1
-                    i += 2
+            // A table lookup per digit, without a branch: a bad digit sets bit 7 of `bad`, checked once at the end (the
+            // megabytes of logprob blobs an export page holds went through a branch per digit: 17 % of a `kd` export).
+            var bad: UInt8 = 0
+            let out = Self.hexValues.withUnsafeBufferPointer { table in
+                [UInt8](unsafeUninitializedCapacity: (length - 2) / 2) { buffer, count in
+                    let n = (length - 2) / 2
+                    for k in 0..<n {
+                        let hi = table[Int(text[2 &+ 2 &* k])], lo = table[Int(text[3 &+ 2 &* k])]
+                        bad |= hi | lo
+                        buffer[k] = hi &<< 4 | (lo & 0x0F)
+                    }
+                    count = n
                 }
             }
-            guard !bad else { throw .unexpected(sql: sql, detail: "column \(column) holds a bad hex digit") }
+            guard bad & 0x80 == 0 else { throw .unexpected(sql: sql, detail: "column \(column) holds a bad hex digit") }
             return out
         }
     }
 
     @inline(__always)
-    private static func nibble(_ c: UInt8) -> UInt8? {
+    /// The value of each hex digit by its byte; 0x80 for a byte that is not one.
+    private static let hexValues: [UInt8] = (0...255).map { (c: Int) -> UInt8 in
         switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c &- UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c &- UInt8(ascii: "a") &+ 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c &- UInt8(ascii: "A") &+ 10
-        default: nil
+        case 0x30...0x39: UInt8(c - 0x30)
+        case 0x61...0x66: UInt8(c - 0x61 + 10)
+        case 0x41...0x46: UInt8(c - 0x41 + 10)
+        default: 0x80
         }
     }
 }

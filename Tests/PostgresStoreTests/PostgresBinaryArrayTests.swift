@@ -55,4 +55,21 @@ import Testing
         }
         #expect(state == "22021")
     }
+
+    /// `bytea` results arrive as hex text and are decoded by a table: every byte value, both letter cases, an empty
+    /// value, and a digit that is not hex refused.
+    @Test(.enabled(if: PostgresTestDatabase.available, PostgresTestDatabase.skipNote))
+    func byteaHexDecodesEveryByteAndRefusesBadDigits() throws {
+        let db = try PostgresTestDatabase()
+        defer { db.drop() }
+        let c = try PostgresConnection(url: PostgresURL(db.url))
+        let all = [UInt8](0...255) + [UInt8](255...255) + [0, 0x10, 0xab]
+        let r = try c.execute("SELECT $1::bytea, ''::bytea, '\\xABcdEf'::text, '\\x0g'::text, '\\xag'::text",
+                              [.bytes(all)])
+        #expect(try r.bytes(0, 0) == all)
+        #expect(try r.bytes(0, 1) == [])
+        #expect(try r.bytes(0, 2) == [0xab, 0xcd, 0xef], "upper and lower case digits")
+        #expect(throws: PostgresError.self) { try r.bytes(0, 3) }
+        #expect(throws: PostgresError.self) { try r.bytes(0, 4) }
+    }
 }

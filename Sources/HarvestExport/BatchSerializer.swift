@@ -63,8 +63,8 @@ final class BatchSerializer: @unchecked Sendable {
     /// The batch being filled by the caller.
     var filling: RowBatch { current.batch }
 
-    /// Sends the batch being filled to a thread (when it has rows) and starts a new one; when ``depth`` batches
-    /// are in flight, first hands the lines of the oldest to `place`.
+    /// Sends the batch being filled to a thread (when it has rows) and starts a new one; then, when ``depth``
+    /// batches are in flight, waits for the oldest and hands its lines to `place`.
     func submit(_ place: (StoredResponse, UnsafeRawBufferPointer) throws(ExportError) -> Void) throws(ExportError) {
         guard !current.batch.isEmpty else { return }
         if threads.isEmpty { startThreads() }

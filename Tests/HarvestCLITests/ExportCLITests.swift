@@ -131,4 +131,29 @@ import Testing
         }
         print("interrupt test: \(interrupted) of 4 exports stopped by SIGINT (the others had finished)")
     }
+
+    /// An export onto a disk that fills up (a 2 MiB tmpfs, 8 MB of JSONL): a file and a split folder export each
+    /// fail with an error that names the file and the cause, exit non-zero, and leave nothing on that disk (no temp
+    /// file, no staging folder, no manifest); the database is unchanged and the same export to a roomy disk works.
+    @Test func anExportOntoAFullDiskFailsClearlyAndLeavesNothing() async throws {
+        guard let disk = SmallDisk.mount(megabytes: 2) else { print(SmallDisk.skipMessage); return }
+        defer { disk.unmount() }
+        let (dir, db) = try await harvested(prompts: 400)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let before = sha(db)
+        for (target, extra) in [(disk.dir.appendingPathComponent("x.jsonl").path, [String]()),
+                                (disk.dir.appendingPathComponent("folder").path, ["--split", "train=0.5,val=0.5"])] {
+            let r = try await CLIRunner.run(["export", "--set", "t", "--with-logprobs", "-o", target, "--db", db] + extra)
+            #expect(r.status != 0, "\(target): \(r.stderr)")
+            #expect(r.stderr.contains("No space left on device") && r.stderr.contains(disk.dir.path), "\(r.stderr)")
+            let left = try FileManager.default.contentsOfDirectory(atPath: disk.dir.path)
+            #expect(left.isEmpty, "left on the full disk: \(left)")
+        }
+        #expect(sha(db) == before)
+        let roomy = dir.appendingPathComponent("ok.jsonl").path
+        let ok = try await CLIRunner.run(["export", "--set", "t", "--with-logprobs", "-o", roomy, "--db", db])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let size = (try? FileManager.default.attributesOfItem(atPath: roomy)[.size] as? Int) ?? 0
+        #expect(size > 2 << 20, "the export is larger than the small disk: \(size) bytes")
+    }
 }

@@ -343,7 +343,7 @@ public struct JSONWriter: Sendable {
         var n = 0
         if value < 0 { out[0] = UInt8(ascii: "-"); n = 1 }
         let digits = ShortestDouble.decimalLength(v)
-        ShortestDouble.writeDigits(v, endingAt: out + (n &+ digits))
+        ShortestDouble.writeDigits(v, count: digits, endingAt: out + (n &+ digits))
         return n &+ digits
     }
 

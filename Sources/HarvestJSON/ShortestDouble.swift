@@ -154,7 +154,7 @@ public enum ShortestDouble {
 
     /// Writes exactly `count` decimal digits of `v` (< 10^`count`, `count` ≤ 20) so that the last one is just
     /// before `end`: eight digits per word store (``eightDigits(_:)``), then by pairs.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func writeDigits(_ v: UInt64, count: Int, endingAt end: UnsafeMutablePointer<UInt8>) {
         var v = v
         var p = end
@@ -234,45 +234,6 @@ public enum ShortestDouble {
             t /= 10
         }
         return n
-    }
-
-    /// Writes the decimal digits of `v` so that the last one is just before `end`: eight digits at a time in
-    /// 32-bit arithmetic, by pairs.
-    @inlinable @inline(__always) static func writeDigits(_ v: UInt64, endingAt end: UnsafeMutablePointer<UInt8>) {
-        var v = v
-        var p = end
-        let pairs = digitPairs.utf8Start
-        while v >= 100_000_000 {
-            let q = v / 100_000_000
-            var r = UInt32(truncatingIfNeeded: v &- q &* 100_000_000)
-            for _ in 0..<4 {
-                let q2 = r / 100
-                let d = Int(truncatingIfNeeded: r &- q2 &* 100) &* 2
-                p -= 2
-                p[0] = pairs[d]
-                p[1] = pairs[d &+ 1]
-                r = q2
-            }
-            v = q
-        }
-        var w = UInt32(truncatingIfNeeded: v)
-        while w >= 100 {
-            let q = w / 100
-            let d = Int(truncatingIfNeeded: w &- q &* 100) &* 2
-            p -= 2
-            p[0] = pairs[d]
-            p[1] = pairs[d &+ 1]
-            w = q
-        }
-        if w >= 10 {
-            let d = Int(truncatingIfNeeded: w) &* 2
-            p -= 2
-            p[0] = pairs[d]
-            p[1] = pairs[d &+ 1]
-        } else {
-            p -= 1
-            p[0] = UInt8(truncatingIfNeeded: w) &+ 0x30
-        }
     }
 
     /// "00", "01", … "99".

@@ -30,34 +30,14 @@ final class PostgresReadVocabulary: @unchecked Sendable {
     /// (token texts empty, `bytes` nil). Reads the vocabulary through `c` when needed.
     func decode(_ blob: [UInt8], teacherId: Int64, texts: Bool, _ c: PostgresConnection) throws -> [TokenLogprob] {
         guard LogprobCodec.isVersion2(blob) else { return try LogprobCodec.decode(blob) }
-        var teacher = lock.withLock { teachers[teacherId] }
-        if teacher == nil { teacher = try load(teacherId, c) }
-        for attempt in 0..<2 {
-            if attempt == 1 { teacher = try load(teacherId, c) }
-            guard let t = teacher else { continue }
-            if texts {
-                do {
-                    return try LogprobCodec.decode(blob) { t.entries[$0] }
-                } catch {
-                    if error.missingVocabularyIndex == nil || attempt == 1 { throw error }
-                }
-            } else {
-                let tokens: [TokenLogprob]
-                do {
-                    tokens = try t.ids.withUnsafeBufferPointer { ids throws(LogprobCodec.DecodeError) in
-                        try LogprobCodec.decodeIdsAndLogprobs(blob, ids: ids)
-                    }
-                } catch {
-                    if error.missingVocabularyIndex == nil || attempt == 1 { throw error }
-                    continue
-                }
-                if !Self.touchesHole(tokens) { return tokens }
-                if attempt == 1 {
-                    throw PostgresError.unexpected(sql: "logprob_vocab", detail: "a vocabulary entry of teacher \(teacherId) is unknown")
-                }
+        if texts {
+            return try decoding(teacherId, c, complete: { _ in true }) { (t) throws(LogprobCodec.DecodeError) in
+                try LogprobCodec.decode(blob) { t.entries[$0] }
             }
         }
-        throw PostgresError.unexpected(sql: "logprob_vocab", detail: "the vocabulary of teacher \(teacherId) could not be read")
+        return try decoding(teacherId, c, complete: { !Self.touchesHole($0) }) { (t) throws(LogprobCodec.DecodeError) in
+            try t.ids.withUnsafeBufferPointer { ids throws(LogprobCodec.DecodeError) in try LogprobCodec.decodeIdsAndLogprobs(blob, ids: ids) }
+        }
     }
 
     /// Decodes the token ids and logprobs of an `HLP1` or `HLP2` blob of teacher `teacherId` into flat columns
@@ -65,26 +45,30 @@ final class PostgresReadVocabulary: @unchecked Sendable {
     /// through `c` when needed.
     func decodeColumns(_ blob: [UInt8], teacherId: Int64, _ c: PostgresConnection) throws -> LogprobColumns {
         guard LogprobCodec.isVersion2(blob) else { return LogprobColumns(try LogprobCodec.decode(blob)) }
-        var teacher = lock.withLock { teachers[teacherId] }
-        if teacher == nil { teacher = try load(teacherId, c) }
+        let complete = { (columns: LogprobColumns) in !columns.sampledIds.contains(Self.hole) && !columns.topIds.contains(Self.hole) }
+        return try decoding(teacherId, c, complete: complete) { (t) throws(LogprobCodec.DecodeError) in
+            try t.ids.withUnsafeBufferPointer { ids throws(LogprobCodec.DecodeError) in try LogprobCodec.decodeColumns(blob, ids: ids) }
+        }
+    }
+
+    /// Runs `decode` with the teacher's vocabulary as this process knows it; when it reports an index past what is
+    /// known, or `complete` finds an id at an index without an entry (``hole``), reloads the vocabulary once and runs
+    /// it again (see the type's comment).
+    private func decoding<T>(_ teacherId: Int64, _ c: PostgresConnection, complete: (T) -> Bool,
+                             _ decode: (Teacher) throws(LogprobCodec.DecodeError) -> T) throws -> T {
+        var teacher = try lock.withLock { teachers[teacherId] } ?? load(teacherId, c)
         for attempt in 0..<2 {
             if attempt == 1 { teacher = try load(teacherId, c) }
-            guard let t = teacher else { continue }
-            let columns: LogprobColumns
+            let value: T
             do {
-                columns = try t.ids.withUnsafeBufferPointer { ids throws(LogprobCodec.DecodeError) in
-                    try LogprobCodec.decodeColumns(blob, ids: ids)
-                }
+                value = try decode(teacher)
             } catch {
                 if error.missingVocabularyIndex == nil || attempt == 1 { throw error }
                 continue
             }
-            if !columns.sampledIds.contains(Self.hole) && !columns.topIds.contains(Self.hole) { return columns }
-            if attempt == 1 {
-                throw PostgresError.unexpected(sql: "logprob_vocab", detail: "a vocabulary entry of teacher \(teacherId) is unknown")
-            }
+            if complete(value) { return value }
         }
-        throw PostgresError.unexpected(sql: "logprob_vocab", detail: "the vocabulary of teacher \(teacherId) could not be read")
+        throw PostgresError.unexpected(sql: "logprob_vocab", detail: "a vocabulary entry of teacher \(teacherId) is unknown")
     }
 
     private static func touchesHole(_ tokens: [TokenLogprob]) -> Bool {

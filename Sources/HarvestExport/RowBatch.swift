@@ -4,7 +4,7 @@ import HarvestJSON
 /// Rows that ``ExportPipeline/drain(_:)`` serializes together on one thread (see ``BatchSerializer``): their lines
 /// back to back in one buffer and where each ends. The bytes of a row are those ``ExportPipeline/consume(_:)``
 /// writes. Memory: the batch's rows and their lines (the buffer is kept for the next batch).
-final class RowBatch: @unchecked Sendable {
+final class RowBatch {
     /// Rows per batch: large enough that a batch of `kd` rows (~30 KB each) outweighs handing it to a thread,
     /// small enough that memory stays flat (rows with decoded logprobs are about the size of their JSON).
     static let capacity = 32
